@@ -1,0 +1,3 @@
+//! The product-independent engine.
+
+pub mod pgdump;

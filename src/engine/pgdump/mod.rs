@@ -1,0 +1,1 @@
+//! PostgreSQL plain-format dump reader (COPY blocks).

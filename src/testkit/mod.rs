@@ -1,0 +1,1 @@
+//! Test support: throwaway PostgreSQL servers and product fixtures.
