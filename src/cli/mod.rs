@@ -1,0 +1,127 @@
+//! The command line: argument definitions and one thin function per subcommand.
+
+mod check;
+mod merge;
+mod output;
+mod rules;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+pub use output::OutputArgs;
+
+#[derive(Debug, Parser)]
+#[command(name = "repocheck", version, about = "Verifies installations whose state is split between a filesystem repository and database metadata or journals", max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check an installation (or a backup of one) and report what is wrong.
+    Check(CheckCmd),
+    /// The rule catalogue: list the rules, or explain one.
+    Rules(RulesCmd),
+    /// Combine the JSON reports of several shards or hosts into one report.
+    Merge(MergeCmd),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = false)]
+pub struct CheckCmd {
+    #[command(subcommand)]
+    pub product: Option<CheckProduct>,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CheckProduct {
+    /// FOSSology: the database (pfile, upload, uploadtree, jobs) against the repository tree.
+    Fossology(FossologyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FossologyArgs {
+    /// The metadata: a postgres:// URL (read in one read-only transaction) or a pg_dump /
+    /// pg_dumpall file, plain or gzip-compressed, read without a server.
+    #[arg(long, value_name = "URL|DUMP")]
+    pub db: String,
+    /// The database to read from a pg_dumpall file.
+    #[arg(long, value_name = "NAME", default_value = "fossology")]
+    pub db_name: String,
+    /// The repository root ([FOSSOLOGY] path, e.g. /srv/fossology/repository, or a copy of it).
+    #[arg(long, value_name = "DIR")]
+    pub repo: PathBuf,
+    /// fossology.conf (or the directory holding it and Db.conf): depth and [REPOSITORY] hosts.
+    /// Without it the layout is inferred from the repository.
+    #[arg(long, value_name = "FILE|DIR")]
+    pub conf: Option<PathBuf>,
+    /// How deeply to verify objects: exists, size (stat), content (SHA-1 and MD5).
+    #[arg(long, value_enum, default_value = "exists")]
+    pub level: crate::fossology::walk::Level,
+    /// Check only objects whose names start in this hex range, e.g. 00-7f (one shard).
+    #[arg(long, value_name = "LO-HI", value_parser = crate::fossology::walk::NameRange::parse)]
+    pub range: Option<crate::fossology::walk::NameRange>,
+    /// Check only this [REPOSITORY] host's share of a multi-host repository.
+    #[arg(long, value_name = "KEY")]
+    pub host: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesCmd {
+    #[command(subcommand)]
+    pub action: Option<RulesAction>,
+    /// A directory of rule files replacing the bundled ones.
+    #[arg(long, value_name = "DIR", global = true)]
+    pub rules: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesAction {
+    /// Every rule with its severity and summary.
+    List {
+        /// Only this product's rules.
+        product: Option<String>,
+    },
+    /// What a rule means, why it matters, and how to fix what it finds.
+    Explain { rule: String },
+}
+
+#[derive(Debug, Args)]
+pub struct MergeCmd {
+    /// JSON reports (`--format json`) of the shards or hosts.
+    #[arg(required = true, value_name = "REPORT.json")]
+    pub reports: Vec<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+/// Runs the command line; errors become one line on stderr and exit code 2.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            let message = format!("{e:#}").replace('\n', " ");
+            eprintln!("repocheck: error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Check(cmd) => check::run(cmd),
+        Command::Rules(cmd) => rules::run(cmd),
+        Command::Merge(cmd) => merge::run(cmd),
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+}

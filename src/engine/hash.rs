@@ -1,0 +1,80 @@
+//! Content hashing: each file is read once and fed to SHA-1 and MD5 together.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+use md5::Md5;
+use sha1::{Digest, Sha1};
+
+/// The digests and length of a file's bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Digests {
+    pub sha1: [u8; 20],
+    pub md5: [u8; 16],
+    pub size: u64,
+}
+
+impl Digests {
+    pub fn sha1_hex(&self) -> String {
+        hex::encode(self.sha1)
+    }
+    pub fn md5_hex(&self) -> String {
+        hex::encode(self.md5)
+    }
+}
+
+const CHUNK: usize = 256 * 1024;
+
+thread_local! {
+    static BUFFER: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; CHUNK]);
+}
+
+/// Reads `path` to the end, hashing as it goes. Never follows a symlink at the last
+/// component (`O_NOFOLLOW`): the walk reports symlinks instead.
+pub fn hash_file(path: &Path) -> io::Result<Digests> {
+    hash_reader(open_nofollow(path)?)
+}
+
+pub fn hash_reader(mut file: impl Read) -> io::Result<Digests> {
+    BUFFER.with(|buf| {
+        let mut buf = buf.borrow_mut();
+        let mut sha1 = Sha1::new();
+        let mut md5 = Md5::new();
+        let mut size = 0u64;
+        loop {
+            let n = match file.read(&mut buf[..]) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            sha1.update(&buf[..n]);
+            md5.update(&buf[..n]);
+            size += n as u64;
+        }
+        Ok(Digests { sha1: sha1.finalize().into(), md5: md5.finalize().into(), size })
+    })
+}
+
+/// Opens a file for hashing without following a final symlink.
+pub fn open_nofollow(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW).open(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_digests() {
+        let d = hash_reader(&b"abc"[..]).unwrap();
+        assert_eq!(d.sha1_hex(), "a9993e364706816aba3e25717850c26c9cd0d89d");
+        assert_eq!(d.md5_hex(), "900150983cd24fb0d6963f7d28e17f72");
+        assert_eq!(d.size, 3);
+        let empty = hash_reader(&b""[..]).unwrap();
+        assert_eq!(empty.sha1_hex(), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+        assert_eq!(empty.md5_hex(), "d41d8cd98f00b204e9800998ecf8427e");
+    }
+}

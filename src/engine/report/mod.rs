@@ -1,0 +1,248 @@
+//! The report of a run and its views. Table, JSON, JSON Lines, CSV, JUnit and Prometheus
+//! are printers of the same findings; none of them is known to the checks.
+
+mod csv;
+mod json;
+mod junit;
+mod prometheus;
+mod table;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use std::str::FromStr;
+use std::sync::Mutex;
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::finding::{Finding, Repair, Severity};
+
+pub use json::{ReportFile, read_report};
+pub use junit::write_with as write_junit;
+
+/// The JSON schema id of the report.
+pub const SCHEMA: &str = "repocheck-report/1";
+
+/// One checked installation (or backup set) and how it was checked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Target {
+    pub product: String,
+    /// The inputs as given (URLs redacted).
+    pub inputs: Map<String, Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    /// The part of the installation checked, when not all of it (`--range`, `--host`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<Map<String, Value>>,
+    /// The rules that ran on it.
+    #[serde(default)]
+    pub rules: Vec<String>,
+}
+
+impl Target {
+    pub fn new(product: &str) -> Target {
+        Target { product: product.to_string(), inputs: Map::new(), level: None, scope: None, rules: Vec::new() }
+    }
+
+    pub fn input(mut self, key: &str, value: impl Into<Value>) -> Target {
+        self.inputs.insert(key.to_string(), value.into());
+        self
+    }
+}
+
+/// Findings per severity.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub error: u64,
+    pub warning: u64,
+    pub info: u64,
+}
+
+impl Summary {
+    pub fn add(&mut self, severity: Severity) {
+        match severity {
+            Severity::Error => self.error += 1,
+            Severity::Warning => self.warning += 1,
+            Severity::Info => self.info += 1,
+        }
+    }
+
+    pub fn count(&self, severity: Severity) -> u64 {
+        match severity {
+            Severity::Error => self.error,
+            Severity::Warning => self.warning,
+            Severity::Info => self.info,
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.error + self.warning + self.info
+    }
+
+    /// Whether any finding is at or above `fail_on`.
+    pub fn fails(&self, fail_on: FailOn) -> bool {
+        match fail_on {
+            FailOn::Never => false,
+            FailOn::At(level) => Severity::ALL.iter().any(|&s| s >= level && self.count(s) > 0),
+        }
+    }
+}
+
+/// Counts of one rule.
+pub type RuleCount = Summary;
+
+/// The `--fail-on` threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    At(Severity),
+    Never,
+}
+
+impl FromStr for FailOn {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "never" => Ok(FailOn::Never),
+            "error" | "warning" | "info" => Ok(FailOn::At(s.parse()?)),
+            other => Err(format!("unknown --fail-on '{other}' (expected error, warning, info or never)")),
+        }
+    }
+}
+
+/// One deduplicated repair, with the rules that call for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepairEntry {
+    pub repair: Repair,
+    pub product: String,
+    pub because: BTreeSet<String>,
+}
+
+impl Serialize for RepairEntry {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut value = serde_json::to_value(&self.repair).map_err(serde::ser::Error::custom)?;
+        if let Value::Object(map) = &mut value {
+            // "action" first, then the product, then the action's fields.
+            let mut out = Map::new();
+            out.insert("action".into(), map.remove("action").unwrap_or(Value::Null));
+            out.insert("product".into(), Value::String(self.product.clone()));
+            out.append(map);
+            out.insert("because".into(), serde_json::to_value(&self.because).map_err(serde::ser::Error::custom)?);
+            value = Value::Object(out);
+        }
+        value.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for RepairEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut map = Map::<String, Value>::deserialize(deserializer)?;
+        let product = match map.remove("product") {
+            Some(Value::String(p)) => p,
+            _ => return Err(serde::de::Error::custom("repair without a product")),
+        };
+        let because = match map.remove("because") {
+            Some(v) => serde_json::from_value(v).map_err(serde::de::Error::custom)?,
+            None => BTreeSet::new(),
+        };
+        let repair = serde_json::from_value(Value::Object(map)).map_err(serde::de::Error::custom)?;
+        Ok(RepairEntry { repair, product, because })
+    }
+}
+
+/// The `stats` object.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct StatsOut {
+    pub db_rows: u64,
+    pub entries_walked: u64,
+    pub bytes_hashed: u64,
+    pub elapsed_ms: u64,
+}
+
+/// A finished run. The findings stay in a spool file and are streamed by each printer.
+pub struct Report {
+    pub started_at: time::OffsetDateTime,
+    pub finished_at: time::OffsetDateTime,
+    pub targets: Vec<Target>,
+    pub stats: StatsOut,
+    pub summary: Summary,
+    /// Counts per rule, including rules that ran and found nothing.
+    pub rule_counts: BTreeMap<String, RuleCount>,
+    pub repairs: Vec<RepairEntry>,
+    pub findings_total: u64,
+    pub(crate) spool: Mutex<File>,
+}
+
+impl Report {
+    /// Streams the findings in the order they were found.
+    pub fn for_each_finding(&self, mut f: impl FnMut(Finding) -> Result<()>) -> Result<()> {
+        let mut file = self.spool.lock().unwrap_or_else(|e| e.into_inner());
+        file.seek(SeekFrom::Start(0)).context("cannot rewind the findings spool")?;
+        let mut reader = BufReader::with_capacity(1 << 16, &mut *file);
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if reader.read_line(&mut line).context("cannot read the findings spool")? == 0 {
+                return Ok(());
+            }
+            let finding: Finding = serde_json::from_str(&line).context("findings spool is corrupt")?;
+            f(finding)?;
+        }
+    }
+
+    /// The rules that ran, across targets, in catalogue order.
+    pub fn rules_run(&self) -> Vec<String> {
+        let mut rules: BTreeSet<String> = self.targets.iter().flat_map(|t| t.rules.iter().cloned()).collect();
+        rules.extend(self.rule_counts.keys().cloned());
+        rules.into_iter().collect()
+    }
+
+    pub fn write(&self, format: Format, out: &mut dyn Write) -> Result<()> {
+        match format {
+            Format::Json => json::write(self, out),
+            Format::Jsonl => self.for_each_finding(|f| {
+                serde_json::to_writer(&mut *out, &f)?;
+                out.write_all(b"\n")?;
+                Ok(())
+            }),
+            Format::Csv => csv::write(self, out),
+            Format::Junit => junit::write(self, out),
+            Format::Table => table::write(self, out),
+            Format::Prometheus => prometheus::write(self, out),
+        }
+    }
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Jsonl,
+    Csv,
+    Junit,
+    Prometheus,
+}
+
+impl Format {
+    /// The format an output file's name asks for.
+    pub fn from_path(path: &std::path::Path) -> Option<Format> {
+        let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+        let ext = name.rsplit('.').next()?;
+        Some(match ext {
+            "json" => Format::Json,
+            "jsonl" | "ndjson" => Format::Jsonl,
+            "csv" => Format::Csv,
+            "xml" => Format::Junit,
+            "prom" => Format::Prometheus,
+            "txt" | "table" => Format::Table,
+            _ => return None,
+        })
+    }
+}
+
+/// RFC 3339 time for reports.
+pub(crate) fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}

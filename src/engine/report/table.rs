@@ -1,0 +1,75 @@
+//! The table for people: a summary per rule, then the first findings of each rule.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use anyhow::Result;
+use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+
+use super::Report;
+use crate::engine::finding::Finding;
+
+/// How many findings of each rule the table shows.
+const SHOWN: usize = 10;
+
+pub(super) fn write(report: &Report, out: &mut dyn Write) -> Result<()> {
+    let mut first: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
+    report.for_each_finding(|f| {
+        let list = first.entry(f.rule.clone()).or_default();
+        if list.len() < SHOWN {
+            list.push(f);
+        }
+        Ok(())
+    })?;
+    for target in &report.targets {
+        let inputs: Vec<String> = target.inputs.iter().map(|(k, v)| format!("{k}={}", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))).collect();
+        let level = target.level.as_deref().map(|l| format!(" (level {l})")).unwrap_or_default();
+        writeln!(out, "{}{level}: {}", target.product, inputs.join("  "))?;
+    }
+    let mut summary = new_table();
+    summary.set_header(["rule", "error", "warning", "info"]);
+    for (rule, counts) in &report.rule_counts {
+        summary.add_row([rule.clone(), counts.error.to_string(), counts.warning.to_string(), counts.info.to_string()]);
+    }
+    writeln!(out, "{summary}")?;
+    for (rule, findings) in &first {
+        let total = report.rule_counts.get(rule).map(|c| c.total()).unwrap_or(0);
+        writeln!(out, "\n{rule} ({total})")?;
+        let mut t = new_table();
+        t.set_header(["severity", "subject", "message"]);
+        for f in findings {
+            t.add_row([f.severity.to_string(), f.subject.clone(), f.message.clone()]);
+        }
+        writeln!(out, "{t}")?;
+        if total as usize > findings.len() {
+            writeln!(out, "… and {} more (use --format json or csv for all)", total as usize - findings.len())?;
+        }
+    }
+    if !report.repairs.is_empty() {
+        let mut by_action: BTreeMap<&str, usize> = BTreeMap::new();
+        for r in &report.repairs {
+            *by_action.entry(r.repair.action()).or_default() += 1;
+        }
+        let list: Vec<String> = by_action.iter().map(|(a, n)| format!("{n} {a}")).collect();
+        writeln!(out, "\nrepairs: {}", list.join(", "))?;
+    }
+    let s = &report.summary;
+    writeln!(
+        out,
+        "\n{} error(s), {} warning(s), {} info; {} database rows, {} entries walked, {} bytes hashed in {:.1}s",
+        s.error,
+        s.warning,
+        s.info,
+        report.stats.db_rows,
+        report.stats.entries_walked,
+        report.stats.bytes_hashed,
+        report.stats.elapsed_ms as f64 / 1000.0
+    )?;
+    Ok(())
+}
+
+fn new_table() -> Table {
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+    t
+}

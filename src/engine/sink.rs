@@ -1,0 +1,230 @@
+//! Where checks put their findings. The sink applies the catalogue (severity overrides,
+//! disabled rules) in one place, counts, collects the repairs, and spools findings to a
+//! temporary file so a report of millions of findings does not live in memory.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufWriter, Seek, SeekFrom, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use serde_json::{Map, Value};
+
+use super::finding::{Finding, Repair, Severity};
+use super::report::{Report, RepairEntry, RuleCount, Summary, Target};
+use super::rules::{Catalogue, RuleCode};
+
+/// Counters shown as progress while a check runs and reported in `stats`.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub db_rows: AtomicU64,
+    pub entries_walked: AtomicU64,
+    pub bytes_hashed: AtomicU64,
+    /// What the check is doing now, for the progress line.
+    pub phase: Mutex<String>,
+}
+
+impl Stats {
+    pub fn add_db_rows(&self, n: u64) {
+        self.db_rows.fetch_add(n, Ordering::Relaxed);
+    }
+    pub fn add_entries(&self, n: u64) {
+        self.entries_walked.fetch_add(n, Ordering::Relaxed);
+    }
+    pub fn add_hashed(&self, n: u64) {
+        self.bytes_hashed.fetch_add(n, Ordering::Relaxed);
+    }
+    pub fn set_phase(&self, phase: impl Into<String>) {
+        if let Ok(mut p) = self.phase.lock() {
+            *p = phase.into();
+        }
+    }
+
+    pub fn snapshot(&self) -> StatsSnapshot {
+        StatsSnapshot {
+            phase: self.phase.lock().map(|p| p.clone()).unwrap_or_default(),
+            db_rows: self.db_rows.load(Ordering::Relaxed),
+            entries_walked: self.entries_walked.load(Ordering::Relaxed),
+            bytes_hashed: self.bytes_hashed.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// The counters at one moment.
+#[derive(Debug, Clone, Default)]
+pub struct StatsSnapshot {
+    pub phase: String,
+    pub db_rows: u64,
+    pub entries_walked: u64,
+    pub bytes_hashed: u64,
+}
+
+struct Spool {
+    writer: BufWriter<std::fs::File>,
+    live: Vec<Box<dyn Write + Send>>,
+    counts: BTreeMap<String, RuleCount>,
+    summary: Summary,
+    repairs: BTreeMap<String, RepairEntry>,
+    error: Option<String>,
+    findings: u64,
+}
+
+/// Receives findings from any thread.
+pub struct Sink {
+    catalogue: Arc<Catalogue>,
+    spool: Mutex<Spool>,
+    targets: Mutex<Vec<Target>>,
+    pub stats: Arc<Stats>,
+    /// The longest run among merged reports (shards run side by side).
+    merged_elapsed_ms: AtomicU64,
+    started: Instant,
+    started_at: time::OffsetDateTime,
+}
+
+impl Sink {
+    /// `live` writers get each finding as a JSON line as soon as it is found (`--format jsonl`).
+    pub fn new(catalogue: Arc<Catalogue>, live: Vec<Box<dyn Write + Send>>) -> Result<Sink> {
+        let file = tempfile::tempfile().context("cannot create a temporary file for the findings")?;
+        Ok(Sink {
+            catalogue,
+            spool: Mutex::new(Spool {
+                writer: BufWriter::with_capacity(1 << 16, file),
+                live,
+                counts: BTreeMap::new(),
+                summary: Summary::default(),
+                repairs: BTreeMap::new(),
+                error: None,
+                findings: 0,
+            }),
+            targets: Mutex::new(Vec::new()),
+            stats: Arc::new(Stats::default()),
+            merged_elapsed_ms: AtomicU64::new(0),
+            started: Instant::now(),
+            started_at: time::OffsetDateTime::now_utc(),
+        })
+    }
+
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.catalogue
+    }
+
+    /// Whether a rule is enabled (a check may skip work for a disabled rule).
+    pub fn enabled(&self, rule: impl RuleCode) -> bool {
+        self.catalogue.get(rule.id()).is_none_or(|r| r.enabled)
+    }
+
+    /// Records a target about to be checked and the rules that will run on it.
+    pub fn begin_target(&self, mut target: Target, rules: &[&'static str]) {
+        target.rules = rules.iter().filter(|id| self.catalogue.get(id).is_none_or(|r| r.enabled)).map(|s| s.to_string()).collect();
+        let mut spool = self.spool.lock().unwrap_or_else(|e| e.into_inner());
+        for id in &target.rules {
+            spool.counts.entry(id.clone()).or_default();
+        }
+        drop(spool);
+        self.targets.lock().unwrap_or_else(|e| e.into_inner()).push(target);
+    }
+
+    /// Emits one finding of `rule` (severity from the catalogue; nothing if disabled).
+    pub fn emit(&self, rule: impl RuleCode, subject: impl Into<String>, message: impl Into<String>, details: Map<String, Value>, repair: Option<Repair>) {
+        let id = rule.id();
+        let spec = self.catalogue.get(id);
+        if spec.is_some_and(|r| !r.enabled) {
+            return;
+        }
+        let severity = spec.map(|r| r.severity).unwrap_or(Severity::Error);
+        self.record(Finding { rule: id.to_string(), severity, subject: subject.into(), message: message.into(), details, repair });
+    }
+
+    /// Records a finding as it is (used when merging reports: severities were already applied).
+    pub fn record(&self, finding: Finding) {
+        let product = finding.rule.split('/').next().unwrap_or_default().to_string();
+        let mut spool = self.spool.lock().unwrap_or_else(|e| e.into_inner());
+        let spool = &mut *spool;
+        let count = spool.counts.entry(finding.rule.clone()).or_default();
+        count.add(finding.severity);
+        spool.summary.add(finding.severity);
+        spool.findings += 1;
+        if let Some(repair) = &finding.repair {
+            let entry = spool
+                .repairs
+                .entry(repair.key())
+                .or_insert_with(|| RepairEntry { repair: repair.clone(), product: product.clone(), because: BTreeSet::new() });
+            entry.because.insert(finding.rule.clone());
+        }
+        let mut line = match serde_json::to_vec(&finding) {
+            Ok(line) => line,
+            Err(e) => {
+                spool.error.get_or_insert_with(|| format!("cannot encode a finding: {e}"));
+                return;
+            }
+        };
+        line.push(b'\n');
+        if let Err(e) = spool.writer.write_all(&line) {
+            spool.error.get_or_insert_with(|| format!("cannot spool findings to a temporary file: {e}"));
+        }
+        for out in &mut spool.live {
+            if let Err(e) = out.write_all(&line)
+                && e.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                spool.error.get_or_insert_with(|| format!("cannot write findings: {e}"));
+            }
+        }
+    }
+
+    /// The counters, for a progress display on another thread.
+    pub fn stats_handle(&self) -> Arc<Stats> {
+        Arc::clone(&self.stats)
+    }
+
+    /// Adds a merged report's counters.
+    pub fn add_stats(&self, stats: &super::report::StatsOut) {
+        self.stats.add_db_rows(stats.db_rows);
+        self.stats.add_entries(stats.entries_walked);
+        self.stats.add_hashed(stats.bytes_hashed);
+        self.merged_elapsed_ms.fetch_max(stats.elapsed_ms, Ordering::Relaxed);
+    }
+
+    /// Adds a target as it is (used when merging reports).
+    pub fn record_target(&self, target: Target) {
+        let mut spool = self.spool.lock().unwrap_or_else(|e| e.into_inner());
+        for id in &target.rules {
+            spool.counts.entry(id.clone()).or_default();
+        }
+        drop(spool);
+        self.targets.lock().unwrap_or_else(|e| e.into_inner()).push(target);
+    }
+
+    /// Ends the run: the report, whose findings are read back from the spool.
+    pub fn finish(self) -> Result<Report> {
+        let elapsed_ms = (self.started.elapsed().as_millis() as u64).max(self.merged_elapsed_ms.load(Ordering::Relaxed));
+        let finished_at = time::OffsetDateTime::now_utc();
+        let mut spool = self.spool.into_inner().unwrap_or_else(|e| e.into_inner());
+        for out in &mut spool.live {
+            let _ = out.flush();
+        }
+        if let Some(error) = spool.error {
+            anyhow::bail!(error);
+        }
+        spool.writer.flush().context("cannot flush the findings spool")?;
+        let mut file = spool.writer.into_inner().map_err(|e| e.into_error()).context("cannot flush the findings spool")?;
+        file.seek(SeekFrom::Start(0)).context("cannot rewind the findings spool")?;
+        let stats = super::report::StatsOut {
+            db_rows: self.stats.db_rows.load(Ordering::Relaxed),
+            entries_walked: self.stats.entries_walked.load(Ordering::Relaxed),
+            bytes_hashed: self.stats.bytes_hashed.load(Ordering::Relaxed),
+            elapsed_ms,
+        };
+        Ok(Report {
+            started_at: self.started_at,
+            finished_at,
+            targets: self.targets.into_inner().unwrap_or_else(|e| e.into_inner()),
+            stats,
+            summary: spool.summary,
+            rule_counts: spool.counts,
+            repairs: spool.repairs.into_values().collect(),
+            findings_total: spool.findings,
+            spool: Mutex::new(file),
+        })
+    }
+}

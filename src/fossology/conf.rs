@@ -1,0 +1,248 @@
+//! `fossology.conf`: the repository's depth and path (`[FOSSOLOGY]`) and which host holds
+//! which objects (`[REPOSITORY]`). Read as FOSSology's `fossconfig.c` and `libfossrepo.c`
+//! read it.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+/// FOSSology's built-in depth when the configuration does not set one
+/// (`RepDepth = 2` in `src/lib/c/libfossrepo.c`; the shipped file says 3).
+pub const CODE_DEFAULT_DEPTH: u32 = 2;
+/// The depth of the shipped `fossology.conf`.
+pub const SHIPPED_DEPTH: u32 = 3;
+
+/// One `[REPOSITORY]` list entry: `host[] = <type|*> <start-hex> <end-hex>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostRange {
+    /// The key, which is also the host's directory under the repository path.
+    pub host: String,
+    /// `None` for `*` (every type).
+    pub object_type: Option<String>,
+    pub start: String,
+    pub end: String,
+}
+
+impl HostRange {
+    /// `_RepGetHost`: the entry matches when its type is `*` or `object_type`, and the name's
+    /// first `len(start)` characters are ≥ start and its first `len(end)` characters ≤ end,
+    /// compared case-insensitively (`strncasecmp`).
+    pub fn matches(&self, object_type: &str, name: &str) -> bool {
+        if self.object_type.as_deref().is_some_and(|t| t != object_type) {
+            return false;
+        }
+        strncasecmp(&self.start, name) != std::cmp::Ordering::Greater && strncasecmp(&self.end, name) != std::cmp::Ordering::Less
+    }
+}
+
+/// `strncasecmp(a, b, strlen(a))`: compares `a` with the first `len(a)` bytes of `b`.
+fn strncasecmp(a: &str, b: &str) -> std::cmp::Ordering {
+    let b = b.as_bytes();
+    for (i, x) in a.bytes().enumerate() {
+        let x = x.to_ascii_lowercase();
+        // Past the end of b, C compares against its NUL terminator.
+        let y = b.get(i).map(|c| c.to_ascii_lowercase()).unwrap_or(0);
+        if x != y {
+            return x.cmp(&y);
+        }
+    }
+    std::cmp::Ordering::Equal
+}
+
+/// The repository layout as the configuration describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    pub depth: u32,
+    /// `[REPOSITORY]` entries, hosts in `strcmp` order (FOSSology keeps the keys in a sorted
+    /// tree), each host's entries in file order.
+    pub hosts: Vec<HostRange>,
+    /// Where the layout came from, for the report.
+    pub origin: String,
+}
+
+impl Layout {
+    /// The shipped default: depth 3, `localhost[] = * 00 ff`.
+    pub fn shipped() -> Layout {
+        Layout {
+            depth: SHIPPED_DEPTH,
+            hosts: vec![HostRange { host: "localhost".into(), object_type: None, start: "00".into(), end: "ff".into() }],
+            origin: "shipped defaults".into(),
+        }
+    }
+
+    /// The hosts that may hold `name` of `object_type`, in the order `fo_RepMkPath` tries
+    /// them (`Which` = 1, 2, …). Empty when no entry matches: FOSSology then leaves the
+    /// host out of the path.
+    pub fn hosts_for(&self, object_type: &str, name: &str) -> Vec<&str> {
+        self.hosts.iter().filter(|h| h.matches(object_type, name)).map(|h| h.host.as_str()).collect()
+    }
+
+    /// Every host directory named by the configuration, sorted, without repeats.
+    pub fn host_dirs(&self) -> Vec<&str> {
+        let mut hosts: Vec<&str> = self.hosts.iter().map(|h| h.host.as_str()).collect();
+        hosts.dedup();
+        hosts
+    }
+}
+
+/// What `--conf` found.
+#[derive(Debug, Clone)]
+pub struct ConfFiles {
+    pub fossology_conf: PathBuf,
+    pub db_conf: PathBuf,
+    /// The layout, when `fossology.conf` could be read.
+    pub layout: Option<Layout>,
+    /// `[FOSSOLOGY] path`, informational: `--repo` is what is checked.
+    pub repo_path: Option<String>,
+    /// Files a restore needs that are missing or unreadable, with the reason.
+    pub problems: Vec<(PathBuf, String)>,
+}
+
+/// Reads `--conf`: a `fossology.conf` file, or the directory holding it. `Db.conf` is
+/// looked for beside it. A missing or unreadable file is a problem to report; a file that
+/// FOSSology itself would refuse (bad `[REPOSITORY]` entry, bad depth) is an error.
+pub fn read_conf(arg: &Path) -> Result<ConfFiles> {
+    let (fossology_conf, dir) = if arg.is_dir() {
+        (arg.join("fossology.conf"), arg.to_path_buf())
+    } else {
+        (arg.to_path_buf(), arg.parent().map(Path::to_path_buf).unwrap_or_default())
+    };
+    let db_conf = dir.join("Db.conf");
+    let mut problems = Vec::new();
+    let mut layout = None;
+    let mut repo_path = None;
+    match std::fs::read(&fossology_conf) {
+        Ok(bytes) => {
+            let text = String::from_utf8_lossy(&bytes);
+            let parsed = parse_fossology_conf(&text).with_context(|| format!("{}", fossology_conf.display()))?;
+            repo_path = parsed.1;
+            let mut l = parsed.0;
+            l.origin = fossology_conf.display().to_string();
+            layout = Some(l);
+        }
+        Err(e) => problems.push((fossology_conf.clone(), io_reason(&e))),
+    }
+    match std::fs::read(&db_conf) {
+        Ok(bytes) => {
+            let text = String::from_utf8_lossy(&bytes);
+            if !text.split(';').any(|kv| kv.trim().starts_with("dbname")) {
+                problems.push((db_conf.clone(), "has no dbname= entry".into()));
+            }
+        }
+        Err(e) => problems.push((db_conf.clone(), io_reason(&e))),
+    }
+    Ok(ConfFiles { fossology_conf, db_conf, layout, repo_path, problems })
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "missing".into(),
+        std::io::ErrorKind::PermissionDenied => "unreadable (permission denied)".into(),
+        std::io::ErrorKind::IsADirectory => "is a directory".into(),
+        _ => format!("unreadable ({e})"),
+    }
+}
+
+/// Parses the `fossconfig` format: `[GROUP]` headers, `key = value`, list entries
+/// `key[] = value`, comments starting with `;` or `#`.
+pub fn parse_fossology_conf(text: &str) -> Result<(Layout, Option<String>)> {
+    let mut group = String::new();
+    let mut depth = None;
+    let mut path = None;
+    let mut hosts: Vec<HostRange> = Vec::new();
+    let entry = regex::Regex::new(r"^(\*|gold|files|logs|license|test)\s+([[:xdigit:]]+)\s+([[:xdigit:]]+)$").expect("valid regex");
+    for (number, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with(';') || line.starts_with('#') {
+            continue;
+        }
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            group = name.trim().to_string();
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            bail!("line {}: '{line}' is neither a [GROUP] nor key = value", number + 1);
+        };
+        let (key, value) = (key.trim(), value.trim().trim_matches('"'));
+        match group.as_str() {
+            "FOSSOLOGY" if key == "depth" => {
+                let d: u32 = value.parse().with_context(|| format!("line {}: [FOSSOLOGY] depth '{value}' is not a number", number + 1))?;
+                if d > 20 {
+                    bail!("line {}: [FOSSOLOGY] depth {d} is not plausible (names have 20 hex pairs)", number + 1);
+                }
+                depth = Some(d);
+            }
+            "FOSSOLOGY" if key == "path" => path = Some(value.to_string()),
+            "REPOSITORY" => {
+                let Some(host) = key.strip_suffix("[]").map(str::trim) else {
+                    bail!("line {}: [REPOSITORY] key '{key}' must be a list entry ('{key}[] = * 00 ff')", number + 1);
+                };
+                check_host_key(host).with_context(|| format!("line {}", number + 1))?;
+                let Some(caps) = entry.captures(value) else {
+                    bail!("line {}: [REPOSITORY] entry '{value}' is not '<*|gold|files|logs|license|test> <start-hex> <end-hex>' (FOSSology's scheduler would refuse it)", number + 1);
+                };
+                let (start, end) = (caps[2].to_ascii_lowercase(), caps[3].to_ascii_lowercase());
+                if u128::from_str_radix(&start, 16).ok() >= u128::from_str_radix(&end, 16).ok() {
+                    bail!("line {}: [REPOSITORY] entry '{value}': start must be below end (FOSSology's scheduler would refuse it)", number + 1);
+                }
+                let object_type = (&caps[1] != "*").then(|| caps[1].to_string());
+                hosts.push(HostRange { host: host.to_string(), object_type, start, end });
+            }
+            _ => {}
+        }
+    }
+    // Keys are kept in a tree sorted by strcmp; a key's entries keep file order.
+    hosts.sort_by(|a, b| a.host.as_bytes().cmp(b.host.as_bytes()));
+    Ok((Layout { depth: depth.unwrap_or(CODE_DEFAULT_DEPTH), hosts, origin: String::new() }, path))
+}
+
+/// Host keys become directory names; `_RepCheckType`-like characters only.
+fn check_host_key(host: &str) -> Result<()> {
+    if host.is_empty() || host.starts_with('.') || !host.bytes().all(|c| c.is_ascii_alphanumeric() || b"@%_=+-.".contains(&c)) {
+        bail!("[REPOSITORY] host key '{host}' is not a usable directory name");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHIPPED: &str = "; FOSSology.conf\n[FOSSOLOGY]\nport = 24693\naddress = localhost\ndepth = 3\npath = /srv/fossology/repository\n\n[HOSTS]\nlocalhost = localhost AGENT_DIR 10\n\n[REPOSITORY]\nlocalhost[] = * 00 ff\n";
+
+    #[test]
+    fn reads_the_shipped_file() {
+        let (layout, path) = parse_fossology_conf(SHIPPED).unwrap();
+        assert_eq!(layout.depth, 3);
+        assert_eq!(path.as_deref(), Some("/srv/fossology/repository"));
+        assert_eq!(layout.hosts, Layout::shipped().hosts);
+    }
+
+    #[test]
+    fn depth_defaults_to_two_as_the_code_does() {
+        let (layout, _) = parse_fossology_conf("[FOSSOLOGY]\npath=/x\n[REPOSITORY]\nlocalhost[] = * 00 ff\n").unwrap();
+        assert_eq!(layout.depth, 2);
+    }
+
+    #[test]
+    fn multi_host_ranges() {
+        let text = "[REPOSITORY]\nzeta[] = gold 00 ff\nalpha[] = * 00 7f\nbeta[] = * 80 ff\n";
+        let (layout, _) = parse_fossology_conf(text).unwrap();
+        assert_eq!(layout.host_dirs(), vec!["alpha", "beta", "zeta"]);
+        assert_eq!(layout.hosts_for("files", "7fab"), vec!["alpha"]);
+        assert_eq!(layout.hosts_for("files", "80ab"), vec!["beta"]);
+        assert_eq!(layout.hosts_for("gold", "80ab"), vec!["beta", "zeta"]);
+        assert_eq!(layout.hosts_for("gold", "A0AB"), vec!["beta", "zeta"]);
+        // a one-character range compares one character
+        let (l, _) = parse_fossology_conf("[REPOSITORY]\nh[] = * 0 7\n").unwrap();
+        assert_eq!(l.hosts_for("files", "7fff"), vec!["h"]);
+        assert!(l.hosts_for("files", "8000").is_empty());
+    }
+
+    #[test]
+    fn refuses_what_the_scheduler_refuses() {
+        for bad in ["[REPOSITORY]\nh[] = blobs 00 ff\n", "[REPOSITORY]\nh[] = * ff 00\n", "[REPOSITORY]\nh = * 00 ff\n", "[FOSSOLOGY]\ndepth = three\n", "[REPOSITORY]\nh[] = * 00 zz\n"] {
+            assert!(parse_fossology_conf(bad).is_err(), "{bad}");
+        }
+    }
+}

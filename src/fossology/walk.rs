@@ -1,0 +1,473 @@
+//! The repository walk: one type tree (`<host>/gold` or `<host>/files`) read in name order.
+//!
+//! Directories are name prefixes, so visiting each directory's entries sorted visits the
+//! objects in name order, which is what lets the check merge them with the database rows
+//! without holding either side in memory. The walk is cut into units (the directories two
+//! levels down); a window of units is walked in parallel, stat'ed or hashed in parallel,
+//! and handed over in order.
+//!
+//! Well-named objects in the wrong directory are "misplaced" and come out on the side;
+//! entries that are not repository objects (bad names, symlinks, devices, …) are reported
+//! as they are found, as are entries that cannot be read.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::SyncSender;
+
+use rayon::prelude::*;
+
+use super::Rule;
+use super::layout::{ObjectKey, is_pair};
+use crate::details;
+use crate::engine::hash::{Digests, hash_file};
+use crate::engine::sink::Sink;
+
+/// How deeply objects are verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+pub enum Level {
+    /// The object is there.
+    Exists,
+    /// …and its size is the size in its name.
+    Size,
+    /// …and its SHA-1 and MD5 are the ones in its name.
+    Content,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Exists => "exists",
+            Level::Size => "size",
+            Level::Content => "content",
+        }
+    }
+}
+
+/// A hex name range `lo-hi` (inclusive, compared on the length of each bound).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameRange {
+    pub lo: String,
+    pub hi: String,
+}
+
+impl NameRange {
+    pub fn parse(s: &str) -> Result<NameRange, String> {
+        let (lo, hi) = s.split_once('-').ok_or_else(|| format!("--range '{s}': expected <lo>-<hi>, e.g. 00-7f"))?;
+        let ok = |x: &str| !x.is_empty() && x.len() <= 40 && x.bytes().all(|c| c.is_ascii_hexdigit());
+        if !ok(lo) || !ok(hi) {
+            return Err(format!("--range '{s}': bounds must be hex prefixes of object names"));
+        }
+        let (lo, hi) = (lo.to_ascii_lowercase(), hi.to_ascii_lowercase());
+        let n = lo.len().min(hi.len());
+        if lo[..n] > hi[..n] {
+            return Err(format!("--range '{s}': {lo} is after {hi}"));
+        }
+        Ok(NameRange { lo, hi })
+    }
+
+    /// Whether a name lies in the range: its first characters, as many as each bound has,
+    /// are at or after `lo` and at or before `hi`.
+    pub fn contains(&self, name: &str) -> bool {
+        self.may_contain_prefix(name)
+    }
+
+    /// Whether some name starting with `prefix` may lie in the range.
+    pub fn may_contain_prefix(&self, prefix: &str) -> bool {
+        let l = prefix.len().min(self.lo.len());
+        let h = prefix.len().min(self.hi.len());
+        prefix[..l] >= self.lo[..l] && prefix[..h] <= self.hi[..h]
+    }
+}
+
+impl std::fmt::Display for NameRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}", self.lo, self.hi)
+    }
+}
+
+/// An object found where the layout puts it.
+#[derive(Debug)]
+pub struct Found {
+    pub key: ObjectKey,
+    /// Relative to the repository root.
+    pub rel: String,
+    /// `(dev, ino)` and size, from `lstat` at level size and above, and for gold.
+    pub meta: Option<Meta>,
+    /// At level content: the digests, or why the file could not be read.
+    pub content: Option<Result<Digests, String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Meta {
+    pub dev: u64,
+    pub ino: u64,
+    pub size: u64,
+}
+
+impl Meta {
+    pub fn of(path: &Path) -> std::io::Result<Meta> {
+        use std::os::unix::fs::MetadataExt;
+        let m = fs::symlink_metadata(path)?;
+        Ok(Meta { dev: m.dev(), ino: m.ino(), size: m.size() })
+    }
+}
+
+/// A well-named object in the wrong directory (wrong depth, wrong prefix, wrong host, or
+/// upper case that FOSSology would not find).
+#[derive(Debug, Clone)]
+pub struct Misplaced {
+    pub key: ObjectKey,
+    pub rel: String,
+    pub why: &'static str,
+}
+
+/// What one window of the walk hands over.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// Sorted by key.
+    pub found: Vec<Found>,
+    pub misplaced: Vec<Misplaced>,
+    /// Prefixes of names below a directory that could not be read: their objects were not
+    /// seen, so they must not be called missing.
+    pub unreadable_prefixes: Vec<String>,
+}
+
+/// What the walk of one tree needs to know.
+pub struct TreeWalk<'a> {
+    pub repo: &'a Path,
+    /// Relative path of the tree, e.g. `localhost/files`.
+    pub tree: String,
+    pub depth: u32,
+    pub level: Level,
+    /// Also `lstat` every object (gold: for the hard-link check).
+    pub want_meta: bool,
+    pub range: Option<&'a NameRange>,
+    pub sink: &'a Sink,
+}
+
+/// How many units are walked together.
+const WINDOW: usize = 64;
+
+struct Unit {
+    dir: PathBuf,
+    rel: String,
+    level: u32,
+    prefix: String,
+}
+
+impl TreeWalk<'_> {
+    /// Walks the tree, sending batches in name order. Returns when done or when the
+    /// receiver hung up.
+    pub fn run(&self, tx: &SyncSender<Batch>) {
+        let root = self.repo.join(&self.tree);
+        match fs::symlink_metadata(&root) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+            Err(e) => {
+                self.unreadable(&self.tree, &e.to_string());
+                let _ = tx.send(Batch { unreadable_prefixes: vec![String::new()], ..Batch::default() });
+                return;
+            }
+            Ok(m) if m.file_type().is_symlink() => {
+                self.unexpected(&self.tree, "symlink", "a symlink where the type directory should be (never followed)");
+                return;
+            }
+            Ok(m) if !m.is_dir() => {
+                self.unexpected(&self.tree, "not a directory", "not a directory where the type directory should be");
+                return;
+            }
+            Ok(_) => {}
+        }
+        // Units are the directories this many levels down (objects themselves when depth is 0).
+        let split = self.depth.min(2);
+        let mut units = Vec::new();
+        let mut side = Batch::default();
+        self.enumerate(root, self.tree.clone(), 0, String::new(), split, &mut units, &mut side, tx);
+        self.flush(&mut units, &mut side, tx);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn enumerate(&self, dir: PathBuf, rel: String, level: u32, prefix: String, split: u32, units: &mut Vec<Unit>, side: &mut Batch, tx: &SyncSender<Batch>) {
+        if level == split {
+            units.push(Unit { dir, rel, level, prefix });
+            if units.len() >= WINDOW {
+                self.flush(units, side, tx);
+            }
+            return;
+        }
+        let Some(entries) = self.read_sorted(&dir, &rel, Some(&prefix), side) else { return };
+        for (name, kind) in entries {
+            let child_rel = format!("{rel}/{}", name.to_string_lossy());
+            match (kind, name.to_str()) {
+                (EntryKind::Dir, Some(n)) if is_pair(n) => {
+                    let child_prefix = format!("{prefix}{n}");
+                    if self.range.is_none_or(|r| r.may_contain_prefix(&child_prefix)) {
+                        self.enumerate(dir.join(&name), child_rel, level + 1, child_prefix, split, units, side, tx);
+                    }
+                }
+                _ => {
+                    // Off the layout at this level: examined on its own, in place.
+                    let out = self.walk_entry(&dir.join(&name), child_rel, kind, name.to_str(), level, Some(&prefix));
+                    side.misplaced.extend(out.misplaced);
+                    side.unreadable_prefixes.extend(out.unreadable_prefixes);
+                }
+            }
+        }
+    }
+
+    fn flush(&self, units: &mut Vec<Unit>, side: &mut Batch, tx: &SyncSender<Batch>) {
+        let outs: Vec<Batch> = units.par_iter().map(|u| self.walk_unit(u)).collect();
+        units.clear();
+        let mut batch = std::mem::take(side);
+        for out in outs {
+            batch.found.extend(out.found);
+            batch.misplaced.extend(out.misplaced);
+            batch.unreadable_prefixes.extend(out.unreadable_prefixes);
+        }
+        if self.level > Level::Exists || self.want_meta {
+            batch.found.par_iter_mut().for_each(|f| self.verify(f));
+        }
+        let _ = tx.send(batch);
+    }
+
+    /// Stats or hashes one object, as the level asks.
+    fn verify(&self, found: &mut Found) {
+        let path = self.repo.join(&found.rel);
+        if self.level == Level::Content {
+            match hash_file(&path) {
+                Ok(d) => {
+                    self.sink.stats.add_hashed(d.size);
+                    found.content = Some(Ok(d));
+                }
+                Err(e) => found.content = Some(Err(e.to_string())),
+            }
+        }
+        if self.level >= Level::Size || self.want_meta {
+            match Meta::of(&path) {
+                Ok(m) => found.meta = Some(m),
+                Err(e) => {
+                    if found.content.is_none() {
+                        found.content = Some(Err(e.to_string()));
+                    }
+                }
+            }
+        }
+    }
+
+    fn walk_unit(&self, unit: &Unit) -> Batch {
+        let mut out = Batch::default();
+        self.walk_dir(&unit.dir, &unit.rel, unit.level, Some(&unit.prefix), &mut out);
+        out
+    }
+
+    /// Walks a directory at `level` (0 = the type directory). `prefix` is the name prefix
+    /// its path stands for, or `None` off the layout.
+    fn walk_dir(&self, dir: &Path, rel: &str, level: u32, prefix: Option<&str>, out: &mut Batch) {
+        let Some(entries) = self.read_sorted(dir, rel, prefix, out) else { return };
+        for (name, kind) in entries {
+            let child_rel = format!("{rel}/{}", name.to_string_lossy());
+            let child = dir.join(&name);
+            match (kind, name.to_str()) {
+                (EntryKind::Dir, Some(n)) if is_pair(n) && level < self.depth => {
+                    let child_prefix = prefix.map(|p| format!("{p}{n}"));
+                    if let (Some(range), Some(p)) = (self.range, &child_prefix)
+                        && !range.may_contain_prefix(p)
+                    {
+                        continue;
+                    }
+                    self.walk_dir(&child, &child_rel, level + 1, child_prefix.as_deref(), out);
+                }
+                (EntryKind::File, Some(n)) if level == self.depth && prefix.is_some_and(|p| n.starts_with(p)) => {
+                    if let Some(key) = ObjectKey::parse_name(n) {
+                        if self.range.is_none_or(|r| r.contains(n)) {
+                            out.found.push(Found { key, rel: child_rel, meta: None, content: None });
+                        }
+                    } else {
+                        let sub = self.walk_entry(&child, child_rel, kind, Some(n), level, prefix);
+                        out.misplaced.extend(sub.misplaced);
+                    }
+                }
+                _ => {
+                    let sub = self.walk_entry(&child, child_rel, kind, name.to_str(), level, prefix);
+                    out.misplaced.extend(sub.misplaced);
+                    out.unreadable_prefixes.extend(sub.unreadable_prefixes);
+                }
+            }
+        }
+    }
+
+    /// An entry that is not an object in its right place: a misplaced object, or something
+    /// that is not a repository object at all.
+    fn walk_entry(&self, path: &Path, rel: String, kind: EntryKind, name: Option<&str>, level: u32, prefix: Option<&str>) -> Batch {
+        let mut out = Batch::default();
+        match kind {
+            EntryKind::Symlink => self.unexpected(&rel, "symlink", "a symlink in the repository (never followed)"),
+            EntryKind::Other(what) => self.unexpected(&rel, what, &format!("a {what} in the repository, not a regular file")),
+            EntryKind::File => match name {
+                None => self.unexpected(&rel, "bad name", "a file whose name is not UTF-8, so not a repository object"),
+                Some(n) => {
+                    if let Some(key) = ObjectKey::parse_name(n) {
+                        if self.range.is_none_or(|r| r.contains(n)) {
+                            let why = if level != self.depth { "wrong depth" } else { "wrong directory" };
+                            out.misplaced.push(Misplaced { key, rel, why });
+                        }
+                    } else if let Some(key) = ObjectKey::parse_name_any_case(n) {
+                        if self.range.is_none_or(|r| r.contains(&n.to_ascii_lowercase())) {
+                            out.misplaced.push(Misplaced { key, rel, why: "upper-case name" });
+                        }
+                    } else if n.ends_with(".I") && ObjectKey::parse_name(&n[..n.len() - 2]).is_some() {
+                        self.unexpected(&rel, "interrupted import", "an unfinished import (fo_RepImport writes <name>.I, then renames it); safe to remove");
+                    } else {
+                        self.unexpected(&rel, "bad name", "a file whose name is not sha1.md5.size, so not a repository object");
+                    }
+                }
+            },
+            EntryKind::Dir => {
+                let layout_dir = name.is_some_and(is_pair);
+                if !layout_dir {
+                    self.unexpected(&rel, "bad directory", "a directory that is not part of the repository layout");
+                }
+                // Look inside for objects that belong elsewhere; other entries below an
+                // off-layout directory are covered by the finding above.
+                let _ = (level, prefix);
+                self.collect_misplaced(path, &rel, level + 1, layout_dir, &mut out);
+            }
+        }
+        out
+    }
+
+    /// Walks an off-layout directory for well-named objects (misplaced); reports entries
+    /// individually only inside hex-pair directories (a layout of another depth).
+    fn collect_misplaced(&self, dir: &Path, rel: &str, level: u32, report_entries: bool, out: &mut Batch) {
+        let entries = match read_dir_sorted(dir) {
+            Ok(e) => e,
+            Err(e) => {
+                self.unreadable(rel, &e.to_string());
+                return;
+            }
+        };
+        self.sink.stats.add_entries(entries.len() as u64);
+        for (name, kind) in entries {
+            let child_rel = format!("{rel}/{}", name.to_string_lossy());
+            let child = dir.join(&name);
+            match kind {
+                EntryKind::Dir => {
+                    let pair = name.to_str().is_some_and(is_pair);
+                    if report_entries && !pair {
+                        self.unexpected(&child_rel, "bad directory", "a directory that is not part of the repository layout");
+                    }
+                    self.collect_misplaced(&child, &child_rel, level + 1, report_entries && pair, out);
+                }
+                EntryKind::File => {
+                    let n = name.to_str();
+                    match n.and_then(ObjectKey::parse_name_any_case) {
+                        Some(key) => {
+                            let lower = n.unwrap_or_default().to_ascii_lowercase();
+                            if self.range.is_none_or(|r| r.contains(&lower)) {
+                                let why = if n.is_some_and(|n| n != lower) { "upper-case name" } else { "wrong directory" };
+                                out.misplaced.push(Misplaced { key, rel: child_rel, why });
+                            }
+                        }
+                        None if report_entries => {
+                            let sub = self.walk_entry(&child, child_rel, kind, n, level, None);
+                            out.misplaced.extend(sub.misplaced);
+                        }
+                        None => {}
+                    }
+                }
+                _ if report_entries => {
+                    self.walk_entry(&child, child_rel, kind, name.to_str(), level, None);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn read_sorted(&self, dir: &Path, rel: &str, prefix: Option<&str>, out: &mut Batch) -> Option<Vec<(std::ffi::OsString, EntryKind)>> {
+        match read_dir_sorted(dir) {
+            Ok(entries) => {
+                self.sink.stats.add_entries(entries.len() as u64);
+                Some(entries)
+            }
+            Err(e) => {
+                self.unreadable(rel, &e.to_string());
+                if let Some(p) = prefix {
+                    out.unreadable_prefixes.push(p.to_string());
+                }
+                None
+            }
+        }
+    }
+
+    fn unexpected(&self, rel: &str, what: &str, message: &str) {
+        self.sink.emit(Rule::UnexpectedEntry, rel, message, details! { "kind" => what }, None);
+    }
+
+    fn unreadable(&self, rel: &str, error: &str) {
+        self.sink.emit(
+            Rule::EntryUnreadable,
+            rel,
+            format!("cannot be read ({error}); the objects below it were not checked"),
+            details! { "error" => error },
+            None,
+        );
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    File,
+    Dir,
+    Symlink,
+    Other(&'static str),
+}
+
+/// A directory's entries sorted by name bytes, with their types from `readdir` (no `stat`
+/// unless the file system does not report types).
+pub fn read_dir_sorted(dir: &Path) -> std::io::Result<Vec<(std::ffi::OsString, EntryKind)>> {
+    use std::os::unix::fs::FileTypeExt;
+    let mut entries = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let t = entry.file_type()?;
+        let kind = if t.is_symlink() {
+            EntryKind::Symlink
+        } else if t.is_file() {
+            EntryKind::File
+        } else if t.is_dir() {
+            EntryKind::Dir
+        } else if t.is_fifo() {
+            EntryKind::Other("fifo")
+        } else if t.is_socket() {
+            EntryKind::Other("socket")
+        } else if t.is_block_device() || t.is_char_device() {
+            EntryKind::Other("device")
+        } else {
+            EntryKind::Other("special file")
+        };
+        entries.push((entry.file_name(), kind));
+    }
+    use std::os::unix::ffi::OsStrExt;
+    entries.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    Ok(entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges() {
+        let r = NameRange::parse("00-7f").unwrap();
+        assert!(r.contains("00ab"));
+        assert!(r.contains("7fff"));
+        assert!(!r.contains("80aa"));
+        assert!(r.may_contain_prefix("7"));
+        assert!(!r.may_contain_prefix("8"));
+        let r = NameRange::parse("80-FF").unwrap();
+        assert!(r.contains("ffff"));
+        assert!(!r.contains("7fff"));
+        assert!(NameRange::parse("80-7f").is_err());
+        assert!(NameRange::parse("zz-ff").is_err());
+        assert!(NameRange::parse("00").is_err());
+    }
+}
