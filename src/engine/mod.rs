@@ -9,3 +9,4 @@ pub mod sink;
 pub mod extsort;
 pub mod hash;
 pub mod tables;
+pub mod testing;
