@@ -3,6 +3,7 @@
 mod check;
 mod merge;
 mod output;
+mod repair;
 mod rules;
 
 use std::path::PathBuf;
@@ -27,6 +28,42 @@ pub enum Command {
     Rules(RulesCmd),
     /// Combine the JSON reports of several shards or hosts into one report.
     Merge(MergeCmd),
+    /// Turn a report's repairs into the product's own jobs (dry run unless --apply).
+    Repair(RepairCmd),
+}
+
+#[derive(Debug, Args)]
+pub struct RepairCmd {
+    #[command(subcommand)]
+    pub product: RepairProduct,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RepairProduct {
+    /// Queue FOSSology re-unpack jobs (printed as SQL unless --apply), move misplaced objects.
+    Fossology(FossologyRepairArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FossologyRepairArgs {
+    /// A JSON report of `repocheck check fossology` (or of `repocheck merge`).
+    #[arg(long, value_name = "REPORT.json")]
+    pub queue: PathBuf,
+    /// The live FOSSology database (postgres:// URL).
+    #[arg(long, value_name = "URL")]
+    pub db: String,
+    /// The repository root, for moving misplaced objects and linking gold back (with --apply).
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+    /// Queue the jobs of uploads whose owner is no longer in `users` as this user (an administrator's user_pk).
+    #[arg(long, value_name = "USER_PK")]
+    pub user: Option<i64>,
+    /// Tell the scheduler to look at the queue now (host:port of [FOSSOLOGY] address/port, e.g. localhost:24693).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub notify: Option<String>,
+    /// Make the changes. Without it, nothing is changed: the SQL and the shell script are printed.
+    #[arg(long)]
+    pub apply: bool,
 }
 
 #[derive(Debug, Args)]
@@ -119,6 +156,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(cmd) => check::run(cmd),
         Command::Rules(cmd) => rules::run(cmd),
         Command::Merge(cmd) => merge::run(cmd),
+        Command::Repair(cmd) => repair::run(cmd),
     }
 }
 

@@ -113,7 +113,7 @@ pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
     let meta = metadata::read(&opts.db, &opts.db_name, sink)?;
     report_active_jobs(&meta.active_jobs, sink);
 
-    let mut run = Run { opts, layout: &layout, sink, uploads: &meta.uploads, gold_state: HashMap::new(), gold_in_scope: BTreeSet::new() };
+    let mut run = Run { opts, layout: &layout, sink, uploads: &meta.uploads, gold_state: HashMap::new(), gold_path: HashMap::new(), gold_in_scope: BTreeSet::new() };
     run.merge(meta.objects)?;
     report_scratch(repo, &layout, sink)?;
     Ok(())
@@ -190,13 +190,16 @@ enum GoldState {
     /// Present, but its size or content is wrong.
     Corrupt,
     Missing,
+    /// Missing, but the files copy of the same object is there: ununpack unpacks from
+    /// `files` first and only falls back to `gold` (facts §4.3), so a re-unpack works.
+    FilesCopyOnly,
     /// On a host outside this run's scope (`--host`): not checked.
     NotChecked,
 }
 
 impl GoldState {
     fn usable(self) -> bool {
-        matches!(self, GoldState::Usable | GoldState::Misplaced | GoldState::NotChecked)
+        matches!(self, GoldState::Usable | GoldState::Misplaced | GoldState::FilesCopyOnly | GoldState::NotChecked)
     }
 
     fn as_str(self) -> &'static str {
@@ -205,6 +208,7 @@ impl GoldState {
             GoldState::Misplaced => "misplaced",
             GoldState::Corrupt => "corrupt",
             GoldState::Missing => "missing",
+            GoldState::FilesCopyOnly => "missing (files copy present)",
             GoldState::NotChecked => "not checked",
         }
     }
@@ -331,6 +335,8 @@ struct Run<'a> {
     sink: &'a Sink,
     uploads: &'a BTreeMap<i64, Upload>,
     gold_state: HashMap<i64, GoldState>,
+    /// Where each upload's gold belongs (relative path).
+    gold_path: HashMap<i64, String>,
     /// Uploads whose gold name lies in this run's range: the run that reports them.
     gold_in_scope: BTreeSet<i64>,
 }
@@ -566,6 +572,7 @@ impl Run<'_> {
         }
         for upload in &object.gold_of {
             self.gold_state.insert(*upload, state);
+            self.gold_path.insert(*upload, preferred_path(self.layout, ObjectType::Gold, &name));
             if in_scope {
                 self.gold_in_scope.insert(*upload);
             }
@@ -749,13 +756,7 @@ impl Run<'_> {
     }
 
     fn report_gold_missing(&mut self, p: &Pending) {
-        for u in &p.gold_of {
-            self.gold_state.insert(*u, GoldState::Missing);
-        }
         let name = &p.name;
-        if !self.in_scope(name) || !self.host_in_scope(ObjectType::Gold, name) {
-            return;
-        }
         // The files copy of the archive is the same object: linking it back restores the gold.
         let files_copy = self
             .layout
@@ -765,6 +766,13 @@ impl Run<'_> {
             .chain(self.layout.hosts.is_empty().then_some(None))
             .map(|h| object_path(self.layout, h, ObjectType::Files, name))
             .find(|rel| self.opts.repo.join(rel).is_file());
+        let state = if files_copy.is_some() { GoldState::FilesCopyOnly } else { GoldState::Missing };
+        for u in &p.gold_of {
+            self.gold_state.insert(*u, state);
+        }
+        if !self.in_scope(name) || !self.host_in_scope(ObjectType::Gold, name) {
+            return;
+        }
         let first = p.gold_of.first().and_then(|u| self.uploads.get(u));
         let refetchable = first.is_some_and(Upload::refetchable);
         let origin = first.and_then(|u| u.origin.clone());
@@ -829,7 +837,7 @@ impl Run<'_> {
                 let repair = if upload.refetchable() {
                     Repair::Refetch { upload: id, origin: upload.origin.clone().unwrap_or_default() }
                 } else {
-                    Repair::RestoreFromBackup { path: format!("upload {id}") }
+                    Repair::RestoreFromBackup { path: self.gold_path.get(&id).cloned().unwrap_or_else(|| format!("upload {id}")) }
                 };
                 self.sink.emit(
                     Rule::UploadUnrecoverable,
