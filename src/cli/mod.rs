@@ -3,6 +3,7 @@
 mod check;
 mod merge;
 mod output;
+mod plan;
 mod repair;
 mod rules;
 
@@ -30,6 +31,45 @@ pub enum Command {
     Merge(MergeCmd),
     /// Turn a report's repairs into the product's own jobs (dry run unless --apply).
     Repair(RepairCmd),
+    /// What a backup must contain: repository paths for `rsync --files-from`.
+    Plan(PlanCmd),
+}
+
+#[derive(Debug, Args)]
+pub struct PlanCmd {
+    #[command(subcommand)]
+    pub product: PlanProduct,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlanProduct {
+    /// The FOSSology repository paths a backup must contain.
+    Fossology(FossologyPlanArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FossologyPlanArgs {
+    /// The metadata: a postgres:// URL or a pg_dump / pg_dumpall file.
+    #[arg(long, value_name = "URL|DUMP")]
+    pub db: String,
+    /// The database to read from a pg_dumpall file.
+    #[arg(long, value_name = "NAME", default_value = "fossology")]
+    pub db_name: String,
+    /// The repository root.
+    #[arg(long, value_name = "DIR")]
+    pub repo: PathBuf,
+    /// fossology.conf (or its directory); without it the layout is inferred from the repository.
+    #[arg(long, value_name = "FILE|DIR")]
+    pub conf: Option<PathBuf>,
+    /// full: every referenced object; gold-only: each upload's gold (re-unpack after a restore).
+    #[arg(long, value_enum)]
+    pub strategy: crate::fossology::plan::Strategy,
+    /// Leave out gold whose upload came from a URL (it can be downloaded again).
+    #[arg(long)]
+    pub skip_refetchable: bool,
+    /// Write the list here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -157,6 +197,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rules(cmd) => rules::run(cmd),
         Command::Merge(cmd) => merge::run(cmd),
         Command::Repair(cmd) => repair::run(cmd),
+        Command::Plan(cmd) => plan::run(cmd),
     }
 }
 

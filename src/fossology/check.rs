@@ -126,7 +126,7 @@ fn describe_host(h: &HostRange) -> String {
 /// Without `--conf`: the hosts are the repository's directories that hold a `gold` or
 /// `files` tree, and the depth is the one its objects are found at (the shipped layout
 /// when the repository is empty).
-fn infer_layout(repo: &Path) -> Layout {
+pub fn infer_layout(repo: &Path) -> Layout {
     let mut layout = Layout::shipped();
     let hosts: Vec<String> = read_dir_sorted(repo)
         .unwrap_or_default()

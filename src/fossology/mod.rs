@@ -7,6 +7,7 @@ pub mod check;
 pub mod conf;
 pub mod layout;
 pub mod metadata;
+pub mod plan;
 pub mod repair;
 pub mod walk;
 

@@ -1,0 +1,56 @@
+//! `repocheck plan fossology …`: the list of repository paths a backup must contain.
+
+use std::io::{BufWriter, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+
+use super::{PlanCmd, PlanProduct};
+use crate::engine::sink::Sink;
+use crate::engine::tables::DbSource;
+use crate::fossology::conf::read_conf;
+use crate::fossology::plan::{self, PlanOptions, Strategy};
+
+pub fn run(cmd: PlanCmd) -> Result<ExitCode> {
+    let PlanProduct::Fossology(a) = cmd.product;
+    if !a.repo.is_dir() {
+        bail!("--repo {}: not a directory", a.repo.display());
+    }
+    let conf = a.conf.as_deref().map(read_conf).transpose()?;
+    if let Some((path, why)) = conf.as_ref().and_then(|c| c.problems.first()) {
+        bail!("--conf: {} is {why}", path.display());
+    }
+    let layout = match conf.and_then(|c| c.layout) {
+        Some(l) => l,
+        None => crate::fossology::check::infer_layout(&a.repo),
+    };
+    let opts = PlanOptions { db: DbSource::parse(&a.db), db_name: a.db_name, repo: a.repo.clone(), layout, strategy: a.strategy, skip_refetchable: a.skip_refetchable };
+    // The plan reads the same tables as the check; what the check would report is not its business.
+    let sink = Sink::new(Arc::new(crate::products::catalogue(None)?), Vec::new())?;
+    let mut out: Box<dyn Write> = match &a.output {
+        Some(path) => Box::new(BufWriter::new(std::fs::File::create(path).with_context(|| format!("--output {}: cannot create", path.display()))?)),
+        None => Box::new(BufWriter::new(std::io::stdout().lock())),
+    };
+    let summary = plan::plan(&opts, &sink, &mut out)?;
+    out.flush()?;
+    eprintln!("{} paths, {} bytes, relative to {} (rsync --files-from)", summary.paths, summary.bytes, a.repo.display());
+    if summary.absent > 0 {
+        eprintln!("{} referenced objects are not in the repository: run repocheck check fossology first", summary.absent);
+    }
+    if summary.refetchable_skipped > 0 {
+        eprintln!("{} gold objects left out: their uploads can be downloaded again from their URL", summary.refetchable_skipped);
+    }
+    if a.strategy == Strategy::Full {
+        if summary.hard_linked > 0 {
+            eprintln!("hard links: {} gold objects share their inode with the files copy: preserve hard links (rsync -H) or they are stored twice", summary.hard_linked);
+        } else {
+            eprintln!("hard links: none between gold and files; -H is not needed");
+        }
+    }
+    for file in plan::config_files(a.conf.as_deref()) {
+        eprintln!("also back up: {}", file.display());
+    }
+    eprintln!("and the database: pg_dumpall | gzip > backup.gz, with the scheduler stopped");
+    Ok(ExitCode::SUCCESS)
+}

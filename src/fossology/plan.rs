@@ -1,0 +1,106 @@
+//! `plan fossology`: the repository paths a backup must contain, for `rsync --files-from`.
+//!
+//! The backup scope document gives two strategies: the entire repository, or only the gold
+//! files (and the database), re-unpacking after a restore. Gold whose upload came from a
+//! URL could even be left out and downloaded again (`--skip-refetchable`). Orphans are
+//! never listed: nothing references them.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+use super::conf::Layout;
+use super::layout::{ObjectType, object_path};
+use super::metadata::{self, Upload};
+use super::walk::Meta;
+use crate::engine::sink::Sink;
+use crate::engine::tables::DbSource;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Strategy {
+    /// Every referenced object, gold and files.
+    Full,
+    /// Only each upload's gold; the files are re-unpacked after a restore.
+    GoldOnly,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlanOptions {
+    pub db: DbSource,
+    pub db_name: String,
+    pub repo: PathBuf,
+    pub layout: Layout,
+    pub strategy: Strategy,
+    pub skip_refetchable: bool,
+}
+
+/// What the plan counted, for the operator.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PlanSummary {
+    pub paths: u64,
+    pub bytes: u64,
+    /// Referenced objects that are not on disk (a check tells more).
+    pub absent: u64,
+    /// Gold left out because its upload can be downloaded again.
+    pub refetchable_skipped: u64,
+    /// Gold objects that share their inode with the files copy.
+    pub hard_linked: u64,
+}
+
+/// Writes one path per line (relative to the repository root) to `out`.
+pub fn plan(opts: &PlanOptions, sink: &Sink, out: &mut dyn Write) -> Result<PlanSummary> {
+    let meta = metadata::read(&opts.db, &opts.db_name, sink)?;
+    let mut summary = PlanSummary::default();
+    for object in meta.objects {
+        let object = object?;
+        let name = object.key.name();
+        let skip_gold = opts.skip_refetchable && !object.gold_of.is_empty() && object.gold_of.iter().all(|u| meta.uploads.get(u).is_some_and(Upload::refetchable));
+        summary.refetchable_skipped += u64::from(skip_gold);
+        let wanted_gold = !object.gold_of.is_empty() && !skip_gold;
+        let gold = if wanted_gold { present(opts, ObjectType::Gold, &name) } else { None };
+        let files = match opts.strategy {
+            Strategy::Full => present(opts, ObjectType::Files, &name),
+            Strategy::GoldOnly => None,
+        };
+        if let (Some((_, g)), Some((_, f))) = (&gold, &files)
+            && g.dev == f.dev
+            && g.ino == f.ino
+        {
+            summary.hard_linked += 1;
+        }
+        let wanted_files = opts.strategy == Strategy::Full;
+        for (wanted, found) in [(wanted_gold, &gold), (wanted_files, &files)] {
+            match found {
+                Some((rel, m)) => {
+                    writeln!(out, "{rel}")?;
+                    summary.paths += 1;
+                    summary.bytes += m.size;
+                }
+                None if wanted => summary.absent += 1,
+                None => {}
+            }
+        }
+    }
+    Ok(summary)
+}
+
+/// The object's path on the first host that has it.
+fn present(opts: &PlanOptions, object_type: ObjectType, name: &str) -> Option<(String, Meta)> {
+    let mut hosts: Vec<Option<&str>> = opts.layout.hosts_for(object_type.as_str(), name).into_iter().map(Some).collect();
+    if hosts.is_empty() {
+        hosts.push(None);
+    }
+    hosts.into_iter().find_map(|h| {
+        let rel = object_path(&opts.layout, h, object_type, name);
+        let meta = Meta::of(&opts.repo.join(&rel)).ok()?;
+        Some((rel, meta))
+    })
+}
+
+/// The configuration files a restore needs besides the repository.
+pub fn config_files(conf: Option<&Path>) -> Vec<PathBuf> {
+    let Some(conf) = conf else { return Vec::new() };
+    let dir = if conf.is_dir() { conf.to_path_buf() } else { conf.parent().map(Path::to_path_buf).unwrap_or_default() };
+    vec![dir.join("fossology.conf"), dir.join("Db.conf")]
+}
