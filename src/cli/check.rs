@@ -1,17 +1,29 @@
-//! `repocheck check <product> …`
+//! `repocheck check <product> …` and `repocheck check --site <site.toml>`.
 
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 
 use super::{CheckCmd, CheckProduct};
+use crate::engine::sink::Sink;
 use crate::engine::tables::DbSource;
 
 pub fn run(cmd: CheckCmd) -> Result<ExitCode> {
+    if let Some(site) = &cmd.site {
+        if cmd.product.is_some() {
+            bail!("--site names every target itself: give either --site or a product");
+        }
+        return super::site::run(site, &cmd.out);
+    }
     let Some(product) = cmd.product else {
-        bail!("name a product to check (fossology), see repocheck check --help");
+        bail!("name a product to check (fossology), or --site <site.toml>; see repocheck check --help");
     };
     let catalogue = cmd.out.catalogue()?;
+    cmd.out.run(catalogue, |sink| run_product(product, sink))
+}
+
+/// Runs one product's check into `sink`.
+pub fn run_product(product: CheckProduct, sink: &Sink) -> Result<()> {
     match product {
         CheckProduct::Fossology(a) => {
             let opts = crate::fossology::CheckOptions {
@@ -23,7 +35,7 @@ pub fn run(cmd: CheckCmd) -> Result<ExitCode> {
                 range: a.range,
                 host: a.host,
             };
-            cmd.out.run(catalogue, |sink| crate::fossology::check(&opts, sink))
+            crate::fossology::check(&opts, sink)
         }
     }
 }

@@ -6,6 +6,7 @@ mod output;
 mod plan;
 mod repair;
 mod rules;
+mod site;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,6 +34,13 @@ pub enum Command {
     Repair(RepairCmd),
     /// What a backup must contain: repository paths for `rsync --files-from`.
     Plan(PlanCmd),
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -111,6 +119,10 @@ pub struct FossologyRepairArgs {
 pub struct CheckCmd {
     #[command(subcommand)]
     pub product: Option<CheckProduct>,
+    /// A site file naming several targets (products, inputs, levels, rule overrides), checked
+    /// in one run into one report.
+    #[arg(long, value_name = "SITE.toml")]
+    pub site: Option<PathBuf>,
     #[command(flatten)]
     pub out: OutputArgs,
 }
@@ -198,6 +210,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Merge(cmd) => merge::run(cmd),
         Command::Repair(cmd) => repair::run(cmd),
         Command::Plan(cmd) => plan::run(cmd),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "repocheck", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let command = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(command).render(&mut std::io::stdout())?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
