@@ -150,7 +150,10 @@ pub fn parse_fossology_conf(text: &str) -> Result<(Layout, Option<String>)> {
     let mut depth = None;
     let mut path = None;
     let mut hosts: Vec<HostRange> = Vec::new();
-    let entry = regex::Regex::new(r"^(\*|gold|files|logs|license|test)\s+([[:xdigit:]]+)\s+([[:xdigit:]]+)$").expect("valid regex");
+    // The scheduler's own check of an entry (`fo_RepValidate`).
+    static ENTRY: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"^(\*|gold|files|logs|license|test)\s+([[:xdigit:]]+)\s+([[:xdigit:]]+)$").expect("valid regex"));
+    let entry = &*ENTRY;
     for (number, raw) in text.lines().enumerate() {
         let line = raw.trim();
         if line.is_empty() || line.starts_with(';') || line.starts_with('#') {
