@@ -462,7 +462,7 @@ impl Run<'_> {
             && !allowed.is_empty()
             && !allowed.contains(&h.as_str())
         {
-            self.misplaced(tree.object_type, &Misplaced { key: found.key, rel: found.rel, why: "wrong host" }, false, None);
+            self.misplaced(tree.object_type, &Misplaced { key: found.key, rel: found.rel, why: "on the wrong host" }, false, None);
             return;
         }
         let size = found.meta.map(|m| m.size).unwrap_or(found.key.size);
@@ -548,7 +548,7 @@ impl Run<'_> {
         for (i, (_, found)) in wrong.into_iter().enumerate() {
             let duplicate = !good.is_empty() || i > 0;
             if in_scope {
-                self.misplaced(ObjectType::Gold, &Misplaced { key: found.key, rel: found.rel, why: "wrong host" }, true, duplicate.then_some(path.as_str()));
+                self.misplaced(ObjectType::Gold, &Misplaced { key: found.key, rel: found.rel, why: "on the wrong host" }, true, duplicate.then_some(path.as_str()));
             }
             if state == GoldState::Missing {
                 state = GoldState::Misplaced;
@@ -612,7 +612,7 @@ impl Run<'_> {
         }
         for (i, (_, found)) in wrong.into_iter().enumerate() {
             let duplicate = !good.is_empty() || i > 0;
-            self.misplaced(ObjectType::Files, &Misplaced { key: found.key, rel: found.rel, why: "wrong host" }, true, duplicate.then_some(path.as_str()));
+            self.misplaced(ObjectType::Files, &Misplaced { key: found.key, rel: found.rel, why: "on the wrong host" }, true, duplicate.then_some(path.as_str()));
             intact |= !duplicate;
         }
         if !intact {
@@ -669,9 +669,9 @@ impl Run<'_> {
         }
         let to = preferred_path(self.layout, object_type, &name);
         let (message, repair) = match (referenced, duplicate_of) {
-            (true, None) => (format!("{} object in the {}: FOSSology looks for it at {to}", object_type, m.why), Some(Repair::Move { from: m.rel.clone(), to: to.clone() })),
-            (true, Some(d)) => (format!("{} object in the {}, and a copy is also at {d}: this one can be removed", object_type, m.why), None),
-            (false, _) => (format!("{} object in the {}; no database row references it", object_type, m.why), None),
+            (true, None) => (format!("{} object {}: FOSSology looks for it at {to}", object_type, m.why), Some(Repair::Move { from: m.rel.clone(), to: to.clone() })),
+            (true, Some(d)) => (format!("{} object {}, and a copy is also at {d}: this one can be removed", object_type, m.why), None),
+            (false, _) => (format!("{} object {}; no database row references it", object_type, m.why), None),
         };
         self.sink.emit(
             Rule::MisplacedFile,

@@ -307,12 +307,12 @@ impl TreeWalk<'_> {
                 Some(n) => {
                     if let Some(key) = ObjectKey::parse_name(n) {
                         if self.range.is_none_or(|r| r.contains(n)) {
-                            let why = if level != self.depth { "wrong depth" } else { "wrong directory" };
+                            let why = if level != self.depth { "at the wrong depth" } else { "in the wrong directory" };
                             out.misplaced.push(Misplaced { key, rel, why });
                         }
                     } else if let Some(key) = ObjectKey::parse_name_any_case(n) {
                         if self.range.is_none_or(|r| r.contains(&n.to_ascii_lowercase())) {
-                            out.misplaced.push(Misplaced { key, rel, why: "upper-case name" });
+                            out.misplaced.push(Misplaced { key, rel, why: "with an upper-case name" });
                         }
                     } else if n.ends_with(".I") && ObjectKey::parse_name(&n[..n.len() - 2]).is_some() {
                         self.unexpected(&rel, "interrupted import", "an unfinished import (fo_RepImport writes <name>.I, then renames it); safe to remove");
@@ -363,7 +363,7 @@ impl TreeWalk<'_> {
                         Some(key) => {
                             let lower = n.unwrap_or_default().to_ascii_lowercase();
                             if self.range.is_none_or(|r| r.contains(&lower)) {
-                                let why = if n.is_some_and(|n| n != lower) { "upper-case name" } else { "wrong directory" };
+                                let why = if n.is_some_and(|n| n != lower) { "with an upper-case name" } else { "in the wrong directory" };
                                 out.misplaced.push(Misplaced { key, rel: child_rel, why });
                             }
                         }

@@ -1,1 +1,5 @@
-//! Test support: throwaway PostgreSQL servers and product fixtures.
+//! Test support: throwaway PostgreSQL servers and product fixtures shaped like the real
+//! products. Used by the tests and the benchmark harness; not part of the tool.
+
+pub mod fossology;
+pub mod postgres;
