@@ -196,6 +196,11 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// Another database of the same server, by name.
+    pub fn named(other: &TestDb, name: &str) -> TestDb {
+        TestDb { name: name.to_string(), socket: other.socket.clone(), bin: other.bin.clone() }
+    }
+
     /// A URL for repocheck (`host=` names the socket directory).
     pub fn url(&self) -> String {
         format!("postgres://postgres@localhost/{}?host={}", self.name, self.socket.display())

@@ -12,10 +12,12 @@ fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/pgdump").join(name)
 }
 
-/// Collects every accepted row as strings (`None` = NULL), per table.
+type Rows = Vec<Vec<Option<String>>>;
+
+/// Collects every accepted row as strings (`None` = NULL), per table: name, columns, rows.
 #[derive(Default, Debug)]
 struct Collect {
-    tables: Vec<(String, Vec<String>, Vec<Vec<Option<String>>>)>,
+    tables: Vec<(String, Vec<String>, Rows)>,
 }
 
 impl CopySink for Collect {
@@ -39,7 +41,7 @@ fn read(path: &Path, db: &str) -> Result<Collect> {
     Ok(c)
 }
 
-fn table<'a>(c: &'a Collect, name: &str) -> &'a Vec<Vec<Option<String>>> {
+fn table<'a>(c: &'a Collect, name: &str) -> &'a Rows {
     &c.tables.iter().find(|t| t.0 == name).unwrap_or_else(|| panic!("no table {name}: {c:?}")).2
 }
 
@@ -196,7 +198,7 @@ proptest! {
                         b'\t' => line.extend_from_slice(b"\\t"),
                         b'\n' => line.extend_from_slice(b"\\n"),
                         b'\r' => line.extend_from_slice(b"\\r"),
-                        b if b < 0x20 || b >= 0x7f => line.extend_from_slice(format!("\\{b:03o}").as_bytes()),
+                        b if !(0x20..0x7f).contains(&b) => line.extend_from_slice(format!("\\{b:03o}").as_bytes()),
                         b => line.push(b),
                     }
                 },
