@@ -131,8 +131,19 @@ fn parse_target(mut table: toml::Table, base: &Path) -> Result<(CheckProduct, Ve
             args.push(if NOT_PATHS.contains(&flag.as_str()) { s } else { resolve(base, &s) });
         }
     }
-    let parsed = TargetArgs::try_parse_from(&args).map_err(|e| anyhow::anyhow!("{}", e.to_string().lines().next().unwrap_or_default().trim_start_matches("error: ")))?;
+    let parsed = TargetArgs::try_parse_from(&args).map_err(|e| anyhow::anyhow!("{}", clap_error_line(&e.to_string())))?;
     Ok((parsed.product, overrides))
+}
+
+/// clap's multi-line error as one line, without the usage and help hints.
+fn clap_error_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .filter(|l| !l.is_empty())
+        .map(|l| l.trim_start_matches("error: "))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A relative path is relative to the site file; URLs and `name=path` values keep their
