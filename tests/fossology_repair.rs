@@ -133,9 +133,27 @@ fn apply_prints_job_ids_and_handles_missing_owners_and_missing_trees() {
     let deps = c.db.psql(&format!("SELECT count(*) FROM jobdepends d JOIN jobqueue q ON q.jq_pk = d.jdep_jq_fk WHERE q.jq_type = 'adj2nest' AND q.jq_args = '{}'", hex.id)).unwrap();
     assert_eq!(deps, "1");
 
-    // An administrator takes the orphaned upload.
-    let out = repocheck().args(["repair", "fossology", "--apply", "--user", "1", "--queue"]).arg(&path).args(["--db", &c.db.url()]).output().unwrap();
+    // An administrator takes the orphaned upload, and the scheduler is told at once (a
+    // stand-in listens on its port and answers as FOSSology's scheduler does).
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let scheduler = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut s, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 64];
+        let n = s.read(&mut buf).unwrap();
+        s.write_all(b"received\n").unwrap();
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    });
+    let out = repocheck()
+        .args(["repair", "fossology", "--apply", "--user", "1", "--notify", &format!("127.0.0.1:{port}"), "--queue"])
+        .arg(&path)
+        .args(["--db", &c.db.url()])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
+    assert_eq!(scheduler.join().unwrap(), "database");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("scheduler: received"));
     assert!(scheduler_would_run(&c.db).contains(&format!("ununpack:{}:1", itoa.id)));
 }
 

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
 use super::{RepairCmd, RepairProduct};
 use crate::engine::report::read_report;
@@ -38,8 +38,11 @@ pub fn run(cmd: RepairCmd) -> Result<ExitCode> {
                     }
                 }
                 if let Some(address) = &a.notify {
-                    let answer = repair::notify_scheduler(address).context("the jobs are queued; the scheduler will pick them up at its next poll")?;
-                    println!("scheduler: {answer}");
+                    // The jobs are committed either way; the scheduler also polls on its own.
+                    match repair::notify_scheduler(address) {
+                        Ok(answer) => println!("scheduler: {answer}"),
+                        Err(e) => eprintln!("warning: {e:#}; the jobs are queued and the scheduler picks them up at its next poll"),
+                    }
                 }
             } else {
                 print!("{}", repair::render_sql(&queue.reunpacks, &decisions));
