@@ -297,6 +297,13 @@ fn size_and_content_mismatch_at_their_levels() {
     assert_eq!(content[0]["subject"], c.inst.rel_path("files", &itoa.members[2]));
     assert_eq!(content[0]["repair"], serde_json::json!({"action": "reunpack", "upload": itoa.id}));
     assert!(r.report["targets"][0]["rules"].as_array().unwrap().iter().any(|x| x == "fossology/content-mismatch"));
+    // A site may verify SHA-1 alone (faster); the damage is found all the same.
+    let rules = tempfile::tempdir().unwrap();
+    std::fs::write(rules.path().join("fossology.toml"), repocheck::fossology::RULES_TOML.replace("params = { digests = [\"sha1\", \"md5\"] }", "params = { digests = [\"sha1\"] }")).unwrap();
+    let r = run(&c, Source::Server, &["--level", "content", "--rules", rules.path().to_str().unwrap()]);
+    let content = r.of("fossology/content-mismatch");
+    assert_eq!(content.len(), 1, "{:?}", r.findings());
+    assert_eq!(content[0]["details"]["found_md5"], "");
     // A damaged gold is not usable: a damaged member of that upload is restored from a backup.
     let gold = c.inst.path_of("gold", &itoa.gold);
     let mut g = std::fs::read(&gold).unwrap();

@@ -1,4 +1,5 @@
-//! Content hashing: each file is read once and fed to SHA-1 and MD5 together.
+//! Content hashing: each file is read once and fed to SHA-1 and MD5 together (or to only
+//! one of them, when a site chooses speed: SHA-1 alone detects any corruption).
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -7,21 +8,32 @@ use std::path::Path;
 use md5::Md5;
 use sha1::{Digest, Sha1};
 
-/// The digests and length of a file's bytes.
+/// The digests (those computed) and length of a file's bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Digests {
-    pub sha1: [u8; 20],
-    pub md5: [u8; 16],
+    pub sha1: Option<[u8; 20]>,
+    pub md5: Option<[u8; 16]>,
     pub size: u64,
 }
 
 impl Digests {
     pub fn sha1_hex(&self) -> String {
-        hex::encode(self.sha1)
+        self.sha1.map(hex::encode).unwrap_or_default()
     }
     pub fn md5_hex(&self) -> String {
-        hex::encode(self.md5)
+        self.md5.map(hex::encode).unwrap_or_default()
     }
+}
+
+/// Which digests to compute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Which {
+    pub sha1: bool,
+    pub md5: bool,
+}
+
+impl Which {
+    pub const BOTH: Which = Which { sha1: true, md5: true };
 }
 
 const CHUNK: usize = 256 * 1024;
@@ -32,15 +44,20 @@ thread_local! {
 
 /// Reads `path` to the end, hashing as it goes. Never follows a symlink at the last
 /// component (`O_NOFOLLOW`): the walk reports symlinks instead.
-pub fn hash_file(path: &Path) -> io::Result<Digests> {
-    hash_reader(open_nofollow(path)?)
+pub fn hash_file(path: &Path, which: Which) -> io::Result<Digests> {
+    hash_reader_with(open_nofollow(path)?, which)
 }
 
-pub fn hash_reader(mut file: impl Read) -> io::Result<Digests> {
+/// SHA-1 and MD5 of everything `file` yields.
+pub fn hash_reader(file: impl Read) -> io::Result<Digests> {
+    hash_reader_with(file, Which::BOTH)
+}
+
+pub fn hash_reader_with(mut file: impl Read, which: Which) -> io::Result<Digests> {
     BUFFER.with(|buf| {
         let mut buf = buf.borrow_mut();
-        let mut sha1 = Sha1::new();
-        let mut md5 = Md5::new();
+        let mut sha1 = which.sha1.then(Sha1::new);
+        let mut md5 = which.md5.then(Md5::new);
         let mut size = 0u64;
         loop {
             let n = match file.read(&mut buf[..]) {
@@ -49,11 +66,15 @@ pub fn hash_reader(mut file: impl Read) -> io::Result<Digests> {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             };
-            sha1.update(&buf[..n]);
-            md5.update(&buf[..n]);
+            if let Some(h) = &mut sha1 {
+                h.update(&buf[..n]);
+            }
+            if let Some(h) = &mut md5 {
+                h.update(&buf[..n]);
+            }
             size += n as u64;
         }
-        Ok(Digests { sha1: sha1.finalize().into(), md5: md5.finalize().into(), size })
+        Ok(Digests { sha1: sha1.map(|h| h.finalize().into()), md5: md5.map(|h| h.finalize().into()), size })
     })
 }
 
@@ -76,5 +97,8 @@ mod tests {
         let empty = hash_reader(&b""[..]).unwrap();
         assert_eq!(empty.sha1_hex(), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
         assert_eq!(empty.md5_hex(), "d41d8cd98f00b204e9800998ecf8427e");
+        let only = hash_reader_with(&b"abc"[..], Which { sha1: true, md5: false }).unwrap();
+        assert_eq!(only.sha1_hex(), "a9993e364706816aba3e25717850c26c9cd0d89d");
+        assert_eq!(only.md5, None);
     }
 }

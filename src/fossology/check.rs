@@ -373,6 +373,7 @@ impl Run<'_> {
     fn merge(&mut self, objects: metadata::DbObjects) -> Result<()> {
         let opts = self.opts;
         let sink = self.sink;
+        let digests = content_digests(sink)?;
         std::thread::scope(|scope| -> Result<()> {
             let mut trees = Vec::new();
             for object_type in [ObjectType::Gold, ObjectType::Files] {
@@ -390,6 +391,7 @@ impl Run<'_> {
                         level: opts.level,
                         want_meta: object_type == ObjectType::Gold,
                         range: if object_type == ObjectType::Files { opts.range.as_ref() } else { None },
+                        digests,
                         sink,
                     };
                     scope.spawn(move || walk.run(&tx));
@@ -486,7 +488,7 @@ impl Run<'_> {
             if d.size != found.key.size {
                 return Some(Problem::Size { found: d.size });
             }
-            if d.sha1 != found.key.sha1 || d.md5 != found.key.md5 {
+            if d.sha1.is_some_and(|h| h != found.key.sha1) || d.md5.is_some_and(|h| h != found.key.md5) {
                 return Some(Problem::Content { sha1: d.sha1_hex(), md5: d.md5_hex() });
             }
         }
@@ -861,6 +863,19 @@ impl Run<'_> {
             }
         }
     }
+}
+
+/// The digests `content-mismatch` compares (its `digests` parameter): both by default, as
+/// the name holds both; SHA-1 alone detects any corruption at three times the speed.
+fn content_digests(sink: &Sink) -> Result<crate::engine::hash::Which> {
+    let names: Vec<String> = sink.catalogue().param(Rule::ContentMismatch.id(), "digests", vec!["sha1".to_string(), "md5".to_string()])?;
+    if let Some(bad) = names.iter().find(|n| *n != "sha1" && *n != "md5") {
+        bail!("rule fossology/content-mismatch: digests has '{bad}' (use \"sha1\" and/or \"md5\")");
+    }
+    if names.is_empty() {
+        bail!("rule fossology/content-mismatch: digests must name sha1, md5 or both");
+    }
+    Ok(crate::engine::hash::Which { sha1: names.iter().any(|n| n == "sha1"), md5: names.iter().any(|n| n == "md5") })
 }
 
 /// The rule, message and details of a damaged object.

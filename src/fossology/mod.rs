@@ -29,7 +29,7 @@ crate::product_rules! {
         /// An object's size differs from the size in its name.
         SizeMismatch = "size-mismatch",
         /// An object's SHA-1 or MD5 differs from its name.
-        ContentMismatch = "content-mismatch",
+        ContentMismatch = "content-mismatch" [params: "digests"],
         /// A well-named object in the wrong directory or on the wrong host.
         MisplacedFile = "misplaced-file",
         /// An entry in a type tree that is not a repository object.

@@ -19,7 +19,7 @@ use rayon::prelude::*;
 use super::Rule;
 use super::layout::{ObjectKey, is_pair};
 use crate::details;
-use crate::engine::hash::{Digests, hash_file};
+use crate::engine::hash::{Digests, Which, hash_file};
 use crate::engine::sink::Sink;
 
 /// How deeply objects are verified.
@@ -142,6 +142,8 @@ pub struct TreeWalk<'a> {
     /// Also `lstat` every object (gold: for the hard-link check).
     pub want_meta: bool,
     pub range: Option<&'a NameRange>,
+    /// The digests `--level content` computes.
+    pub digests: Which,
     pub sink: &'a Sink,
 }
 
@@ -233,7 +235,7 @@ impl TreeWalk<'_> {
     fn verify(&self, found: &mut Found) {
         let path = self.repo.join(&found.rel);
         if self.level == Level::Content {
-            match hash_file(&path) {
+            match hash_file(&path, self.digests) {
                 Ok(d) => {
                     self.sink.stats.add_hashed(d.size);
                     found.content = Some(Ok(d));

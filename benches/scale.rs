@@ -1,0 +1,332 @@
+//! The benchmark harness for the scale targets of SPEC §7, timed against baselines in the
+//! same run. Not a test: run by hand, results committed under `reports/bench/`.
+//!
+//! ```sh
+//! cargo bench --bench scale                         # 100,000 and 1,000,000 objects
+//! cargo bench --bench scale -- --objects 200000     # one size only
+//! ```
+//!
+//! For each size it builds (once, cached under `target/bench/`) a FOSSology installation:
+//! objects with sizes drawn from a skewed distribution (most a few KB, a long tail to MB),
+//! named by their real SHA-1/MD5, grouped into uploads with gold archives, the database in a
+//! PostgreSQL server the harness starts, and a `pg_dump | gzip` of it. Then it times:
+//! - `check --level exists` (live database) against `find <repo> -type f | wc -l`;
+//! - `check --level exists` from the dump file against the live database;
+//! - `check --level content` throughput against `find … -print0 | xargs -0 -P<cores> md5sum`;
+//! - peak RSS of each run (from `wait4`).
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use repocheck::testkit::fossology::SCHEMA;
+use repocheck::testkit::postgres::TestServer;
+
+/// A deterministic generator (xorshift64*): the same installation for the same size.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn fill(&mut self, buf: &mut [u8]) {
+        for chunk in buf.chunks_mut(8) {
+            let v = self.next().to_le_bytes();
+            chunk.copy_from_slice(&v[..chunk.len()]);
+        }
+    }
+
+    /// File sizes of source trees: most a few KB, some tens of KB, a long tail to MB.
+    fn file_size(&mut self, scale_down: u64) -> usize {
+        let r = self.next() % 1000;
+        let (lo, hi) = match r {
+            0..=799 => (200, 8 << 10),
+            800..=979 => (8 << 10, 64 << 10),
+            980..=998 => (64 << 10, 1 << 20),
+            _ => (1 << 20, 8 << 20),
+        };
+        ((lo + self.next() % (hi - lo)) / scale_down).max(1) as usize
+    }
+}
+
+const FILES_PER_UPLOAD: u64 = 1000;
+
+struct Installation {
+    repo: PathBuf,
+    dump: PathBuf,
+    sql: PathBuf,
+    objects: u64,
+    bytes: u64,
+}
+
+fn object_path(repo: &Path, kind: &str, name: &str) -> PathBuf {
+    repo.join("localhost").join(kind).join(&name[0..2]).join(&name[2..4]).join(&name[4..6]).join(name)
+}
+
+/// Builds (or reuses) an installation of `objects` files objects.
+fn build(objects: u64, scale_down: u64, server: &TestServer) -> Installation {
+    // The dump is made from a database loaded here once; every run loads the SQL into its
+    // own server (see `load`).
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("target/bench/fossology-{objects}-{scale_down}"));
+    let repo = dir.join("repository");
+    let inst = Installation { repo: repo.clone(), dump: dir.join("fossology.sql.gz"), sql: dir.join("fossology.sql"), objects, bytes: 0 };
+    let done = dir.join("complete");
+    if let Ok(text) = std::fs::read_to_string(&done) {
+        return Installation { bytes: text.trim().parse().unwrap_or(0), ..inst };
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&repo).unwrap();
+    eprintln!("building {objects} objects in {} …", dir.display());
+    let uploads = objects.div_ceil(FILES_PER_UPLOAD);
+    // Each upload: a gold archive (its own object) and FILES_PER_UPLOAD member objects.
+    let per_upload: Vec<(Vec<(String, u64)>, (String, u64))> = (0..uploads)
+        .into_par_iter()
+        .map(|u| {
+            let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (u + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
+            let n = FILES_PER_UPLOAD.min(objects - u * FILES_PER_UPLOAD);
+            let mut members = Vec::with_capacity(n as usize);
+            let mut buf = Vec::new();
+            for _ in 0..n {
+                buf.resize(rng.file_size(scale_down), 0);
+                rng.fill(&mut buf);
+                members.push(write_object(&repo, "files", &buf));
+            }
+            buf.resize(64 << 10, 0);
+            rng.fill(&mut buf);
+            let gold = write_object(&repo, "gold", &buf);
+            let files_copy = object_path(&repo, "files", &gold.0);
+            std::fs::create_dir_all(files_copy.parent().unwrap()).unwrap();
+            let _ = std::fs::hard_link(object_path(&repo, "gold", &gold.0), files_copy);
+            (members, gold)
+        })
+        .collect();
+    let mut sql = std::io::BufWriter::new(std::fs::File::create(&inst.sql).unwrap());
+    sql.write_all(SCHEMA.as_bytes()).unwrap();
+    let mut pfile_pk = 0u64;
+    let mut total = 0u64;
+    writeln!(sql, "COPY pfile (pfile_pk, pfile_sha1, pfile_md5, pfile_size) FROM stdin;").unwrap();
+    let mut ids: Vec<(Vec<u64>, u64)> = Vec::new();
+    for (members, gold) in &per_upload {
+        let mut m_ids = Vec::new();
+        for (name, size) in members.iter().chain(std::iter::once(gold)) {
+            pfile_pk += 1;
+            total += size;
+            let (sha1, rest) = name.split_at(40);
+            let md5 = &rest[1..33];
+            writeln!(sql, "{pfile_pk}\t{}\t{}\t{size}", sha1.to_uppercase(), md5.to_uppercase()).unwrap();
+            m_ids.push(pfile_pk);
+        }
+        let gold_id = m_ids.pop().unwrap();
+        ids.push((m_ids, gold_id));
+    }
+    writeln!(sql, "\\.\nCOPY upload (upload_pk, upload_filename, user_fk, upload_mode, pfile_fk, upload_origin) FROM stdin;").unwrap();
+    for (u, (_, gold)) in ids.iter().enumerate() {
+        writeln!(sql, "{}\tupload-{u}.tar.gz\t2\t104\t{gold}\tupload-{u}.tar.gz", u + 1).unwrap();
+    }
+    writeln!(sql, "\\.\nCOPY uploadtree_a (uploadtree_pk, parent, upload_fk, pfile_fk, ufile_mode, lft, rgt, ufile_name) FROM stdin;").unwrap();
+    let mut pk = 0u64;
+    for (u, (members, gold)) in ids.iter().enumerate() {
+        pk += 1;
+        let root = pk;
+        let n = members.len() as u64;
+        writeln!(sql, "{root}\t\\N\t{}\t{gold}\t{}\t1\t{}\tupload-{u}.tar.gz", u + 1, (1 << 29) | 0o100644, 2 * n + 4).unwrap();
+        pk += 1;
+        let folder = pk;
+        writeln!(sql, "{folder}\t{root}\t{}\t0\t{}\t2\t{}\tsrc", u + 1, (1 << 29) | 0o040755, 2 * n + 3).unwrap();
+        for (i, m) in members.iter().enumerate() {
+            pk += 1;
+            writeln!(sql, "{pk}\t{folder}\t{}\t{m}\t33188\t{}\t{}\tfile-{i}.c", u + 1, 3 + 2 * i, 4 + 2 * i).unwrap();
+        }
+    }
+    writeln!(sql, "\\.\nCOPY job (job_pk, job_name, job_upload_fk, job_user_fk) FROM stdin;").unwrap();
+    for u in 0..ids.len() {
+        writeln!(sql, "{}\tupload-{u}.tar.gz\t{}\t2", u + 1, u + 1).unwrap();
+    }
+    writeln!(sql, "\\.\nCOPY jobqueue (jq_pk, jq_job_fk, jq_type, jq_args, jq_starttime, jq_endtime, jq_end_bits) FROM stdin;").unwrap();
+    for u in 0..ids.len() {
+        writeln!(sql, "{}\t{}\tununpack\t{}\t2026-11-01 10:00:00+00\t2026-11-01 10:01:00+00\t1", u + 1, u + 1, u + 1).unwrap();
+    }
+    writeln!(sql, "\\.").unwrap();
+    drop(sql);
+    let db = server.create_database(&format!("bench{objects}")).unwrap();
+    db.psql_file(&inst.sql).unwrap();
+    db.pg_dump_gzip(&inst.dump).unwrap();
+    std::fs::write(&done, total.to_string()).unwrap();
+    Installation { bytes: total, ..inst }
+}
+
+fn write_object(repo: &Path, kind: &str, bytes: &[u8]) -> (String, u64) {
+    let d = repocheck::engine::hash::hash_reader(bytes).unwrap();
+    let name = format!("{}.{}.{}", d.sha1_hex(), d.md5_hex(), d.size);
+    let path = object_path(repo, kind, &name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, bytes).unwrap();
+    (name, d.size)
+}
+
+/// Wall time and peak RSS of a command.
+#[derive(Debug, Clone, Copy)]
+struct Measure {
+    secs: f64,
+    max_rss_kb: i64,
+}
+
+fn measure(cmd: &mut Command) -> Measure {
+    let start = Instant::now();
+    let child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let pid = child.id() as i32;
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value; wait4 fills it for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waiting for our own child; std's handle is not used to wait afterwards.
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let secs = start.elapsed().as_secs_f64();
+    assert_eq!(r, pid, "wait4");
+    let code = libc::WEXITSTATUS(status);
+    if code > 1 {
+        let mut err = String::new();
+        let _ = std::io::Read::read_to_string(&mut child.stderr.unwrap(), &mut err);
+        panic!("{cmd:?} exited {code}: {err}");
+    }
+    Measure { secs, max_rss_kb: usage.ru_maxrss }
+}
+
+/// The best of `n` runs (the least disturbed by other work on a shared machine).
+fn best(n: usize, mut f: impl FnMut() -> Measure) -> Measure {
+    let runs: Vec<Measure> = (0..n).map(|_| f()).collect();
+    let secs = runs.iter().map(|m| m.secs).fold(f64::INFINITY, f64::min);
+    let max_rss_kb = runs.iter().map(|m| m.max_rss_kb).max().unwrap_or(0);
+    Measure { secs, max_rss_kb }
+}
+
+fn repocheck_bin() -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let status = Command::new(env!("CARGO")).args(["build", "--release", "--bin", "repocheck"]).current_dir(&root).status().unwrap();
+    assert!(status.success());
+    root.join("target/release/repocheck")
+}
+
+fn main() {
+    let mut sizes: Vec<u64> = Vec::new();
+    let mut content_objects = 100_000u64;
+    let mut runs = 3usize;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--objects" => sizes.push(args.next().and_then(|v| v.parse().ok()).expect("--objects N")),
+            "--content-objects" => content_objects = args.next().and_then(|v| v.parse().ok()).expect("--content-objects N"),
+            "--runs" => runs = args.next().and_then(|v| v.parse().ok()).expect("--runs N"),
+            "--bench" => {}
+            other => panic!("unknown argument {other}"),
+        }
+    }
+    if sizes.is_empty() {
+        sizes = vec![100_000, 1_000_000];
+    }
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let bin = repocheck_bin();
+    let server = TestServer::start().expect("a PostgreSQL server for the benchmark");
+    let mut results = Vec::new();
+    let mut table = String::new();
+    for &objects in &sizes {
+        // At scale the sizes are scaled down 8× to keep the disk use sane; names stay real.
+        let inst = build(objects, 8, &server);
+        let db = load(&server, &inst);
+        // Warm the page cache and the server once.
+        let _ = measure(Command::new("sh").arg("-c").arg(format!("find '{}' -type f | wc -l", inst.repo.display())));
+        let find = best(runs, || measure(Command::new("sh").arg("-c").arg(format!("find '{}' -type f | wc -l", inst.repo.display()))));
+        let check = |db: &str, level: &str| {
+            let mut c = Command::new(&bin);
+            c.args(["check", "fossology", "--quiet", "--db", db, "--repo"]).arg(&inst.repo).args(["--level", level]);
+            c
+        };
+        let _ = measure(&mut check(&db, "exists"));
+        let live = best(runs, || measure(&mut check(&db, "exists")));
+        let dump = best(runs, || measure(&mut check(&inst.dump.display().to_string(), "exists")));
+        let _ = writeln!(
+            table,
+            "{objects:>9} objects  find|wc {:>7.2}s  exists(live) {:>7.2}s = {:>4.2}× find (target ≤ 1.5)  exists(dump) {:>7.2}s = {:>4.2}× live  RSS live {:>5} MB, dump {:>5} MB (target ≤ 200 at 1M)",
+            find.secs,
+            live.secs,
+            live.secs / find.secs,
+            dump.secs,
+            dump.secs / live.secs,
+            live.max_rss_kb / 1024,
+            dump.max_rss_kb / 1024
+        );
+        results.push(serde_json::json!({
+            "objects": objects, "bytes": inst.bytes,
+            "find_wc_s": find.secs, "exists_live_s": live.secs, "exists_dump_s": dump.secs,
+            "ratio_exists_vs_find": live.secs / find.secs, "ratio_dump_vs_live": dump.secs / live.secs,
+            "rss_live_mb": live.max_rss_kb / 1024, "rss_dump_mb": dump.max_rss_kb / 1024,
+        }));
+        print!("{table}");
+        table.clear();
+    }
+    // Content: real file sizes (no scaling), fewer objects.
+    let inst = build(content_objects, 1, &server);
+    let db = load(&server, &inst);
+    let md5sum = format!("find '{}' -type f -print0 | xargs -0 -P{cores} -n 256 md5sum > /dev/null", inst.repo.join("localhost/files").display());
+    let _ = measure(Command::new("sh").arg("-c").arg(&md5sum));
+    let base = best(runs, || measure(Command::new("sh").arg("-c").arg(&md5sum)));
+    let content = best(runs, || measure(Command::new(&bin).args(["check", "fossology", "--quiet", "--level", "content", "--db", &db, "--repo"]).arg(&inst.repo)));
+    // The same with the rule parameter digests = ["sha1"] (MD5 is the expensive one).
+    let rules = tempfile::tempdir().unwrap();
+    std::fs::write(rules.path().join("fossology.toml"), repocheck::fossology::RULES_TOML.replace("params = { digests = [\"sha1\", \"md5\"] }", "params = { digests = [\"sha1\"] }")).unwrap();
+    let sha1_only = best(runs, || {
+        measure(Command::new(&bin).args(["check", "fossology", "--quiet", "--level", "content", "--rules"]).arg(rules.path()).args(["--db", &db, "--repo"]).arg(&inst.repo))
+    });
+    let gb = inst.bytes as f64 / 1e9;
+    println!(
+        "{content_objects:>9} objects  check --level content, digests = [sha1] {:>6.2}s = {:.2} GB/s = {:.2}× md5sum",
+        sha1_only.secs,
+        gb / sha1_only.secs,
+        base.secs / sha1_only.secs
+    );
+    let line = format!(
+        "{content_objects:>9} objects, {:.2} GB  md5sum -P{cores} {:>6.2}s = {:.2} GB/s  check --level content {:>6.2}s = {:.2} GB/s = {:.2}× md5sum (target ≥ 0.8)  RSS {} MB",
+        gb,
+        base.secs,
+        gb / base.secs,
+        content.secs,
+        gb / content.secs,
+        base.secs / content.secs,
+        content.max_rss_kb / 1024
+    );
+    println!("{line}");
+    results.push(serde_json::json!({
+        "content_objects": content_objects, "bytes": inst.bytes, "cores": cores,
+        "md5sum_s": base.secs, "content_s": content.secs,
+        "md5sum_gb_s": gb / base.secs, "content_gb_s": gb / content.secs, "ratio_content_vs_md5sum": base.secs / content.secs,
+        "content_sha1_only_s": sha1_only.secs, "ratio_sha1_only_vs_md5sum": base.secs / sha1_only.secs,
+        "rss_content_mb": content.max_rss_kb / 1024,
+    }));
+    let out_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("reports/bench");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let stamp = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap();
+    let file = out_dir.join(format!("{}.json", stamp.replace(':', "-").split('.').next().unwrap()));
+    let report = serde_json::json!({"when": stamp, "cores": cores, "runs": runs, "results": results, "machine": machine()});
+    std::fs::write(&file, serde_json::to_string_pretty(&report).unwrap()).unwrap();
+    println!("written: {}", file.display());
+}
+
+/// Loads the installation's SQL into this run's server (each run starts its own).
+fn load(server: &TestServer, inst: &Installation) -> String {
+    let db = server.create_database(&format!("bench{}", inst.objects)).unwrap();
+    db.psql_file(&inst.sql).unwrap();
+    db.psql("VACUUM ANALYZE").unwrap();
+    db.url()
+}
+
+fn machine() -> serde_json::Value {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default().lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()).unwrap_or_default();
+    let mem = std::fs::read_to_string("/proc/meminfo").unwrap_or_default().lines().next().unwrap_or_default().to_string();
+    serde_json::json!({"cpu": cpu, "memory": mem})
+}
