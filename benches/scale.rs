@@ -13,7 +13,7 @@
 //! - `check --level exists` (live database) against `find <repo> -type f | wc -l`;
 //! - `check --level exists` from the dump file against the live database;
 //! - `check --level content` throughput against `find … -print0 | xargs -0 -P<cores> md5sum`;
-//! - peak RSS of each run (from `wait4`).
+//! - peak RSS of each run (from `/usr/bin/time`).
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -58,6 +58,9 @@ impl Rng {
 
 const FILES_PER_UPLOAD: u64 = 1000;
 
+/// An upload's member objects and its gold: (name, size) each.
+type UploadObjects = (Vec<(String, u64)>, (String, u64));
+
 struct Installation {
     repo: PathBuf,
     dump: PathBuf,
@@ -86,7 +89,7 @@ fn build(objects: u64, scale_down: u64, server: &TestServer) -> Installation {
     eprintln!("building {objects} objects in {} …", dir.display());
     let uploads = objects.div_ceil(FILES_PER_UPLOAD);
     // Each upload: a gold archive (its own object) and FILES_PER_UPLOAD member objects.
-    let per_upload: Vec<(Vec<(String, u64)>, (String, u64))> = (0..uploads)
+    let per_upload: Vec<UploadObjects> = (0..uploads)
         .into_par_iter()
         .map(|u| {
             let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (u + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
@@ -179,23 +182,23 @@ struct Measure {
 }
 
 fn measure(cmd: &mut Command) -> Measure {
+    // Peak RSS through /usr/bin/time: a child forked from this (large) harness would inherit
+    // the harness's high-water mark in its own ru_maxrss.
+    let mut timed = Command::new("/usr/bin/time");
+    timed.args(["-f", "RSS_KB=%M"]).arg(cmd.get_program()).args(cmd.get_args());
+    if let Some(dir) = cmd.get_current_dir() {
+        timed.current_dir(dir);
+    }
     let start = Instant::now();
-    let child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("spawn");
-    let pid = child.id() as i32;
-    let mut status = 0;
-    // SAFETY: an all-zero rusage is a valid value; wait4 fills it for our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waiting for our own child; std's handle is not used to wait afterwards.
-    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let out = timed.stdout(Stdio::null()).stderr(Stdio::piped()).output().expect("run /usr/bin/time (Debian package time)");
     let secs = start.elapsed().as_secs_f64();
-    assert_eq!(r, pid, "wait4");
-    let code = libc::WEXITSTATUS(status);
+    let err = String::from_utf8_lossy(&out.stderr);
+    let code = out.status.code().unwrap_or(-1);
     if code > 1 {
-        let mut err = String::new();
-        let _ = std::io::Read::read_to_string(&mut child.stderr.unwrap(), &mut err);
         panic!("{cmd:?} exited {code}: {err}");
     }
-    Measure { secs, max_rss_kb: usage.ru_maxrss }
+    let max_rss_kb = err.lines().rev().find_map(|l| l.strip_prefix("RSS_KB=")).and_then(|v| v.trim().parse().ok()).unwrap_or(0);
+    Measure { secs, max_rss_kb }
 }
 
 /// The best of `n` runs (the least disturbed by other work on a shared machine).

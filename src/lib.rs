@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod engine;
 pub mod fossology;
+pub mod js7;
 pub mod products;
 #[doc(hidden)]
 pub mod testkit;

@@ -131,6 +131,27 @@ pub struct CheckCmd {
 pub enum CheckProduct {
     /// FOSSology: the database (pfile, upload, uploadtree, jobs) against the repository tree.
     Fossology(FossologyArgs),
+    /// JS7: Controller journal ↔ Agent journals, cluster nodes, JOC Cockpit deployments.
+    Js7(Js7Args),
+}
+
+#[derive(Debug, Args)]
+pub struct Js7Args {
+    /// The Controller's state directory (JS7_CONTROLLER_DATA/state, or the data directory).
+    #[arg(long, value_name = "DIR")]
+    pub controller: PathBuf,
+    /// The standby cluster node's state directory.
+    #[arg(long, value_name = "DIR")]
+    pub standby: Option<PathBuf>,
+    /// An Agent as the Controller names it, and its state directory. Repeatable.
+    #[arg(long, value_name = "PATH=DIR", value_parser = crate::js7::check::parse_agent)]
+    pub agent: Vec<(String, PathBuf)>,
+    /// JOC Cockpit's database: a postgres:// URL or a pg_dump / pg_dumpall file.
+    #[arg(long, value_name = "URL|DUMP")]
+    pub joc_db: Option<String>,
+    /// The database to read from a pg_dumpall file.
+    #[arg(long, value_name = "NAME", default_value = "joc")]
+    pub db_name: String,
 }
 
 #[derive(Debug, Args)]

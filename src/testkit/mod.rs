@@ -2,4 +2,5 @@
 //! products. Used by the tests and the benchmark harness; not part of the tool.
 
 pub mod fossology;
+pub mod js7;
 pub mod postgres;

@@ -1,0 +1,563 @@
+//! The JS7 checks: each state directory's journal, then Controller ↔ Agents, the cluster
+//! nodes, and JOC's deployments (facts/js7.md §3–§5).
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, bail};
+use serde_json::Value;
+
+use super::Rule;
+use super::journal::{self, Base, FileSummary, JournalFile, Tail, Visitor};
+use super::state::{AgentState, ControllerState, Finder};
+use crate::details;
+use crate::engine::finding::Repair;
+use crate::engine::report::Target;
+use crate::engine::rules::RuleCode;
+use crate::engine::sink::Sink;
+use crate::engine::tables::DbSource;
+
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    pub controller: PathBuf,
+    pub standby: Option<PathBuf>,
+    /// `(agent path, state dir)`.
+    pub agents: Vec<(String, PathBuf)>,
+    pub joc_db: Option<DbSource>,
+    pub db_name: String,
+}
+
+/// Parses `--agent <path>=<state dir>`.
+pub fn parse_agent(arg: &str) -> Result<(String, PathBuf), String> {
+    match arg.split_once('=') {
+        Some((path, dir)) if !path.is_empty() && !dir.is_empty() => Ok((path.to_string(), PathBuf::from(dir))),
+        _ => Err(format!("--agent '{arg}': expected <agent path>=<state dir>, e.g. agent-1=/var/lib/js7/agent-1/state")),
+    }
+}
+
+/// The directory holding the journal: the state directory given, or `<data>/state`.
+fn state_dir(option: &str, given: &Path, base: Base) -> Result<PathBuf> {
+    if !given.is_dir() {
+        bail!("{option} {}: not a directory", given.display());
+    }
+    let has = |d: &Path| journal::list(d, base).map(|(f, l)| !f.is_empty() || !l.is_empty()).unwrap_or(false);
+    if !has(given) && has(&given.join("state")) {
+        return Ok(given.join("state"));
+    }
+    std::fs::read_dir(given).map_err(|e| anyhow::anyhow!("{option} {}: cannot read ({e})", given.display()))?;
+    Ok(given.to_path_buf())
+}
+
+pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
+    let controller_dir = state_dir("--controller", &opts.controller, Base::Controller)?;
+    let standby_dir = opts.standby.as_deref().map(|s| state_dir("--standby", s, Base::Controller)).transpose()?;
+    let agents: Vec<(String, PathBuf)> = opts.agents.iter().map(|(p, d)| Ok((p.clone(), state_dir(&format!("--agent {p}="), d, Base::Agent)?))).collect::<Result<_>>()?;
+
+    let mut target = Target::new("js7").input("controller", opts.controller.display().to_string());
+    if let Some(s) = &opts.standby {
+        target = target.input("standby", s.display().to_string());
+    }
+    if !opts.agents.is_empty() {
+        target = target.input("agents", opts.agents.iter().map(|(p, d)| format!("{p}={}", d.display())).collect::<Vec<_>>());
+    }
+    if let Some(db) = &opts.joc_db {
+        target = target.input("joc_db", db.display());
+    }
+    let rules: Vec<&'static str> = Rule::ALL
+        .iter()
+        .filter(|r| match r {
+            Rule::ClusterJournalDiverged | Rule::ClusterStandbyBehind => opts.standby.is_some(),
+            Rule::DeploymentMissing | Rule::DeploymentUnknown | Rule::HistoryAhead => opts.joc_db.is_some(),
+            Rule::AgentRunIdMismatch | Rule::AgentBehindController | Rule::AgentControllerMismatch | Rule::ControllerBehindAgent => !opts.agents.is_empty(),
+            _ => true,
+        })
+        .map(|r| r.id())
+        .collect();
+    sink.begin_target(target, &rules);
+
+    // The Controller: its current file gives the state.
+    let mut controller = ControllerState::default();
+    let c = read_journal(sink, &controller_dir, "controller", Base::Controller, &mut controller, None)?;
+    if c.files.is_empty() {
+        bail!("--controller {}: no controller--<eventId>.journal files (is it the Controller's state directory?)", controller_dir.display());
+    }
+    let controller_id = controller.controller_id.clone().unwrap_or_else(|| "controller".to_string());
+
+    for (path, dir) in &agents {
+        check_agent(sink, &controller, path, dir)?;
+    }
+    for (path, agent) in &controller.agents {
+        if let Some((event_id, problem)) = &agent.coupling_failed {
+            let code = problem.get("code").and_then(Value::as_str).unwrap_or("unknown");
+            let message = problem.get("message").and_then(Value::as_str).unwrap_or_default();
+            sink.emit(
+                Rule::CouplingFailed,
+                format!("agent {path}"),
+                format!("the Controller's last word on Agent '{path}' is AgentCouplingFailed: {code}: {}", message.split_whitespace().collect::<Vec<_>>().join(" ")),
+                details! { "agent" => path, "code" => code, "problem" => problem, "event_id" => event_id },
+                None,
+            );
+        }
+    }
+    if let Some(standby) = &standby_dir {
+        check_cluster(sink, &c, standby)?;
+    }
+    if let Some(db) = &opts.joc_db {
+        check_joc(sink, db, &opts.db_name, &controller, &controller_id, c.last_event_id)?;
+    }
+    Ok(())
+}
+
+/// What was read of one state directory.
+struct StateRead {
+    files: Vec<JournalFile>,
+    /// The current file's summary.
+    current: Option<FileSummary>,
+    /// The oldest retained file's number.
+    oldest: Option<i64>,
+    /// The last committed EventId of the current file.
+    last_event_id: i64,
+    journal_ids: BTreeSet<String>,
+}
+
+struct Both<'a>(&'a mut dyn Visitor, &'a mut dyn Visitor);
+
+impl Visitor for Both<'_> {
+    fn header(&mut self, h: &journal::Header) {
+        self.0.header(h);
+        self.1.header(h);
+    }
+    fn snapshot_object(&mut self, o: &Value) {
+        self.0.snapshot_object(o);
+        self.1.snapshot_object(o);
+    }
+    fn event(&mut self, id: i64, e: &Value) {
+        self.0.event(id, e);
+        self.1.event(id, e);
+    }
+}
+
+struct Nothing;
+impl Visitor for Nothing {
+    fn header(&mut self, _: &journal::Header) {}
+    fn snapshot_object(&mut self, _: &Value) {}
+    fn event(&mut self, _: i64, _: &Value) {}
+}
+
+/// Reads every journal file of a state directory: the current one into `state`, all of
+/// them (when `finder` is given) to look for EventIds. Reports the file-level rules.
+fn read_journal(sink: &Sink, dir: &Path, label: &str, base: Base, state: &mut dyn Visitor, mut finder: Option<&mut Finder>) -> Result<StateRead> {
+    let (files, leftovers) = journal::list(dir, base).map_err(|e| anyhow::anyhow!("{}: cannot read ({e})", dir.display()))?;
+    sink.stats.add_entries((files.len() + leftovers.len()) as u64);
+    for l in &leftovers {
+        sink.emit(Rule::JournalLeftover, format!("{label}/{}", l.name), format!("{}: {}", l.name, l.why), details! { "file" => l.name }, None);
+    }
+    if let Some(pid) = journal::lock_holder(dir) {
+        sink.emit(
+            Rule::InstanceRunning,
+            format!("{label}/lock"),
+            format!("the {} is running (process {pid} holds state/lock): a copy taken now is not consistent", base.as_str()),
+            details! { "pid" => pid },
+            None,
+        );
+    }
+    let mut read = StateRead { files: files.clone(), current: None, oldest: files.first().map(|f| f.file_event_id), last_event_id: 0, journal_ids: BTreeSet::new() };
+    for (i, file) in files.iter().enumerate() {
+        let is_current = i + 1 == files.len();
+        let mut nothing = Nothing;
+        let summary = {
+            let primary: &mut dyn Visitor = if is_current { &mut *state } else { &mut nothing };
+            let mut finder_nothing = Nothing;
+            let secondary: &mut dyn Visitor = match finder.as_deref_mut() {
+                Some(f) => f,
+                None => &mut finder_nothing,
+            };
+            let mut both = Both(primary, secondary);
+            journal::read(file, &mut both)
+        };
+        let summary = match summary {
+            Ok(s) => s,
+            Err(e) => {
+                sink.emit(Rule::JournalUnreadable, format!("{label}/{}", file.name), format!("cannot be read: {e}"), details! { "file" => file.name }, None);
+                continue;
+            }
+        };
+        let subject = format!("{label}/{}", file.name);
+        if let Some(d) = &summary.damage {
+            sink.emit(Rule::JournalUnreadable, &subject, format!("line {}: {}: the {} cannot recover from this file", d.line, d.what, base.as_str()), details! { "file" => file.name, "line" => d.line, "problem" => d.what }, None);
+        }
+        if let Some(h) = &summary.header {
+            read.journal_ids.insert(h.journal_id.clone());
+            if h.event_id != file.file_event_id {
+                sink.emit(
+                    Rule::JournalNameMismatch,
+                    &subject,
+                    format!("the header's eventId is {} but the file name says {}: recovery refuses it", h.event_id, file.file_event_id),
+                    details! { "file" => file.name, "header_event_id" => h.event_id, "name_event_id" => file.file_event_id },
+                    None,
+                );
+            }
+            if let Some(t) = &h.type_name
+                && t != base.type_name()
+            {
+                sink.emit(Rule::JournalUnreadable, &subject, format!("a {t} journal where a {} journal belongs", base.type_name()), details! { "file" => file.name, "type_name" => t }, None);
+            }
+        }
+        if let Some((line, prev, this)) = summary.out_of_order {
+            sink.emit(
+                Rule::JournalOrder,
+                &subject,
+                format!("line {line}: EventId {this} does not follow {prev}: the journal is corrupt"),
+                details! { "file" => file.name, "line" => line, "previous" => prev, "event_id" => this },
+                None,
+            );
+        }
+        match &summary.tail {
+            Some(Tail::CutLine { line }) => sink.emit(
+                Rule::JournalTruncated,
+                &subject,
+                format!("line {line} has no newline: the {} stopped while writing (a crash); the committed part up to EventId {} is used", base.as_str(), summary.last_event_id.unwrap_or(0)),
+                details! { "file" => file.name, "line" => line, "committed_event_id" => summary.last_event_id },
+                None,
+            ),
+            Some(Tail::Uncommitted { line, events }) => sink.emit(
+                Rule::JournalTruncated,
+                &subject,
+                format!("the transaction from line {line} ({events} events) has no COMMIT: a crash; it is not committed"),
+                details! { "file" => file.name, "line" => line, "uncommitted_events" => events },
+                None,
+            ),
+            None => {}
+        }
+        if is_current {
+            read.last_event_id = summary.last_event_id.unwrap_or(file.file_event_id);
+            read.current = Some(summary);
+        }
+    }
+    if read.journal_ids.len() > 1 {
+        sink.emit(
+            Rule::JournalUnreadable,
+            label.to_string(),
+            format!("the journal files carry {} different journal ids: files of another journal were mixed in", read.journal_ids.len()),
+            details! { "journal_ids" => read.journal_ids.iter().collect::<Vec<_>>() },
+            None,
+        );
+    }
+    Ok(read)
+}
+
+fn check_agent(sink: &Sink, controller: &ControllerState, path: &str, dir: &Path) -> Result<()> {
+    let label = format!("agent {path}");
+    let agent_ref = controller.agents.get(path);
+    let wanted = agent_ref.map(|a| a.event_id).unwrap_or(0);
+    let mut finder = Finder { wanted: vec![wanted], found: vec![false] };
+    let mut agent = AgentState::default();
+    let a = read_journal(sink, dir, &format!("agent:{path}"), Base::Agent, &mut agent, Some(&mut finder))?;
+    let Some(agent_ref) = agent_ref else {
+        sink.emit(
+            Rule::AgentControllerMismatch,
+            &label,
+            format!("the Controller has no AgentRef '{path}': the Agent is not the Controller's"),
+            details! { "agent" => path, "known_agents" => controller.agents.keys().collect::<Vec<_>>() },
+            None,
+        );
+        return Ok(());
+    };
+    let reset = Some(Repair::ResetAgentJournal { agent: path.to_string(), state_dir: dir.display().to_string() });
+    let agent_journal_id = agent.header.as_ref().map(|h| h.journal_id.clone());
+    let controller_id = controller.controller_id.clone().unwrap_or_default();
+    let controller_run_id = controller.header.as_ref().map(|h| h.journal_id.clone());
+
+    if a.files.is_empty() {
+        // An empty state directory: the Agent starts with a new journal and the Controller,
+        // which still knows an AgentRunId, gets AgentNotDedicated.
+        if agent_ref.agent_run_id.is_some() {
+            sink.emit(
+                Rule::AgentRunIdMismatch,
+                &label,
+                format!("the Agent's state directory has no journal, but the Controller dedicated '{path}' with run {}: coupling fails with AgentNotDedicated until the Agent is reset from the Controller", agent_ref.agent_run_id.as_deref().unwrap_or_default()),
+                details! { "agent" => path, "controller_agent_run_id" => agent_ref.agent_run_id, "agent_journal_id" => Value::Null },
+                None,
+            );
+        }
+        return Ok(());
+    }
+    // 1. AgentRunId = the Agent journal's id.
+    if let (Some(want), Some(have)) = (&agent_ref.agent_run_id, &agent_journal_id)
+        && want != have
+    {
+        sink.emit(
+            Rule::AgentRunIdMismatch,
+            &label,
+            format!("the Controller knows Agent '{path}' as run {want}, this Agent's journal is {have}: coupling fails with AgentRunIdMismatch (the Agent was reset, or this is another Agent's copy)"),
+            details! { "agent" => path, "controller_agent_run_id" => want, "agent_journal_id" => have },
+            reset.clone(),
+        );
+        return Ok(());
+    }
+    // 2. Dedicated to this Controller, under this path, by this Controller run.
+    match &agent.meta {
+        None if agent_ref.agent_run_id.is_some() => sink.emit(
+            Rule::AgentControllerMismatch,
+            &label,
+            format!("the Agent was never dedicated (no AgentMetaState), but the Controller has a run id for '{path}': AgentNotDedicated"),
+            details! { "agent" => path },
+            reset.clone(),
+        ),
+        None => {}
+        Some(meta) => {
+            let mut wrong = Vec::new();
+            if meta.agent_path.as_deref().is_some_and(|p| p != path) {
+                wrong.push(format!("agent path {} (not {path})", meta.agent_path.as_deref().unwrap_or_default()));
+            }
+            if meta.controller_id.as_deref().is_some_and(|id| id != controller_id) {
+                wrong.push(format!("Controller '{}' (not '{controller_id}')", meta.controller_id.as_deref().unwrap_or_default()));
+            }
+            if let (Some(run), Some(c_run)) = (&meta.controller_run_id, &controller_run_id)
+                && run != c_run
+            {
+                wrong.push(format!("Controller run {run} (this Controller's journal is {c_run})"));
+            }
+            if !wrong.is_empty() {
+                sink.emit(
+                    Rule::AgentControllerMismatch,
+                    &label,
+                    format!("the Agent is dedicated to {}", wrong.join(", ")),
+                    details! { "agent" => path, "agent_meta" => serde_json::json!({"agentPath": meta.agent_path, "controllerId": meta.controller_id, "controllerRunId": meta.controller_run_id}), "controller_id" => controller_id, "controller_run_id" => controller_run_id },
+                    reset.clone(),
+                );
+                return Ok(());
+            }
+        }
+    }
+    // 3. The Controller's stored Agent EventId must be one the Agent still has.
+    let e = agent_ref.event_id;
+    let oldest = a.oldest.unwrap_or(0);
+    let last = a.last_event_id;
+    if e > last {
+        sink.emit(
+            Rule::AgentBehindController,
+            &label,
+            format!("the Controller has committed Agent events up to {e}, the Agent's journal ends at {last}: the Agent was restored from an older copy (coupling fails with UnknownEventId); stop the Agent, empty its state directory, restart it — the Controller re-syncs it"),
+            details! { "agent" => path, "controller_agent_event_id" => e, "agent_last_event_id" => last, "agent_oldest_file_event_id" => oldest, "state_dir" => dir.display().to_string() },
+            reset.clone(),
+        );
+    } else if e < oldest && e != 0 {
+        sink.emit(
+            Rule::ControllerBehindAgent,
+            &label,
+            format!("the Controller's position in the Agent's events ({e}) is before the Agent's oldest journal file ({oldest}): the Controller journal is older than the Agent's, or the Agent's files were pruned"),
+            details! { "agent" => path, "controller_agent_event_id" => e, "agent_oldest_file_event_id" => oldest, "agent_last_event_id" => last },
+            None,
+        );
+    } else if e != 0 && !finder.found[0] {
+        sink.emit(
+            Rule::AgentBehindController,
+            &label,
+            format!("the Controller's position {e} is not an EventId of the Agent's journal: the Agent's history is not the one the Controller observed (coupling fails with UnknownEventId)"),
+            details! { "agent" => path, "controller_agent_event_id" => e, "agent_last_event_id" => last, "agent_oldest_file_event_id" => oldest },
+            reset.clone(),
+        );
+    }
+    // 4. The Controller releases only what it has committed.
+    if let Some(released) = agent.released.get(&controller_id)
+        && *released > e
+        && e >= oldest
+    {
+        sink.emit(
+            Rule::ControllerBehindAgent,
+            &label,
+            format!("the Agent says the Controller released its events up to {released}, but the Controller's journal has only {e}: the Controller journal is older than the Agent's"),
+            details! { "agent" => path, "agent_released_event_id" => released, "controller_agent_event_id" => e },
+            None,
+        );
+    }
+    Ok(())
+}
+
+/// Compares the standby node's journal with the active node's (facts §4): the passive node
+/// copies the active journal byte for byte into files of the same names.
+fn check_cluster(sink: &Sink, active: &StateRead, standby_dir: &Path) -> Result<()> {
+    let mut standby_state = ControllerState::default();
+    let standby = read_journal(sink, standby_dir, "standby", Base::Controller, &mut standby_state, None)?;
+    if standby.files.is_empty() {
+        sink.emit(Rule::ClusterStandbyBehind, "standby", "the standby node has no journal: it was never coupled, or it was wiped".to_string(), details! {}, None);
+        return Ok(());
+    }
+    if !active.journal_ids.is_empty() && !standby.journal_ids.is_empty() && active.journal_ids != standby.journal_ids {
+        sink.emit(
+            Rule::ClusterJournalDiverged,
+            "standby",
+            format!("the nodes have different journals (active {:?}, standby {:?}): one node was reset or holds a foreign journal", active.journal_ids, standby.journal_ids),
+            details! { "active_journal_ids" => active.journal_ids.iter().collect::<Vec<_>>(), "standby_journal_ids" => standby.journal_ids.iter().collect::<Vec<_>>() },
+            None,
+        );
+        return Ok(());
+    }
+    let active_last = active.files.last().map(|f| f.file_event_id).unwrap_or(0);
+    let standby_last = standby.files.last().map(|f| f.file_event_id).unwrap_or(0);
+    if standby_last > active_last {
+        sink.emit(
+            Rule::ClusterJournalDiverged,
+            format!("standby/{}", standby.files.last().map(|f| f.name.clone()).unwrap_or_default()),
+            format!("the standby has a journal file ({standby_last}) the active node does not: it went on on its own (a failover the active node has not seen)"),
+            details! { "active_last_file" => active_last, "standby_last_file" => standby_last },
+            None,
+        );
+        return Ok(());
+    }
+    for sf in &standby.files {
+        let Some(af) = active.files.iter().find(|f| f.file_event_id == sf.file_event_id) else { continue };
+        match compare_prefix(&af.path, &sf.path)? {
+            Prefix::Equal => {}
+            Prefix::StandbyShorter(a_len, s_len) => {
+                if sf.file_event_id == active_last {
+                    sink.emit(
+                        Rule::ClusterStandbyBehind,
+                        format!("standby/{}", sf.name),
+                        format!("the standby's copy of the current file has {s_len} of {a_len} bytes: it is behind the active node"),
+                        details! { "file" => sf.name, "active_bytes" => a_len, "standby_bytes" => s_len },
+                        None,
+                    );
+                } else {
+                    sink.emit(
+                        Rule::ClusterJournalDiverged,
+                        format!("standby/{}", sf.name),
+                        format!("the standby's copy of a finished file is cut at {s_len} of {a_len} bytes"),
+                        details! { "file" => sf.name, "active_bytes" => a_len, "standby_bytes" => s_len },
+                        None,
+                    );
+                }
+            }
+            Prefix::StandbyLonger(a_len, s_len) => sink.emit(
+                Rule::ClusterJournalDiverged,
+                format!("standby/{}", sf.name),
+                format!("the standby's copy is longer than the active node's ({s_len} > {a_len} bytes): the nodes wrote different events"),
+                details! { "file" => sf.name, "active_bytes" => a_len, "standby_bytes" => s_len },
+                None,
+            ),
+            Prefix::Differ(at) => sink.emit(
+                Rule::ClusterJournalDiverged,
+                format!("standby/{}", sf.name),
+                format!("the copies differ at byte {at}: the nodes' journals diverged"),
+                details! { "file" => sf.name, "offset" => at },
+                None,
+            ),
+        }
+    }
+    if standby_last < active_last {
+        sink.emit(
+            Rule::ClusterStandbyBehind,
+            "standby".to_string(),
+            format!("the standby's newest journal file is {standby_last}, the active node's {active_last}: the standby is behind"),
+            details! { "active_last_file" => active_last, "standby_last_file" => standby_last },
+            None,
+        );
+    }
+    Ok(())
+}
+
+enum Prefix {
+    Equal,
+    StandbyShorter(u64, u64),
+    StandbyLonger(u64, u64),
+    Differ(u64),
+}
+
+/// Compares two files: equal, one a byte prefix of the other, or differing at an offset.
+fn compare_prefix(active: &Path, standby: &Path) -> Result<Prefix> {
+    let mut a = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(active)?);
+    let mut s = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(standby)?);
+    let (mut ab, mut sb) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
+    let mut offset = 0u64;
+    loop {
+        let an = read_full(&mut a, &mut ab)?;
+        let sn = read_full(&mut s, &mut sb)?;
+        let n = an.min(sn);
+        if let Some(i) = (0..n).find(|&i| ab[i] != sb[i]) {
+            return Ok(Prefix::Differ(offset + i as u64));
+        }
+        offset += n as u64;
+        if an != sn {
+            let a_len = std::fs::metadata(active)?.len();
+            let s_len = std::fs::metadata(standby)?.len();
+            return Ok(if an > sn { Prefix::StandbyShorter(a_len, s_len) } else { Prefix::StandbyLonger(a_len, s_len) });
+        }
+        if an == 0 {
+            return Ok(Prefix::Equal);
+        }
+    }
+}
+
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match r.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
+
+fn check_joc(sink: &Sink, db: &DbSource, db_name: &str, controller: &ControllerState, controller_id: &str, last_event_id: i64) -> Result<()> {
+    let joc = super::joc::read(db, db_name)?;
+    sink.stats.add_db_rows(joc.rows);
+    let deployed: Vec<&super::joc::Deployed> = joc.deployed.iter().filter(|d| d.controller_id == controller_id).collect();
+    // What needs redeploying: items missing from the journal or at another version.
+    let mut missing = Vec::new();
+    for d in &deployed {
+        match controller.items.get(&(d.kind.clone(), d.name.clone())) {
+            None => missing.push((*d, None)),
+            Some(version) if d.kind == "Workflow" && d.commit_id.is_some() && version.as_ref() != d.commit_id.as_ref() => missing.push((*d, Some(version.clone()))),
+            Some(_) => {}
+        }
+    }
+    let items: Vec<String> = missing.iter().map(|(d, _)| format!("{}:{}", d.kind, d.name)).collect();
+    for (d, found) in &missing {
+        let subject = format!("{controller_id}/{}:{}", d.kind, d.name);
+        let message = match found {
+            None => format!("JOC says {} '{}' is deployed to '{controller_id}', the Controller's journal has no such item: redeploy", d.kind, d.name),
+            Some(v) => format!(
+                "JOC deployed {} '{}' as version {}, the Controller holds version {}: redeploy",
+                d.kind,
+                d.name,
+                d.commit_id.as_deref().unwrap_or("?"),
+                v.as_deref().unwrap_or("none")
+            ),
+        };
+        sink.emit(
+            Rule::DeploymentMissing,
+            subject,
+            message,
+            details! { "controller" => controller_id, "kind" => d.kind, "name" => d.name, "commit_id" => d.commit_id, "controller_version" => found.clone().flatten() },
+            Some(Repair::Redeploy { controller: controller_id.to_string(), items: items.clone() }),
+        );
+    }
+    let kinds: Vec<String> = sink.catalogue().param(Rule::DeploymentUnknown.id(), "kinds", vec!["Workflow".to_string(), "Lock".to_string(), "FileWatch".to_string(), "JobResource".to_string(), "Board".to_string()])?;
+    let known: BTreeSet<(&str, &str)> = deployed.iter().map(|d| (d.kind.as_str(), d.name.as_str())).collect();
+    for ((kind, name), version) in &controller.items {
+        if kinds.iter().any(|k| k == kind) && !known.contains(&(kind.as_str(), name.as_str())) {
+            sink.emit(
+                Rule::DeploymentUnknown,
+                format!("{controller_id}/{kind}:{name}"),
+                format!("the Controller holds {kind} '{name}' but JOC has no deployment of it: the JOC database is older than the journal"),
+                details! { "controller" => controller_id, "kind" => kind, "name" => name, "version" => version },
+                None,
+            );
+        }
+    }
+    if let Some(history) = joc.history.get(controller_id)
+        && *history > last_event_id
+    {
+        sink.emit(
+            Rule::HistoryAhead,
+            format!("{controller_id}/history"),
+            format!("JOC's history has read Controller events up to {history}, the Controller's journal ends at {last_event_id}: the journal was restored older than the JOC database"),
+            details! { "controller" => controller_id, "history_event_id" => history, "controller_last_event_id" => last_event_id },
+            None,
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,337 @@
+//! The JS7 journal file format (facts/js7.md §1–§2): JSON Lines, one value a line.
+//!
+//! ```text
+//! {"TYPE":"JS7.Journal","journalId":…,"eventId":<fileEventId>,…}   header
+//! "-------SNAPSHOT-------"
+//! {"TYPE":…}…                                                       snapshot objects
+//! "-------END OF SNAPSHOT-------"
+//! "-------EVENTS-------"
+//! {"eventId":…,"TYPE":"SnapshotTaken"}                               first event
+//! {"eventId":…,["Key":…,]"TYPE":…,…}…, and "TRANSACTION" … "COMMIT"
+//! ```
+//! Files are `<base>--<fileEventId>.journal`; the highest number is the current one and
+//! the only one recovery reads. A crash leaves a last line without newline, or a
+//! `"TRANSACTION"` without `"COMMIT"`: both are dropped, the committed prefix counts.
+//! Files are read streaming, one line at a time, in one pass.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+/// Which process wrote a journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Base {
+    Controller,
+    Agent,
+}
+
+impl Base {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Base::Controller => "controller",
+            Base::Agent => "agent",
+        }
+    }
+
+    /// The header's `typeName` (present since v2.6).
+    pub fn type_name(self) -> &'static str {
+        match self {
+            Base::Controller => "ControllerState",
+            Base::Agent => "AgentState",
+        }
+    }
+}
+
+/// One journal file of a state directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalFile {
+    pub path: PathBuf,
+    pub name: String,
+    /// The number in the name: the EventId of the last event before this file.
+    pub file_event_id: i64,
+}
+
+/// A file in the state directory that belongs to the journal but is not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leftover {
+    pub name: String,
+    pub why: &'static str,
+}
+
+/// The journal files (sorted by number) and leftovers of a state directory.
+pub fn list(state: &Path, base: Base) -> std::io::Result<(Vec<JournalFile>, Vec<Leftover>)> {
+    let prefix = format!("{}--", base.as_str());
+    let mut files = Vec::new();
+    let mut leftovers = Vec::new();
+    for entry in std::fs::read_dir(state)? {
+        let entry = entry?;
+        let Some(name) = entry.file_name().to_str().map(str::to_string) else { continue };
+        let Some(rest) = name.strip_prefix(&prefix) else {
+            if name == format!("{}-DELETE!", base.as_str()) {
+                leftovers.push(Leftover { name, why: "a deletion marker: the journal is deleted at the next start (Agent reset)" });
+            }
+            continue;
+        };
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        let tail = &rest[digits.len()..];
+        let Ok(file_event_id) = digits.parse::<i64>() else { continue };
+        match tail {
+            ".journal" => files.push(JournalFile { path: entry.path(), name, file_event_id }),
+            ".journal.tmp" => leftovers.push(Leftover { name, why: "a snapshot being written when the copy was taken (never recovered)" }),
+            t if t.starts_with(".journal~") && t.ends_with("-AFTER-FAILOVER") => {
+                leftovers.push(Leftover { name, why: "cut off by a cluster failover (kept for analysis, never recovered)" })
+            }
+            _ => {}
+        }
+    }
+    files.sort_by_key(|f| f.file_event_id);
+    leftovers.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok((files, leftovers))
+}
+
+/// The header line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Header {
+    pub journal_id: String,
+    pub event_id: i64,
+    pub type_name: Option<String>,
+    pub version: String,
+    pub js7_version: Option<String>,
+}
+
+/// Something wrong with a file's format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Damage {
+    pub line: u64,
+    pub what: String,
+}
+
+/// A crash tail: what was dropped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tail {
+    /// The last line has no newline.
+    CutLine { line: u64 },
+    /// A transaction without `"COMMIT"`: its events are not committed.
+    Uncommitted { line: u64, events: u64 },
+}
+
+/// Receives a file's content as it is read.
+pub trait Visitor {
+    fn header(&mut self, header: &Header);
+    fn snapshot_object(&mut self, object: &Value);
+    /// A committed event.
+    fn event(&mut self, event_id: i64, event: &Value);
+}
+
+/// What reading a file found.
+#[derive(Debug, Clone, Default)]
+pub struct FileSummary {
+    pub header: Option<Header>,
+    pub first_event_id: Option<i64>,
+    /// The last committed EventId (the file's number when it has no event).
+    pub last_event_id: Option<i64>,
+    pub events: u64,
+    /// Byte length of the committed content (up to the end of the last committed line).
+    pub committed_bytes: u64,
+    pub tail: Option<Tail>,
+    pub damage: Option<Damage>,
+    /// EventIds that did not increase: (line, previous, this).
+    pub out_of_order: Option<(u64, i64, i64)>,
+}
+
+const SNAPSHOT: &str = "-------SNAPSHOT-------";
+const END_OF_SNAPSHOT: &str = "-------END OF SNAPSHOT-------";
+const EVENTS: &str = "-------EVENTS-------";
+
+#[derive(PartialEq)]
+enum Section {
+    Header,
+    BeforeSnapshot,
+    Snapshot,
+    BeforeEvents,
+    Events,
+}
+
+/// Reads one file, streaming. Format damage stops the reading (what was read stays valid).
+pub fn read(file: &JournalFile, visitor: &mut dyn Visitor) -> std::io::Result<FileSummary> {
+    let mut reader = BufReader::with_capacity(1 << 20, File::open(&file.path)?);
+    let mut summary = FileSummary::default();
+    let mut section = Section::Header;
+    let mut line = Vec::with_capacity(4096);
+    let mut number = 0u64;
+    let mut offset = 0u64;
+    let mut transaction: Option<(u64, Vec<(i64, Value)>)> = None;
+    let mut last_id: Option<i64> = None;
+    loop {
+        line.clear();
+        let n = reader.read_until(b'\n', &mut line)?;
+        if n == 0 {
+            break;
+        }
+        number += 1;
+        if line.last() != Some(&b'\n') {
+            // What a crash leaves: the reader discards it (InputStreamJsonSeqReader).
+            summary.tail = Some(Tail::CutLine { line: number });
+            break;
+        }
+        offset += n as u64;
+        let text = match std::str::from_utf8(&line[..n - 1]) {
+            Ok(t) => t.trim_end_matches('\r'),
+            Err(_) => {
+                summary.damage = Some(Damage { line: number, what: "not UTF-8".into() });
+                break;
+            }
+        };
+        let value: Value = match serde_json::from_str(text) {
+            Ok(v) => v,
+            Err(e) => {
+                summary.damage = Some(Damage { line: number, what: format!("not JSON ({e})") });
+                break;
+            }
+        };
+        match section {
+            Section::Header => {
+                match parse_header(&value) {
+                    Ok(h) => {
+                        visitor.header(&h);
+                        summary.header = Some(h);
+                    }
+                    Err(what) => {
+                        summary.damage = Some(Damage { line: number, what });
+                        break;
+                    }
+                }
+                section = Section::BeforeSnapshot;
+                summary.committed_bytes = offset;
+            }
+            Section::BeforeSnapshot => {
+                if value.as_str() != Some(SNAPSHOT) {
+                    summary.damage = Some(Damage { line: number, what: format!("expected \"{SNAPSHOT}\"") });
+                    break;
+                }
+                section = Section::Snapshot;
+                summary.committed_bytes = offset;
+            }
+            Section::Snapshot => {
+                if value.as_str() == Some(END_OF_SNAPSHOT) {
+                    section = Section::BeforeEvents;
+                } else if value.get("TYPE").is_some() {
+                    visitor.snapshot_object(&value);
+                } else {
+                    summary.damage = Some(Damage { line: number, what: "a snapshot line without TYPE".into() });
+                    break;
+                }
+                summary.committed_bytes = offset;
+            }
+            Section::BeforeEvents => {
+                if value.as_str() != Some(EVENTS) {
+                    summary.damage = Some(Damage { line: number, what: format!("expected \"{EVENTS}\"") });
+                    break;
+                }
+                section = Section::Events;
+                summary.committed_bytes = offset;
+            }
+            Section::Events => match value.as_str() {
+                Some("TRANSACTION") => {
+                    if transaction.is_some() {
+                        summary.damage = Some(Damage { line: number, what: "TRANSACTION inside a transaction".into() });
+                        break;
+                    }
+                    transaction = Some((number, Vec::new()));
+                }
+                Some("COMMIT") => {
+                    let Some((_, events)) = transaction.take() else {
+                        summary.damage = Some(Damage { line: number, what: "COMMIT without TRANSACTION".into() });
+                        break;
+                    };
+                    for (id, event) in events {
+                        commit(&mut summary, &mut last_id, id, number, &event, visitor);
+                    }
+                    summary.committed_bytes = offset;
+                }
+                Some(other) => {
+                    summary.damage = Some(Damage { line: number, what: format!("unexpected line \"{other}\"") });
+                    break;
+                }
+                None => {
+                    let Some(id) = value.get("eventId").and_then(Value::as_i64) else {
+                        summary.damage = Some(Damage { line: number, what: "an event without eventId".into() });
+                        break;
+                    };
+                    match &mut transaction {
+                        Some((_, events)) => events.push((id, value)),
+                        None => {
+                            commit(&mut summary, &mut last_id, id, number, &value, visitor);
+                            summary.committed_bytes = offset;
+                        }
+                    }
+                }
+            },
+        }
+    }
+    if let Some((line, events)) = transaction
+        && summary.damage.is_none()
+    {
+        // A transaction without COMMIT is dropped (JournalReader): not committed.
+        if summary.tail.is_none() || !events.is_empty() {
+            summary.tail = Some(Tail::Uncommitted { line, events: events.len() as u64 });
+        }
+    }
+    if summary.damage.is_none() && summary.header.is_some() && section != Section::Events && summary.tail.is_none() {
+        summary.damage = Some(Damage { line: number, what: "the file ends before its events section".into() });
+    }
+    if summary.last_event_id.is_none() {
+        summary.last_event_id = summary.header.as_ref().map(|h| h.event_id);
+    }
+    Ok(summary)
+}
+
+fn commit(summary: &mut FileSummary, last: &mut Option<i64>, id: i64, line: u64, event: &Value, visitor: &mut dyn Visitor) {
+    if let Some(prev) = *last
+        && id <= prev
+        && summary.out_of_order.is_none()
+    {
+        summary.out_of_order = Some((line, prev, id));
+    }
+    *last = Some(id);
+    summary.first_event_id.get_or_insert(id);
+    summary.last_event_id = Some(id);
+    summary.events += 1;
+    visitor.event(id, event);
+}
+
+fn parse_header(value: &Value) -> Result<Header, String> {
+    if value.get("TYPE").and_then(Value::as_str) != Some("JS7.Journal") {
+        return Err("the first line is not a JS7.Journal header".into());
+    }
+    let journal_id = value.get("journalId").and_then(Value::as_str).ok_or("the header has no journalId")?.to_string();
+    let event_id = value.get("eventId").and_then(Value::as_i64).ok_or("the header has no eventId")?;
+    let version = value.get("version").and_then(Value::as_str).unwrap_or("1").to_string();
+    // "0.42" is read as "1"; any other version is refused by the engine.
+    if version != "1" && version != "0.42" {
+        return Err(format!("journal version {version}, the engine reads 1"));
+    }
+    Ok(Header {
+        journal_id,
+        event_id,
+        type_name: value.get("typeName").and_then(Value::as_str).map(str::to_string),
+        version,
+        js7_version: value.get("js7Version").and_then(Value::as_str).map(str::to_string),
+    })
+}
+
+/// Whether another process holds the `lock` file (Java's `FileChannel.tryLock`, an fcntl
+/// lock on Linux). Asked with `F_GETLK`, which takes no lock and changes nothing.
+pub fn lock_holder(state: &Path) -> Option<i32> {
+    use std::os::unix::io::AsRawFd;
+    let file = File::open(state.join("lock")).ok()?;
+    // SAFETY: an all-zero flock is valid; F_GETLK only fills it.
+    let mut fl: libc::flock = unsafe { std::mem::zeroed() };
+    fl.l_type = libc::F_WRLCK as libc::c_short;
+    fl.l_whence = libc::SEEK_SET as libc::c_short;
+    // SAFETY: a valid descriptor and a valid flock for the call's duration.
+    let r = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GETLK, &mut fl) };
+    (r == 0 && fl.l_type != libc::F_UNLCK as libc::c_short).then_some(fl.l_pid)
+}

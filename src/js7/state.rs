@@ -1,0 +1,267 @@
+//! The part of a Controller's or Agent's state the checks need, computed from the current
+//! journal file's snapshot and committed events (facts/js7.md §2–§4).
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::journal::{Header, Visitor};
+
+/// What the Controller keeps of one Agent (`AgentRefState`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AgentRef {
+    /// The AgentRunId the Controller dedicated the Agent with (= the Agent journal's id).
+    pub agent_run_id: Option<String>,
+    /// The last Agent EventId the Controller has committed.
+    pub event_id: i64,
+    pub coupling: Option<String>,
+    /// The last `AgentCouplingFailed` problem, while nothing coupled since.
+    pub coupling_failed: Option<(i64, Value)>,
+}
+
+/// A deployable item in the Controller's state: (kind, name) → version.
+pub type Items = BTreeMap<(String, String), Option<String>>;
+
+/// The Controller's state.
+#[derive(Debug, Clone, Default)]
+pub struct ControllerState {
+    pub header: Option<Header>,
+    pub controller_id: Option<String>,
+    pub agents: BTreeMap<String, AgentRef>,
+    /// Workflows with their versionId; other items with `None`.
+    pub items: Items,
+    pub versions: Vec<String>,
+    pub cluster_state: Option<String>,
+    pub released: BTreeMap<String, i64>,
+}
+
+impl ControllerState {
+    fn agent(&mut self, path: &str) -> &mut AgentRef {
+        self.agents.entry(path.to_string()).or_default()
+    }
+
+    fn add_item(&mut self, item: &Value) {
+        let kind = item.get("TYPE").and_then(Value::as_str).unwrap_or_default();
+        let Some(path) = item.get("path").and_then(Value::as_str) else { return };
+        let kind = normal_kind(kind);
+        if kind == "AgentRef" {
+            self.agent(path);
+            return;
+        }
+        let version = item.get("versionId").and_then(Value::as_str).map(str::to_string);
+        self.items.insert((kind.to_string(), path.to_string()), version);
+    }
+
+    /// `{"signed":{"string":"<item JSON>","signature":…}}`: the item is a JSON string.
+    fn add_signed(&mut self, event: &Value) {
+        if let Some(s) = event.pointer("/signed/string").and_then(Value::as_str)
+            && let Ok(item) = serde_json::from_str::<Value>(s)
+        {
+            self.add_item(&item);
+        }
+    }
+
+    fn apply(&mut self, value: &Value, event_id: Option<i64>) {
+        let kind = value.get("TYPE").and_then(Value::as_str).unwrap_or_default();
+        let key = value.get("Key").and_then(Value::as_str);
+        match kind {
+            "ControllerMetaState" | "ControllerInitialized" => {
+                if let Some(id) = value.get("controllerId").and_then(Value::as_str) {
+                    self.controller_id = Some(id.to_string());
+                }
+            }
+            "AgentRefState" => {
+                let Some(path) = value.pointer("/agentRef/path").and_then(Value::as_str) else { return };
+                let a = self.agent(path);
+                a.agent_run_id = value.get("agentRunId").and_then(Value::as_str).map(str::to_string);
+                a.event_id = value.get("eventId").and_then(Value::as_i64).unwrap_or(0);
+                a.coupling = value.pointer("/couplingState/TYPE").and_then(Value::as_str).map(str::to_string);
+                if let Some(p) = value.get("problem") {
+                    a.coupling_failed = Some((0, p.clone()));
+                }
+            }
+            // AgentCreated is the older name of AgentDedicated.
+            "AgentDedicated" | "AgentCreated" if key.is_some() => {
+                let a = self.agent(key.unwrap_or_default());
+                a.agent_run_id = value.get("agentRunId").and_then(Value::as_str).map(str::to_string);
+                if let Some(e) = value.get("agentEventId").and_then(Value::as_i64) {
+                    a.event_id = e;
+                }
+            }
+            "AgentEventsObserved" if key.is_some() => {
+                let a = self.agent(key.unwrap_or_default());
+                if let Some(e) = value.get("untilEventId").and_then(Value::as_i64) {
+                    a.event_id = e;
+                }
+            }
+            "AgentCoupled" | "AgentReady" if key.is_some() => {
+                let a = self.agent(key.unwrap_or_default());
+                a.coupling = Some("Coupled".into());
+                a.coupling_failed = None;
+            }
+            "AgentCouplingFailed" if key.is_some() => {
+                let a = self.agent(key.unwrap_or_default());
+                a.coupling_failed = Some((event_id.unwrap_or(0), value.get("problem").cloned().unwrap_or(Value::Null)));
+            }
+            "AgentResetStarted" if key.is_some() => {
+                let force = value.get("force").and_then(Value::as_bool).unwrap_or(false);
+                let a = self.agent(key.unwrap_or_default());
+                a.event_id = 0;
+                a.coupling = Some("Resetting".into());
+                if force {
+                    a.agent_run_id = None;
+                }
+            }
+            "AgentReset" if key.is_some() => {
+                let a = self.agent(key.unwrap_or_default());
+                a.agent_run_id = None;
+                a.event_id = 0;
+                a.coupling = Some("Reset".into());
+            }
+            "JournalState" => {
+                if let Some(m) = value.get("userIdToReleasedEventId").and_then(Value::as_object) {
+                    self.released = m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_i64()?))).collect();
+                }
+            }
+            "JournalEventsReleased" => {
+                if let (Some(u), Some(e)) = (value.get("userId").and_then(Value::as_str), value.get("untilEventId").and_then(Value::as_i64)) {
+                    self.released.insert(u.to_string(), e);
+                }
+            }
+            "ClusterStateSnapshot" => {
+                self.cluster_state = value.pointer("/clusterState/TYPE").and_then(Value::as_str).map(str::to_string);
+            }
+            "ClusterCoupled" => self.cluster_state = Some("Coupled".into()),
+            "ClusterPassiveLost" => self.cluster_state = Some("PassiveLost".into()),
+            "ClusterFailedOver" => self.cluster_state = Some("FailedOver".into()),
+            "ClusterSwitchedOver" => self.cluster_state = Some("SwitchedOver".into()),
+            "ClusterNodesAppointed" => self.cluster_state = Some("NodesAppointed".into()),
+            "VersionAdded" => {
+                if let Some(v) = value.get("versionId").and_then(Value::as_str) {
+                    self.versions.push(v.to_string());
+                }
+            }
+            "VersionedItemAdded" | "VersionedItemChanged" | "SignedItemAdded" | "SignedItemChanged" => self.add_signed(value),
+            "UnsignedSimpleItemAdded" | "UnsignedSimpleItemChanged" => {
+                if let Some(item) = value.get("item") {
+                    self.add_item(item);
+                }
+            }
+            "VersionedItemRemoved" => {
+                if let Some(path) = value.get("path").and_then(Value::as_str) {
+                    // `path` may be "Workflow:name" (a typed path) or a bare name.
+                    let (kind, name) = path.split_once(':').unwrap_or(("Workflow", path));
+                    self.items.remove(&(normal_kind(kind).to_string(), name.to_string()));
+                }
+            }
+            "ItemDeleted" => {
+                if let Some((kind, name)) = value.get("key").and_then(Value::as_str).and_then(|k| k.split_once(':')) {
+                    let name = name.split('~').next().unwrap_or(name);
+                    self.items.remove(&(normal_kind(kind).to_string(), name.to_string()));
+                    if kind == "Agent" || kind == "AgentRef" {
+                        self.agents.remove(name);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Item kinds as JOC's deployment types name them (Board was renamed GlobalBoard in v2.7.2).
+pub fn normal_kind(kind: &str) -> &str {
+    match kind {
+        "GlobalBoard" | "PlannableBoard" | "NoticeBoard" => "Board",
+        "FileOrderSource" => "FileWatch",
+        other => other,
+    }
+}
+
+impl Visitor for ControllerState {
+    fn header(&mut self, header: &Header) {
+        self.header = Some(header.clone());
+    }
+    fn snapshot_object(&mut self, object: &Value) {
+        self.apply(object, None);
+    }
+    fn event(&mut self, event_id: i64, event: &Value) {
+        self.apply(event, Some(event_id));
+    }
+}
+
+/// The Agent's dedication (`AgentMetaState`, set by `AgentDedicated`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AgentMeta {
+    pub agent_path: Option<String>,
+    pub agent_run_id: Option<String>,
+    pub controller_id: Option<String>,
+    pub controller_run_id: Option<String>,
+}
+
+/// The Agent's state.
+#[derive(Debug, Clone, Default)]
+pub struct AgentState {
+    pub header: Option<Header>,
+    pub meta: Option<AgentMeta>,
+    pub released: BTreeMap<String, i64>,
+}
+
+impl AgentState {
+    fn apply(&mut self, value: &Value) {
+        match value.get("TYPE").and_then(Value::as_str).unwrap_or_default() {
+            "AgentMetaState" | "AgentDedicated" => {
+                let s = |k: &str| value.get(k).and_then(Value::as_str).map(str::to_string);
+                self.meta = Some(AgentMeta {
+                    agent_path: s("agentPath"),
+                    agent_run_id: s("agentRunId"),
+                    controller_id: s("controllerId"),
+                    controller_run_id: s("controllerRunId"),
+                });
+            }
+            "JournalState" => {
+                if let Some(m) = value.get("userIdToReleasedEventId").and_then(Value::as_object) {
+                    self.released = m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_i64()?))).collect();
+                }
+            }
+            "JournalEventsReleased" => {
+                if let (Some(u), Some(e)) = (value.get("userId").and_then(Value::as_str), value.get("untilEventId").and_then(Value::as_i64)) {
+                    self.released.insert(u.to_string(), e);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Visitor for AgentState {
+    fn header(&mut self, header: &Header) {
+        self.header = Some(header.clone());
+    }
+    fn snapshot_object(&mut self, object: &Value) {
+        self.apply(object);
+    }
+    fn event(&mut self, _event_id: i64, event: &Value) {
+        self.apply(event);
+    }
+}
+
+/// Watches historic files for one EventId (the Controller's stored Agent position).
+#[derive(Debug, Default)]
+pub struct Finder {
+    pub wanted: Vec<i64>,
+    pub found: Vec<bool>,
+}
+
+impl Visitor for Finder {
+    fn header(&mut self, header: &Header) {
+        for (w, f) in self.wanted.iter().zip(self.found.iter_mut()) {
+            *f |= *w == header.event_id;
+        }
+    }
+    fn snapshot_object(&mut self, _: &Value) {}
+    fn event(&mut self, event_id: i64, _: &Value) {
+        for (w, f) in self.wanted.iter().zip(self.found.iter_mut()) {
+            *f |= *w == event_id;
+        }
+    }
+}

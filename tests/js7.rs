@@ -1,0 +1,382 @@
+//! `repocheck check js7` on state directories written in the documented journal format: a
+//! consistent Controller/Agent pair, and each restore the vendor warns about.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use repocheck::testkit::js7::{Scenario, joc_sql};
+use repocheck::testkit::postgres::shared;
+use serde_json::Value;
+
+struct Dirs {
+    _tmp: tempfile::TempDir,
+    controller: PathBuf,
+    agent: PathBuf,
+    root: PathBuf,
+}
+
+fn write(s: &Scenario) -> Dirs {
+    let tmp = tempfile::tempdir().unwrap();
+    let controller = tmp.path().join("controller/state");
+    let agent = tmp.path().join("agent-1/state");
+    s.write_controller(&controller);
+    s.write_agent(&agent);
+    let root = tmp.path().to_path_buf();
+    Dirs { _tmp: tmp, controller, agent, root }
+}
+
+struct Run {
+    code: i32,
+    report: Value,
+    stderr: String,
+}
+
+impl Run {
+    fn of(&self, rule: &str) -> Vec<&Value> {
+        self.report["findings"].as_array().map(|a| a.iter().filter(|f| f["rule"] == rule).collect()).unwrap_or_default()
+    }
+    fn rules(&self) -> BTreeSet<String> {
+        self.report["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect()
+    }
+}
+
+fn run(d: &Dirs, extra: &[&str]) -> Run {
+    let out = Command::cargo_bin("repocheck")
+        .unwrap()
+        .args(["check", "js7", "--format", "json", "--controller"])
+        .arg(&d.controller)
+        .arg("--agent")
+        .arg(format!("agent-1={}", d.agent.display()))
+        .args(extra)
+        .output()
+        .unwrap();
+    Run { code: out.status.code().unwrap_or(-1), report: serde_json::from_slice(&out.stdout).unwrap_or(Value::Null), stderr: String::from_utf8_lossy(&out.stderr).into_owned() }
+}
+
+fn journals(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "journal")).collect();
+    v.sort_by_key(|p| p.file_name().unwrap().to_str().unwrap().split("--").nth(1).unwrap().trim_end_matches(".journal").parse::<i64>().unwrap());
+    v
+}
+
+#[test]
+fn a_consistent_pair_has_no_findings() {
+    let d = write(&Scenario::healthy());
+    let r = run(&d, &[]);
+    assert_eq!(r.code, 0, "{} {}", r.report["findings"], r.stderr);
+    assert!(r.report["findings"].as_array().unwrap().is_empty(), "{}", r.report["findings"]);
+    // The data directory (the parent of state/) is accepted too.
+    let out = Command::cargo_bin("repocheck").unwrap().args(["check", "js7", "--format", "json", "--controller"]).arg(d.controller.parent().unwrap()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn an_agent_restored_from_an_older_copy_is_behind_the_controller() {
+    let d = write(&Scenario::healthy());
+    // The older copy: the Agent's newest file is gone.
+    std::fs::remove_file(journals(&d.agent).pop().unwrap()).unwrap();
+    let r = run(&d, &[]);
+    let f = r.of("js7/agent-behind-controller");
+    assert_eq!(f.len(), 1, "{}", r.report["findings"]);
+    assert_eq!(f[0]["subject"], "agent agent-1");
+    assert_eq!(f[0]["repair"], serde_json::json!({"action": "reset-agent-journal", "agent": "agent-1", "state_dir": d.agent.display().to_string()}));
+    assert_eq!(f[0]["details"]["controller_agent_event_id"], Scenario::healthy().observed());
+    assert_eq!(r.code, 1);
+}
+
+#[test]
+fn a_reset_agent_has_another_run_id() {
+    let mut s = Scenario::healthy();
+    let d = write(&s);
+    s.agent_journal_id = "Zz9yX8wV7uT6sR5qP4oN3m".into();
+    std::fs::remove_dir_all(&d.agent).unwrap();
+    s.write_agent(&d.agent);
+    let r = run(&d, &[]);
+    assert_eq!(r.rules(), BTreeSet::from(["js7/agent-run-id-mismatch".to_string()]), "{}", r.report["findings"]);
+    assert_eq!(r.of("js7/agent-run-id-mismatch")[0]["details"]["agent_journal_id"], "Zz9yX8wV7uT6sR5qP4oN3m");
+    // An empty state directory: the Agent will start with a new journal, the Controller still expects the old run.
+    std::fs::remove_dir_all(&d.agent).unwrap();
+    std::fs::create_dir_all(&d.agent).unwrap();
+    let r = run(&d, &[]);
+    assert_eq!(r.of("js7/agent-run-id-mismatch").len(), 1, "{}", r.report["findings"]);
+}
+
+#[test]
+fn an_agent_dedicated_to_another_controller() {
+    let mut s = Scenario::healthy();
+    s.agent_meta_controller_id = "other-controller".into();
+    let d = write(&s);
+    let r = run(&d, &[]);
+    let f = r.of("js7/agent-controller-mismatch");
+    assert_eq!(f.len(), 1, "{}", r.report["findings"]);
+    assert!(f[0]["message"].as_str().unwrap().contains("other-controller"));
+    // Another path: the Controller has no such AgentRef.
+    let out = Command::cargo_bin("repocheck").unwrap().args(["check", "js7", "--format", "json", "--controller"]).arg(&d.controller).arg("--agent").arg(format!("agent-9={}", d.agent.display())).output().unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "js7/agent-controller-mismatch" && f["subject"] == "agent agent-9"));
+}
+
+#[test]
+fn a_controller_older_than_its_agent() {
+    let s = Scenario::healthy();
+    let d = write(&s);
+    // The Controller released the Agent's events up to what it observed last; the Agent
+    // recorded that and pruned its first file. Then the Controller's journal is restored
+    // from before it observed the Agent's second file.
+    let agent_current = journals(&d.agent).pop().unwrap();
+    let mut text = std::fs::read_to_string(&agent_current).unwrap();
+    text.push_str(&format!("{{\"eventId\":{},\"TYPE\":\"JournalEventsReleased\",\"userId\":\"controller\",\"untilEventId\":{}}}\n", s.observed() + 1000, s.observed()));
+    std::fs::write(&agent_current, text).unwrap();
+    std::fs::remove_file(journals(&d.agent).remove(0)).unwrap();
+    std::fs::remove_file(journals(&d.controller).pop().unwrap()).unwrap();
+    let r = run(&d, &[]);
+    let f = r.of("js7/controller-behind-agent");
+    assert!(!f.is_empty(), "{}", r.report["findings"]);
+    assert!(r.of("js7/agent-behind-controller").is_empty());
+}
+
+#[test]
+fn crash_tails_are_warnings_and_the_committed_part_is_used() {
+    let d = write(&Scenario::healthy());
+    let current = journals(&d.controller).pop().unwrap();
+    let mut text = std::fs::read_to_string(&current).unwrap();
+    text.push_str("\"TRANSACTION\"\n{\"eventId\":1793527230000000,\"Key\":\"order-1\",\"TYPE\":\"OrderProcessed\"}\n{\"eventId\":17935272300");
+    std::fs::write(&current, text).unwrap();
+    let r = run(&d, &[]);
+    let t = r.of("js7/journal-truncated");
+    assert_eq!(t.len(), 1, "{}", r.report["findings"]);
+    assert_eq!(t[0]["severity"], "warning");
+    assert_eq!(r.code, 0, "only a warning: {}", r.report["findings"]);
+    // An uncommitted transaction alone.
+    let text = std::fs::read_to_string(&current).unwrap();
+    let cut = text.rfind('\n').unwrap() + 1;
+    std::fs::write(&current, &text[..cut]).unwrap();
+    let r = run(&d, &[]);
+    assert!(r.of("js7/journal-truncated")[0]["message"].as_str().unwrap().contains("no COMMIT"));
+}
+
+#[test]
+fn broken_files_are_findings_not_crashes() {
+    let d = write(&Scenario::healthy());
+    let files = journals(&d.controller);
+    // A renamed file.
+    let renamed = files[1].with_file_name("controller--1793527210000999.journal");
+    std::fs::rename(&files[1], &renamed).unwrap();
+    let r = run(&d, &[]);
+    assert_eq!(r.of("js7/journal-name-mismatch").len(), 1, "{}", r.report["findings"]);
+    std::fs::rename(&renamed, &files[1]).unwrap();
+    // A line that is not JSON in the middle of the Agent's first file.
+    let agent_first = journals(&d.agent).remove(0);
+    let text = std::fs::read_to_string(&agent_first).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.insert(6, "{not json");
+    std::fs::write(&agent_first, lines.join("\n") + "\n").unwrap();
+    let r = run(&d, &[]);
+    let u = r.of("js7/journal-unreadable");
+    assert_eq!(u.len(), 1, "{}", r.report["findings"]);
+    assert_eq!(u[0]["details"]["line"], 7);
+    // EventIds out of order.
+    let lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut swapped = lines.clone();
+    swapped.swap(6, 7);
+    std::fs::write(&agent_first, swapped.join("\n") + "\n").unwrap();
+    let r = run(&d, &[]);
+    assert_eq!(r.of("js7/journal-order").len(), 1, "{}", r.report["findings"]);
+    // Arbitrary bytes.
+    std::fs::write(&agent_first, [0xffu8, 0xfe, 0x00, b'\n', b'x']).unwrap();
+    let r = run(&d, &[]);
+    assert_eq!(r.of("js7/journal-unreadable").len(), 1);
+}
+
+#[test]
+fn leftovers_are_info() {
+    let d = write(&Scenario::healthy());
+    std::fs::write(d.controller.join("controller--1793527220000000.journal.tmp"), "{}").unwrap();
+    std::fs::write(d.controller.join("controller--1793527200000.journal~TRUNCATED-AFTER-FAILOVER"), "x").unwrap();
+    let r = run(&d, &[]);
+    let l = r.of("js7/journal-leftover");
+    assert_eq!(l.len(), 2, "{}", r.report["findings"]);
+    assert!(l.iter().all(|f| f["severity"] == "info"));
+    assert_eq!(r.code, 0);
+}
+
+#[test]
+fn a_held_lock_means_the_instance_is_running() {
+    let d = write(&Scenario::healthy());
+    let r = run(&d, &[]);
+    assert!(r.of("js7/instance-running").is_empty(), "a lock file alone is not a running instance");
+    // Another process holds an fcntl lock on state/lock, as the JVM's FileChannel.tryLock does.
+    let mut holder = std::process::Command::new("python3")
+        .arg("-c")
+        .arg("import fcntl,sys,time\nf=open(sys.argv[1],'r+')\nfcntl.lockf(f,fcntl.LOCK_EX)\nprint('locked',flush=True)\ntime.sleep(30)")
+        .arg(d.controller.join("lock"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()), &mut line).unwrap();
+    assert_eq!(line.trim(), "locked");
+    let r = run(&d, &[]);
+    holder.kill().unwrap();
+    let _ = holder.wait();
+    let f = r.of("js7/instance-running");
+    assert_eq!(f.len(), 1, "{}", r.report["findings"]);
+    assert_eq!(f[0]["details"]["pid"], holder.id());
+}
+
+#[test]
+fn the_last_coupling_failure_is_reported_with_its_code() {
+    let mut s = Scenario::healthy();
+    s.coupling_failure = Some(serde_json::json!({"code": "UnknownEventId", "arguments": {"requestedEventId": "1793527209003000/2026-11-01T08:00:09.003Z"}, "message": "An unknown EventId has been requested: 1793527209003000"}));
+    let d = write(&s);
+    let r = run(&d, &[]);
+    let f = r.of("js7/coupling-failed");
+    assert_eq!(f.len(), 1, "{}", r.report["findings"]);
+    assert_eq!(f[0]["details"]["code"], "UnknownEventId");
+    assert!(f[0]["message"].as_str().unwrap().contains("UnknownEventId"));
+}
+
+#[test]
+fn cluster_standby_behind_and_diverged() {
+    let d = write(&Scenario::healthy());
+    let standby = d.root.join("standby/state");
+    let copy = |to: &Path| {
+        std::fs::create_dir_all(to).unwrap();
+        for f in journals(&d.controller) {
+            std::fs::copy(&f, to.join(f.file_name().unwrap())).unwrap();
+        }
+    };
+    copy(&standby);
+    let with_standby = |r: &[&str]| {
+        let mut args = vec!["--standby", standby.to_str().unwrap()];
+        args.extend_from_slice(r);
+        run(&d, &args)
+    };
+    let r = with_standby(&[]);
+    assert!(r.report["findings"].as_array().unwrap().is_empty(), "{}", r.report["findings"]);
+    // Behind: the standby's current file lacks the last lines.
+    let current = journals(&standby).pop().unwrap();
+    let text = std::fs::read_to_string(&current).unwrap();
+    let cut = text[..text.len() - 1].rfind('\n').unwrap() + 1;
+    std::fs::write(&current, &text[..cut]).unwrap();
+    let r = with_standby(&[]);
+    assert_eq!(r.rules(), BTreeSet::from(["js7/cluster-standby-behind".to_string()]), "{}", r.report["findings"]);
+    assert_eq!(r.code, 0, "a warning");
+    // Diverged: a byte differs.
+    let mut bytes = text.clone().into_bytes();
+    let at = bytes.len() - 20;
+    bytes[at] = if bytes[at] == b'1' { b'2' } else { b'1' };
+    std::fs::write(&current, &bytes).unwrap();
+    let r = with_standby(&[]);
+    assert_eq!(r.of("js7/cluster-journal-diverged").len(), 1, "{}", r.report["findings"]);
+    assert_eq!(r.code, 1);
+}
+
+#[test]
+fn joc_deployments_against_the_controller_journal_from_server_and_dump() {
+    let s = Scenario::healthy();
+    let d = write(&s);
+    let db = shared().create_database("joc").unwrap();
+    db.psql(&joc_sql(&s, s.controller_last())).unwrap();
+    let dump = d.root.join("joc.sql.gz");
+    db.pg_dump_gzip(&dump).unwrap();
+    for source in [db.url(), dump.display().to_string()] {
+        let r = run(&d, &["--joc-db", &source]);
+        assert_eq!(r.code, 0, "{source}: {} {}", r.report["findings"], r.stderr);
+        assert!(r.report["findings"].as_array().unwrap().is_empty(), "{}", r.report["findings"]);
+    }
+    // JOC newer than the journal: a workflow deployed after the journal copy, at a new version,
+    // and its history read further.
+    db.psql(&format!(
+        "INSERT INTO dep_history (account, path, folder, name, type, inv_cid, inv_iid, controller_id, commit_id, operation, state, deployment_date) VALUES
+           ('root', '/{w}', '/', '{w}', 1, 1, 1, 'controller', 'newer-commit', 0, 0, '2026-11-02 10:00:00'),
+           ('root', '/board-1', '/', 'board-1', 11, 6, 1, 'controller', 'newer-commit', 0, 0, '2026-11-02 10:00:00');
+         DELETE FROM dep_history WHERE name = 'env';
+         UPDATE joc_variables SET text_value = '{h}' WHERE name = 'history_controller';",
+        w = s.workflow.0,
+        h = s.controller_last() + 5_000_000
+    ))
+    .unwrap();
+    db.pg_dump_gzip(&dump).unwrap();
+    for source in [db.url(), dump.display().to_string()] {
+        let r = run(&d, &["--joc-db", &source]);
+        let missing = r.of("js7/deployment-missing");
+        assert_eq!(missing.len(), 2, "{source}: {}", r.report["findings"]);
+        let repair = &missing[0]["repair"];
+        assert_eq!(repair["action"], "redeploy");
+        assert_eq!(repair["items"], serde_json::json!(["Board:board-1", "Workflow:daily-report"]));
+        let unknown = r.of("js7/deployment-unknown");
+        assert_eq!(unknown.len(), 1, "{}", r.report["findings"]);
+        assert_eq!(unknown[0]["details"]["name"], "env");
+        assert_eq!(r.of("js7/history-ahead").len(), 1);
+        assert_eq!(r.report["repairs"].as_array().unwrap().len(), 1);
+    }
+    // Not a JOC database: exit 2.
+    let other = shared().create_database("not_joc").unwrap();
+    let r = run(&d, &["--joc-db", &other.url()]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("dep_history"), "{}", r.stderr);
+}
+
+#[test]
+fn bad_arguments_are_exit_2() {
+    let d = write(&Scenario::healthy());
+    for args in [
+        vec!["check".to_string(), "js7".into(), "--controller".into(), "/nonexistent".into()],
+        vec!["check".into(), "js7".into(), "--controller".into(), d.root.display().to_string()],
+        vec!["check".into(), "js7".into(), "--controller".into(), d.controller.display().to_string(), "--agent".into(), "no-equals-sign".into()],
+        vec!["check".into(), "js7".into(), "--controller".into(), d.controller.display().to_string(), "--agent".into(), "a=/nonexistent".into()],
+    ] {
+        let out = Command::cargo_bin("repocheck").unwrap().args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+/// Rebuilds `testdata/js7/`: `cargo test --test js7 -- --ignored regenerate_js7_examples`.
+#[test]
+#[ignore]
+fn regenerate_js7_examples() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/js7");
+    let _ = std::fs::remove_dir_all(&root);
+    let healthy = Scenario::healthy();
+    let put = |name: &str, s: &Scenario| {
+        let dir = root.join(name);
+        s.write_controller(&dir.join("controller/state"));
+        s.write_agent(&dir.join("agent-1/state"));
+        dir
+    };
+    put("consistent", &healthy);
+    let older = put("agent-restored-older", &healthy);
+    std::fs::remove_file(journals(&older.join("agent-1/state")).pop().unwrap()).unwrap();
+    let mut reset = healthy.clone();
+    reset.agent_journal_id = "Zz9yX8wV7uT6sR5qP4oN3m".into();
+    let reset_dir = put("agent-reset", &healthy);
+    std::fs::remove_dir_all(reset_dir.join("agent-1/state")).unwrap();
+    reset.write_agent(&reset_dir.join("agent-1/state"));
+    let mut other = healthy.clone();
+    other.agent_meta_controller_id = "other-controller".into();
+    put("agent-other-controller", &other);
+    let crash = put("crash-tail", &healthy);
+    let current = journals(&crash.join("controller/state")).pop().unwrap();
+    let mut text = std::fs::read_to_string(&current).unwrap();
+    text.push_str("\"TRANSACTION\"\n{\"eventId\":1793527230000000,\"Key\":\"order-1\",\"TYPE\":\"OrderProcessed\"}\n{\"eventId\":17935272300");
+    std::fs::write(&current, text).unwrap();
+    let cluster = put("cluster-diverged", &healthy);
+    let standby = cluster.join("standby/state");
+    std::fs::create_dir_all(&standby).unwrap();
+    for f in journals(&cluster.join("controller/state")) {
+        std::fs::copy(&f, standby.join(f.file_name().unwrap())).unwrap();
+    }
+    let last = journals(&standby).pop().unwrap();
+    let mut bytes = std::fs::read(&last).unwrap();
+    let at = bytes.len() - 20;
+    bytes[at] = if bytes[at] == b'1' { b'2' } else { b'1' };
+    std::fs::write(&last, bytes).unwrap();
+    std::fs::write(root.join("consistent/joc.sql"), joc_sql(&healthy, healthy.controller_last())).unwrap();
+    std::fs::write(
+        root.join("README.md"),
+        "# JS7 example state directories\n\nWritten by `src/testkit/js7.rs` in the documented journal format (facts/js7.md §2) —\n`cargo test --test js7 -- --ignored regenerate_js7_examples` rebuilds them:\n\n- `consistent/` — a Controller and its Agent `agent-1`, two journal files each, and\n  `joc.sql`: JOC Cockpit's `dep_history`/`dep_configurations`/`joc_variables` agreeing with them.\n- `agent-restored-older/` — the Agent's newest journal file is missing (restored from an older copy).\n- `agent-reset/` — the Agent has a new journal (another AgentRunId).\n- `agent-other-controller/` — the Agent is dedicated to another Controller.\n- `crash-tail/` — the Controller's current file ends in an uncommitted transaction and a cut line.\n- `cluster-diverged/` — `standby/` holds a copy of the Controller's journal that differs in one byte.\n\n```sh\nrepocheck check js7 --controller testdata/js7/agent-restored-older/controller/state --agent agent-1=testdata/js7/agent-restored-older/agent-1/state\n```\n",
+    )
+    .unwrap();
+}
