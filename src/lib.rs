@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod engine;
+pub mod fiorano;
 pub mod fossology;
 pub mod js7;
 pub mod products;

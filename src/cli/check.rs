@@ -16,7 +16,7 @@ pub fn run(cmd: CheckCmd) -> Result<ExitCode> {
         return super::site::run(site, &cmd.out);
     }
     let Some(product) = cmd.product else {
-        bail!("name a product to check (fossology, js7), or --site <site.toml>; see repocheck check --help");
+        bail!("name a product to check (fossology, js7, fiorano), or --site <site.toml>; see repocheck check --help");
     };
     let catalogue = cmd.out.catalogue()?;
     cmd.out.run(catalogue, |sink| run_product(product, sink))
@@ -41,5 +41,6 @@ pub fn run_product(product: CheckProduct, sink: &Sink) -> Result<()> {
             let opts = crate::js7::CheckOptions { controller: a.controller, standby: a.standby, agents: a.agent, joc_db: a.joc_db.as_deref().map(DbSource::parse), db_name: a.db_name };
             crate::js7::check(&opts, sink)
         }
+        CheckProduct::Fiorano(a) => crate::fiorano::check(&crate::fiorano::CheckOptions { runtimedata: a.runtimedata, install: a.install }, sink),
     }
 }

@@ -133,6 +133,18 @@ pub enum CheckProduct {
     Fossology(FossologyArgs),
     /// JS7: Controller journal ↔ Agent journals, cluster nodes, JOC Cockpit deployments.
     Js7(Js7Args),
+    /// Fiorano ESB: event processes, components, policies and alerts, transient stores.
+    Fiorano(FioranoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FioranoArgs {
+    /// FIORANO_HOME/runtimedata (or a backup copy of it).
+    #[arg(long, value_name = "DIR")]
+    pub runtimedata: PathBuf,
+    /// FIORANO_INSTALL_DIR, for the system component and application repositories.
+    #[arg(long, value_name = "DIR")]
+    pub install: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -1,0 +1,413 @@
+//! The Fiorano checks over `FIORANO_HOME/runtimedata` (and the system repository of
+//! `--install`): event processes complete and consistent, components resolvable and
+//! complete, policies naming existing alerts, no transient stores in a backup set.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, bail};
+
+use super::Rule;
+use super::model::{self, EventProcess, same_version};
+use crate::details;
+use crate::engine::report::Target;
+use crate::engine::rules::RuleCode;
+use crate::engine::sink::Sink;
+
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    pub runtimedata: PathBuf,
+    pub install: Option<PathBuf>,
+}
+
+/// A child of `dir` by name, ignoring case: the code writes lower case (`config`,
+/// `schemas`), the documents write `Config`, `Schemas`, and Windows does not care.
+fn find(dir: &Path, name: &str) -> Option<PathBuf> {
+    let exact = dir.join(name);
+    if exact.exists() {
+        return Some(exact);
+    }
+    std::fs::read_dir(dir).ok()?.flatten().map(|e| e.path()).find(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.eq_ignore_ascii_case(name)))
+}
+
+fn find_path(dir: &Path, parts: &[&str]) -> Option<PathBuf> {
+    parts.iter().try_fold(dir.to_path_buf(), |d, p| find(&d, p))
+}
+
+fn subdirs(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir).into_iter().flatten().flatten().map(|e| e.path()).filter(|p| p.is_dir() && !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'))).collect();
+    v.sort();
+    v
+}
+
+fn name_of(p: &Path) -> String {
+    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// Reads an XML file with a size limit.
+fn read_xml(path: &Path) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if meta.len() > model::MAX_XML_BYTES {
+        return Err(format!("{} bytes, more than an XML document of this kind can be", meta.len()));
+    }
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    String::from_utf8(bytes).map_err(|_| "not UTF-8".to_string())
+}
+
+/// Component repositories: the user's, then the system's.
+struct Components {
+    repos: Vec<(String, PathBuf)>,
+}
+
+impl Components {
+    /// The folder of component `guid`/`version`, and the repository label.
+    fn resolve(&self, guid: &str, version: &str) -> Option<(String, PathBuf)> {
+        for (label, repo) in &self.repos {
+            if let Some(g) = find(repo, guid) {
+                for v in subdirs(&g) {
+                    if same_version(&name_of(&v), version) {
+                        return Some((label.clone(), v));
+                    }
+                }
+            }
+        }
+        None
+    }
+}
+
+pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
+    let rd = &opts.runtimedata;
+    if !rd.is_dir() {
+        bail!("--runtimedata {}: not a directory", rd.display());
+    }
+    std::fs::read_dir(rd).map_err(|e| anyhow::anyhow!("--runtimedata {}: cannot read ({e})", rd.display()))?;
+    if let Some(install) = &opts.install
+        && !install.is_dir()
+    {
+        bail!("--install {}: not a directory", install.display());
+    }
+    let mut target = Target::new("fiorano").input("runtimedata", rd.display().to_string());
+    if let Some(i) = &opts.install {
+        target = target.input("install", i.display().to_string());
+    }
+    let rules: Vec<&'static str> = Rule::ALL.iter().map(|r| r.id()).collect();
+    sink.begin_target(target, &rules);
+
+    let repo = find(rd, "repository").unwrap_or_else(|| rd.join("repository"));
+    let system = opts.install.as_ref().and_then(|i| find_path(i, &["esb", "server", "repository"]));
+    let mut repos = Vec::new();
+    if let Some(c) = find(&repo, "components") {
+        repos.push(("user".to_string(), c));
+    }
+    if let Some(c) = system.as_ref().and_then(|s| find(s, "components")) {
+        repos.push(("system".to_string(), c));
+    }
+    let components = Components { repos };
+    let app_repos: Vec<PathBuf> = [find(&repo, "applications"), system.as_ref().and_then(|s| find(s, "applications"))].into_iter().flatten().collect();
+
+    let rel = |p: &Path| -> String {
+        if let Ok(r) = p.strip_prefix(rd) {
+            return r.display().to_string();
+        }
+        if let Some(i) = &opts.install
+            && let Ok(r) = p.strip_prefix(i)
+        {
+            return format!("install:{}", r.display());
+        }
+        p.display().to_string()
+    };
+
+    // Event processes of the user repository.
+    let mut used_components = Vec::new();
+    if let Some(apps) = find(&repo, "applications") {
+        for guid_dir in subdirs(&apps) {
+            for version_dir in subdirs(&guid_dir) {
+                sink.stats.add_entries(1);
+                check_event_process(sink, &guid_dir, &version_dir, &components, &app_repos, &rel, &mut used_components)?;
+            }
+        }
+    }
+    // Every component of the user repository, and the system components in use.
+    let mut checked = Vec::new();
+    if let Some((_, user)) = components.repos.iter().find(|(l, _)| l == "user") {
+        for g in subdirs(user) {
+            for v in subdirs(&g) {
+                check_component(sink, &v, &components, &rel);
+                checked.push(v);
+            }
+        }
+    }
+    for folder in used_components {
+        if !checked.contains(&folder) {
+            check_component(sink, &folder, &components, &rel);
+            checked.push(folder);
+        }
+    }
+    check_policies(sink, &repo, &rel)?;
+    check_transient(sink, rd, &rel)?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_event_process(sink: &Sink, guid_dir: &Path, dir: &Path, components: &Components, app_repos: &[PathBuf], rel: &dyn Fn(&Path) -> String, used: &mut Vec<PathBuf>) -> Result<()> {
+    let subject = rel(dir);
+    let Some(ep_path) = find(dir, "EventProcess.xml") else {
+        sink.emit(
+            Rule::EventProcessIncomplete,
+            &subject,
+            "EventProcess.xml is missing: the event process was copied in part (the vendor: copying partial data corrupts it)".to_string(),
+            details! { "missing" => "EventProcess.xml" },
+            None,
+        );
+        return Ok(());
+    };
+    let text = match read_xml(&ep_path) {
+        Ok(t) => t,
+        Err(e) => {
+            sink.emit(Rule::EventProcessInvalid, rel(&ep_path), format!("EventProcess.xml cannot be read: {e}"), details! { "error" => e }, None);
+            return Ok(());
+        }
+    };
+    let doc = match model::parse(&text) {
+        Ok(d) => d,
+        Err(e) => {
+            sink.emit(Rule::EventProcessInvalid, rel(&ep_path), format!("EventProcess.xml is not well-formed XML: {e}"), details! { "error" => e }, None);
+            return Ok(());
+        }
+    };
+    let ep: EventProcess = match model::event_process(&doc) {
+        Ok(ep) => ep,
+        Err(e) => {
+            sink.emit(Rule::EventProcessInvalid, rel(&ep_path), format!("EventProcess.xml: {e}"), details! { "error" => e }, None);
+            return Ok(());
+        }
+    };
+    // The folder is the GUID in upper case and the version as a float (ApplicationRepository).
+    let folder_guid = name_of(guid_dir);
+    let folder_version = name_of(dir);
+    if !ep.guid.eq_ignore_ascii_case(&folder_guid) || !same_version(&ep.version, &folder_version) {
+        sink.emit(
+            Rule::EventProcessInvalid,
+            rel(&ep_path),
+            format!("EventProcess.xml says {} version {}, the folder is {folder_guid}/{folder_version} (the server refuses it: Mismatch in Application guid)", ep.guid, ep.version),
+            details! { "guid" => ep.guid, "version" => ep.version, "folder_guid" => folder_guid, "folder_version" => folder_version },
+            None,
+        );
+    }
+    let mut missing: Vec<String> = Vec::new();
+    let mut need = |parts: &[&str]| {
+        if find_path(dir, parts).is_none() {
+            missing.push(parts.join("/"));
+        }
+    };
+    for f in &ep.context_schema_files {
+        need(&["schemas", f]);
+    }
+    for inst in &ep.instances {
+        if let Some(c) = &inst.config_file {
+            need(&["config", c]);
+        }
+        for port in &inst.ports {
+            for f in &port.schema_files {
+                need(&["schemas", f]);
+            }
+            for f in &port.transformation_files {
+                need(&["transformations", "ports", &inst.name, &port.name, f]);
+            }
+        }
+    }
+    for route in &ep.routes {
+        for f in &route.transformation_files {
+            need(&["transformations", "routes", &route.name, f]);
+        }
+    }
+    if sink.catalogue().param(Rule::EventProcessIncomplete.id(), "require_env_file", false)?
+        && let Some(label) = &ep.deployment_label
+    {
+        need(&["env", &format!("{}.xml", label.to_ascii_lowercase())]);
+    }
+    for m in &missing {
+        sink.emit(
+            Rule::EventProcessIncomplete,
+            format!("{subject}/{m}"),
+            format!("EventProcess.xml of {} references {m}, which is missing: the event process was copied in part", ep.guid),
+            details! { "application" => ep.guid, "version" => ep.version, "missing" => m },
+            None,
+        );
+    }
+    // Remote instances run in another application, which must exist.
+    for inst in &ep.instances {
+        if let Some((guid, version, _)) = &inst.remote {
+            let exists = app_repos.iter().any(|r| find(r, guid).is_some_and(|g| subdirs(&g).iter().any(|v| same_version(&name_of(v), version))));
+            if !exists {
+                sink.emit(
+                    Rule::EventProcessIncomplete,
+                    format!("{subject}/{}", inst.name),
+                    format!("remote instance {} belongs to application {guid} version {version}, which is not in the repository", inst.name),
+                    details! { "instance" => inst.name, "application_guid" => guid, "application_version" => version },
+                    None,
+                );
+            }
+        }
+    }
+    // Routes join existing instances and ports.
+    for route in &ep.routes {
+        for (end, (inst_name, port)) in [("source", &route.source), ("target", &route.target)] {
+            let Some(inst) = ep.instances.iter().find(|i| &i.name == inst_name) else {
+                sink.emit(
+                    Rule::RouteDangling,
+                    format!("{subject}/route {}", route.name),
+                    format!("route {} {end} names instance '{inst_name}', which the event process does not have", route.name),
+                    details! { "route" => route.name, "end" => end, "instance" => inst_name, "port" => port },
+                    None,
+                );
+                continue;
+            };
+            // A remote instance's ports are in its own application.
+            if inst.remote.is_none() && !inst.ports.iter().any(|p| &p.name == port) {
+                sink.emit(
+                    Rule::RouteDangling,
+                    format!("{subject}/route {}", route.name),
+                    format!("route {} {end} names port '{port}' of {inst_name}, which has no such port", route.name),
+                    details! { "route" => route.name, "end" => end, "instance" => inst_name, "port" => port, "ports" => inst.ports.iter().map(|p| p.name.clone()).collect::<Vec<_>>() },
+                    None,
+                );
+            }
+        }
+    }
+    // Each service instance's component.
+    for inst in &ep.instances {
+        if let Some((guid, version)) = &inst.service {
+            match components.resolve(guid, version) {
+                Some((_, folder)) => used.push(folder),
+                None => sink.emit(
+                    Rule::ComponentMissing,
+                    format!("{subject}/{}", inst.name),
+                    format!("instance {} runs component {guid} version {version}, which is in neither the user nor the system component repository", inst.name),
+                    details! { "application" => ep.guid, "instance" => inst.name, "guid" => guid, "version" => version, "repositories" => components.repos.iter().map(|(l, _)| l.clone()).collect::<Vec<_>>() },
+                    None,
+                ),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_component(sink: &Sink, dir: &Path, components: &Components, rel: &dyn Fn(&Path) -> String) {
+    sink.stats.add_entries(1);
+    let subject = rel(dir);
+    let Some(path) = find(dir, "ServiceDescriptor.xml") else {
+        sink.emit(Rule::ComponentIncomplete, &subject, "ServiceDescriptor.xml is missing".to_string(), details! { "missing" => "ServiceDescriptor.xml" }, None);
+        return;
+    };
+    let parsed = read_xml(&path).and_then(|t| model::parse(&t).map_err(|e| format!("not well-formed XML: {e}")).and_then(|d| model::service_descriptor(&d)));
+    let sd = match parsed {
+        Ok(sd) => sd,
+        Err(e) => {
+            sink.emit(Rule::ComponentIncomplete, rel(&path), format!("ServiceDescriptor.xml: {e}"), details! { "error" => e }, None);
+            return;
+        }
+    };
+    let folder_guid = dir.parent().map(name_of).unwrap_or_default();
+    let folder_version = name_of(dir);
+    if sd.guid != folder_guid || !same_version(&sd.version, &folder_version) {
+        sink.emit(
+            Rule::ComponentIncomplete,
+            rel(&path),
+            format!("ServiceDescriptor.xml says {} version {}, the folder is {folder_guid}/{folder_version}", sd.guid, sd.version),
+            details! { "guid" => sd.guid, "version" => sd.version, "folder_guid" => folder_guid, "folder_version" => folder_version },
+            None,
+        );
+    }
+    for f in sd.resources.iter().chain(&sd.schema_files) {
+        if find(dir, f).is_none() {
+            sink.emit(
+                Rule::ComponentIncomplete,
+                format!("{subject}/{f}"),
+                format!("component {} {} lists {f}, which is not in its folder", sd.guid, sd.version),
+                details! { "guid" => sd.guid, "version" => sd.version, "missing" => f },
+                None,
+            );
+        }
+    }
+    for (guid, version) in &sd.servicerefs {
+        if components.resolve(guid, version).is_none() {
+            sink.emit(
+                Rule::ServicerefMissing,
+                format!("{subject}/serviceref {guid}:{version}"),
+                format!("component {} {} needs component {guid} version {version}, which is in no component repository", sd.guid, sd.version),
+                details! { "component" => sd.guid, "version" => sd.version, "serviceref_guid" => guid, "serviceref_version" => version },
+                None,
+            );
+        }
+    }
+}
+
+/// Alerts are `repository/Notifications/<id>.xml`; policies `repository/Policies/<type>/<id>.xml`.
+fn check_policies(sink: &Sink, repo: &Path, rel: &dyn Fn(&Path) -> String) -> Result<()> {
+    let Some(policies) = find(repo, "Policies") else { return Ok(()) };
+    let alerts: Vec<String> = find(repo, "Notifications")
+        .map(|n| std::fs::read_dir(n).into_iter().flatten().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("xml"))).filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned())).collect())
+        .unwrap_or_default();
+    let elements: Vec<String> = sink.catalogue().param(Rule::PolicyAlertMissing.id(), "alert_elements", vec!["alert".to_string(), "alertId".to_string(), "alert-id".to_string(), "alertName".to_string()])?;
+    for type_dir in subdirs(&policies) {
+        for entry in std::fs::read_dir(&type_dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xml")) {
+                continue;
+            }
+            sink.stats.add_entries(1);
+            let parsed = read_xml(&path).and_then(|t| model::parse(&t).map(|d| model::policy_alerts(&d, &elements)).map_err(|e| format!("not well-formed XML: {e}")));
+            match parsed {
+                Err(e) => sink.emit(Rule::PolicyAlertMissing, rel(&path), format!("the policy cannot be read ({e}), so its alerts cannot be checked"), details! { "error" => e }, None),
+                Ok(named) => {
+                    for alert in named.iter().filter(|a| !alerts.iter().any(|x| x.eq_ignore_ascii_case(a))) {
+                        sink.emit(
+                            Rule::PolicyAlertMissing,
+                            rel(&path),
+                            format!("policy {} refers to alert '{alert}', which is not in repository/Notifications", name_of(&path)),
+                            details! { "policy" => name_of(&path), "alert" => alert, "alerts" => alerts },
+                            None,
+                        );
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runtime stores the vendor says must not be restored.
+fn check_transient(sink: &Sink, rd: &Path, rel: &dyn Fn(&Path) -> String) -> Result<()> {
+    let files: Vec<String> = sink.catalogue().param(Rule::TransientInBackup.id(), "files", vec!["admin.dat".to_string(), "admin~1.dat".to_string(), "admin~2.dat".to_string(), "haStatus.dat".to_string()])?;
+    let prefixes: Vec<String> = sink.catalogue().param(Rule::TransientInBackup.id(), "prefixes", vec!["PQ.".to_string()])?;
+    let dirs: Vec<String> = sink.catalogue().param(Rule::TransientInBackup.id(), "dirs", vec!["FES/Peers".to_string(), "FPS/run/components".to_string()])?;
+    let mut stack = vec![rd.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = name_of(&path);
+            let Ok(kind) = entry.file_type() else { continue };
+            if kind.is_symlink() {
+                continue;
+            }
+            let r = rel(&path);
+            if kind.is_dir() {
+                if dirs.iter().any(|d| r.to_ascii_lowercase().ends_with(&d.to_ascii_lowercase())) && std::fs::read_dir(&path).is_ok_and(|mut e| e.next().is_some()) {
+                    sink.emit(
+                        Rule::TransientInBackup,
+                        &r,
+                        "a peer repository / component cache: rebuilt by the servers, must not be restored".to_string(),
+                        details! { "kind" => "directory" },
+                        None,
+                    );
+                    continue;
+                }
+                stack.push(path);
+            } else if files.iter().any(|f| f.eq_ignore_ascii_case(&name)) || prefixes.iter().any(|p| name.starts_with(p.as_str())) {
+                sink.emit(Rule::TransientInBackup, &r, format!("{name} is a transient runtime store: the vendor says it must not be backed up or restored"), details! { "file" => name }, None);
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,193 @@
+//! `repocheck check fiorano` on a runtimedata repository shaped like the product's, and its
+//! broken variants.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+struct Case {
+    _tmp: tempfile::TempDir,
+    rd: PathBuf,
+    install: PathBuf,
+}
+
+fn case() -> Case {
+    let tmp = tempfile::tempdir().unwrap();
+    repocheck::testkit::fiorano::write(tmp.path());
+    Case { rd: tmp.path().join("runtimedata"), install: tmp.path().join("install"), _tmp: tmp }
+}
+
+fn run(c: &Case, with_install: bool) -> (i32, Value) {
+    let mut cmd = Command::cargo_bin("repocheck").unwrap();
+    cmd.args(["check", "fiorano", "--format", "json", "--runtimedata"]).arg(&c.rd);
+    if with_install {
+        cmd.arg("--install").arg(&c.install);
+    }
+    let out = cmd.output().unwrap();
+    (out.status.code().unwrap(), serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr))))
+}
+
+fn of<'a>(r: &'a Value, rule: &str) -> Vec<&'a Value> {
+    r["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == rule).collect()
+}
+
+fn rules(r: &Value) -> BTreeSet<String> {
+    r["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect()
+}
+
+fn app(c: &Case) -> PathBuf {
+    c.rd.join("repository/applications/ORDERS/1.0")
+}
+
+fn edit(p: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(p).unwrap();
+    assert!(text.contains(from), "{from} not in {}", p.display());
+    std::fs::write(p, text.replace(from, to)).unwrap();
+}
+
+#[test]
+fn an_intact_repository_has_no_findings() {
+    let c = case();
+    let (code, r) = run(&c, true);
+    assert_eq!(code, 0, "{}", r["findings"]);
+    assert!(r["findings"].as_array().unwrap().is_empty(), "{}", r["findings"]);
+    // Capitalised folders, as the documents write them, are accepted.
+    std::fs::rename(app(&c).join("schemas"), app(&c).join("Schemas")).unwrap();
+    std::fs::rename(app(&c).join("config"), app(&c).join("Config")).unwrap();
+    let (code, r) = run(&c, true);
+    assert_eq!(code, 0, "{}", r["findings"]);
+}
+
+#[test]
+fn a_partial_copy_of_an_event_process_is_incomplete() {
+    let c = case();
+    std::fs::remove_file(app(&c).join("config/CBR1.xml")).unwrap();
+    std::fs::remove_file(app(&c).join("schemas/CBR1.IN_PORT.1.xsd")).unwrap();
+    std::fs::remove_dir_all(app(&c).join("transformations/routes")).unwrap();
+    let (code, r) = run(&c, true);
+    assert_eq!(code, 1);
+    let missing: BTreeSet<String> = of(&r, "fiorano/event-process-incomplete").iter().map(|f| f["details"]["missing"].as_str().unwrap().to_string()).collect();
+    assert_eq!(missing, BTreeSet::from(["config/CBR1.xml".to_string(), "schemas/CBR1.IN_PORT.1.xsd".to_string(), "transformations/routes/route1/script.xml".to_string()]));
+    // No EventProcess.xml at all.
+    std::fs::remove_file(app(&c).join("EventProcess.xml")).unwrap();
+    let (_, r) = run(&c, true);
+    assert_eq!(of(&r, "fiorano/event-process-incomplete")[0]["details"]["missing"], "EventProcess.xml");
+    // A remote instance's application gone.
+    let c = case();
+    std::fs::remove_dir_all(c.rd.join("repository/applications/AUDIT")).unwrap();
+    let (_, r) = run(&c, true);
+    let f = of(&r, "fiorano/event-process-incomplete");
+    assert_eq!(f.len(), 1, "{}", r["findings"]);
+    assert_eq!(f[0]["details"]["application_guid"], "AUDIT");
+}
+
+#[test]
+fn broken_xml_and_folder_mismatch_are_invalid() {
+    let c = case();
+    let ep = app(&c).join("EventProcess.xml");
+    edit(&ep, "<routes>", "<routes><unclosed>");
+    let (code, r) = run(&c, true);
+    assert_eq!(code, 1);
+    assert_eq!(rules(&r), BTreeSet::from(["fiorano/event-process-invalid".to_string()]), "{}", r["findings"]);
+    let c = case();
+    edit(&app(&c).join("EventProcess.xml"), "<application guid=\"ORDERS\" version=\"1.0\">", "<application guid=\"ORDERS\" version=\"2.0\">");
+    let (_, r) = run(&c, true);
+    assert!(of(&r, "fiorano/event-process-invalid")[0]["message"].as_str().unwrap().contains("Mismatch"));
+    std::fs::write(app(&c).join("EventProcess.xml"), [0xff, 0xfe, 0x00]).unwrap();
+    let (_, r) = run(&c, true);
+    assert_eq!(of(&r, "fiorano/event-process-invalid").len(), 1);
+}
+
+#[test]
+fn dangling_routes() {
+    let c = case();
+    let ep = app(&c).join("EventProcess.xml");
+    edit(&ep, r#"<target inst="Validator1" port="IN_PORT"/>"#, r#"<target inst="Validator9" port="IN_PORT"/>"#);
+    edit(&ep, r#"<target inst="Display1" port="IN_PORT"/>"#, r#"<target inst="Display1" port="NO_PORT"/>"#);
+    let (_, r) = run(&c, true);
+    let d = of(&r, "fiorano/route-dangling");
+    assert_eq!(d.len(), 2, "{}", r["findings"]);
+    let subjects: BTreeSet<&str> = d.iter().map(|f| f["details"]["route"].as_str().unwrap()).collect();
+    assert_eq!(subjects, BTreeSet::from(["route2", "route3"]));
+}
+
+#[test]
+fn components_missing_incomplete_and_servicerefs() {
+    let c = case();
+    // Without the system repository, the pre-built components cannot be found.
+    let (_, r) = run(&c, false);
+    let missing: BTreeSet<&str> = of(&r, "fiorano/component-missing").iter().map(|f| f["details"]["guid"].as_str().unwrap()).collect();
+    assert_eq!(missing, BTreeSet::from(["CBR", "Display", "Feeder"]), "{}", r["findings"]);
+    assert_eq!(of(&r, "fiorano/serviceref-missing").len(), 1, "OrderValidator needs CBR: {}", r["findings"]);
+    let (code, r) = run(&c, true);
+    assert_eq!(code, 0, "{}", r["findings"]);
+    // A resource jar and a port schema gone; a descriptor for another version.
+    std::fs::remove_file(c.install.join("esb/server/repository/components/CBR/4.0/fesb-comp-CBR.jar")).unwrap();
+    std::fs::remove_file(c.install.join("esb/server/repository/components/CBR/4.0/ON_EXCEPTION.xsd")).unwrap();
+    edit(&c.rd.join("repository/components/OrderValidator/1.0/ServiceDescriptor.xml"), "version=\"1.0\"", "version=\"1.1\"");
+    let (_, r) = run(&c, true);
+    let inc = of(&r, "fiorano/component-incomplete");
+    assert_eq!(inc.len(), 3, "{}", r["findings"]);
+    // A serviceref to nothing.
+    std::fs::remove_dir_all(c.install.join("esb/server/repository/components/EDBCEngine")).unwrap();
+    let (_, r) = run(&c, true);
+    let s = of(&r, "fiorano/serviceref-missing");
+    assert_eq!(s.len(), 1);
+    assert_eq!(s[0]["details"]["serviceref_guid"], "EDBCEngine");
+    // A missing descriptor.
+    std::fs::remove_file(c.rd.join("repository/components/OrderValidator/1.0/ServiceDescriptor.xml")).unwrap();
+    let (_, r) = run(&c, true);
+    assert!(of(&r, "fiorano/component-incomplete").iter().any(|f| f["details"]["missing"] == "ServiceDescriptor.xml"));
+}
+
+#[test]
+fn policies_refer_to_existing_alerts() {
+    let c = case();
+    std::fs::remove_file(c.rd.join("repository/Notifications/MailOps.xml")).unwrap();
+    let (code, r) = run(&c, true);
+    assert_eq!(code, 1);
+    let p = of(&r, "fiorano/policy-alert-missing");
+    assert_eq!(p.len(), 1, "{}", r["findings"]);
+    assert_eq!(p[0]["details"]["alert"], "MailOps");
+    std::fs::write(c.rd.join("repository/Policies/Backlog/OrdersBacklog.xml"), "<policy><alerts>").unwrap();
+    let (_, r) = run(&c, true);
+    assert!(of(&r, "fiorano/policy-alert-missing")[0]["message"].as_str().unwrap().contains("cannot be read"));
+}
+
+#[test]
+fn transient_stores_in_a_backup_are_warnings() {
+    let c = case();
+    for f in ["admin.dat", "admin~1.dat", "EnterpriseServers/haprofile1/primary/FES/run/haStatus.dat", "EnterpriseServers/server1/FES/run/db/PersistantDB/PQ.Tifosi_Enterprise_Server_SBW_Events"] {
+        let p = c.rd.join(f);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, "x").unwrap();
+    }
+    let peers = c.rd.join("repository/EnterpriseServers/server1/FES/Peers/fps1");
+    std::fs::create_dir_all(&peers).unwrap();
+    std::fs::write(peers.join("peer.xml"), "<peer/>").unwrap();
+    let (code, r) = run(&c, true);
+    let t = of(&r, "fiorano/transient-in-backup");
+    assert_eq!(t.len(), 5, "{}", r["findings"]);
+    assert!(t.iter().all(|f| f["severity"] == "warning"));
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn bad_arguments_are_exit_2() {
+    for args in [vec!["--runtimedata", "/nonexistent"], vec!["--runtimedata", "/", "--install", "/nonexistent"]] {
+        let out = Command::cargo_bin("repocheck").unwrap().args(["check", "fiorano"]).args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr).trim_end().lines().count(), 1);
+    }
+}
+
+/// Rebuilds `testdata/fiorano/`: `cargo test --test fiorano -- --ignored regenerate_fiorano_example`.
+#[test]
+#[ignore]
+fn regenerate_fiorano_example() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/fiorano");
+    let _ = std::fs::remove_dir_all(&root);
+    repocheck::testkit::fiorano::write(&root);
+}
