@@ -6,9 +6,11 @@
 //! uses it to check one kind of installation. The binary is a thin layer over `cli`.
 
 pub mod cli;
+pub mod connectware;
 pub mod engine;
 pub mod fiorano;
 pub mod fossology;
+pub mod hubble;
 pub mod js7;
 pub mod products;
 #[doc(hidden)]

@@ -16,7 +16,7 @@ pub fn run(cmd: CheckCmd) -> Result<ExitCode> {
         return super::site::run(site, &cmd.out);
     }
     let Some(product) = cmd.product else {
-        bail!("name a product to check (fossology, js7, fiorano), or --site <site.toml>; see repocheck check --help");
+        bail!("name a product to check (fossology, js7, fiorano, connectware, hubble), or --site <site.toml>; see repocheck check --help");
     };
     let catalogue = cmd.out.catalogue()?;
     cmd.out.run(catalogue, |sink| run_product(product, sink))
@@ -42,5 +42,9 @@ pub fn run_product(product: CheckProduct, sink: &Sink) -> Result<()> {
             crate::js7::check(&opts, sink)
         }
         CheckProduct::Fiorano(a) => crate::fiorano::check(&crate::fiorano::CheckOptions { runtimedata: a.runtimedata, install: a.install }, sink),
+        CheckProduct::Connectware(a) => {
+            crate::connectware::check(&crate::connectware::CheckOptions { volumes: a.volumes, db_backup: a.db_backup, status: a.status, version: a.version }, sink)
+        }
+        CheckProduct::Hubble(a) => crate::hubble::check(&crate::hubble::CheckOptions { archive: a.archive, restore_log: a.restore_log, backup_dir: a.backup_dir }, sink),
     }
 }

@@ -135,6 +135,39 @@ pub enum CheckProduct {
     Js7(Js7Args),
     /// Fiorano ESB: event processes, components, policies and alerts, transient stores.
     Fiorano(FioranoArgs),
+    /// Cybus Connectware: the volume backup against the database backup.
+    Connectware(ConnectwareArgs),
+    /// Hubble accelerator: the backup archive, the restore log, the backup directory.
+    Hubble(HubbleArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectwareArgs {
+    /// The volume backup: a directory like /var/lib/docker/volumes, or its tar czf archive.
+    #[arg(long, value_name = "DIR|ARCHIVE")]
+    pub volumes: PathBuf,
+    /// The database backup file downloaded from /api/maintenance/db/backup.
+    #[arg(long, value_name = "FILE")]
+    pub db_backup: PathBuf,
+    /// The maintenance status JSON (GET /api/maintenance/db).
+    #[arg(long, value_name = "FILE")]
+    pub status: Option<PathBuf>,
+    /// The installed Connectware version.
+    #[arg(long, value_name = "VERSION")]
+    pub version: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct HubbleArgs {
+    /// The backup archive (.tar.gz) or the directory it was unpacked into.
+    #[arg(long, value_name = "ARCHIVE|DIR")]
+    pub archive: PathBuf,
+    /// The restore log (output.txt of `sql db -uhubble < copy.in > output.txt`).
+    #[arg(long, value_name = "FILE")]
+    pub restore_log: Option<PathBuf>,
+    /// The backup target directory to vet (e.g. /import/dbbackup).
+    #[arg(long, value_name = "DIR")]
+    pub backup_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

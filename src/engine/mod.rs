@@ -10,3 +10,4 @@ pub mod extsort;
 pub mod hash;
 pub mod tables;
 pub mod testing;
+pub mod archive;

@@ -136,6 +136,18 @@ impl Sink {
         self.record(Finding { rule: id.to_string(), severity, subject: subject.into(), message: message.into(), details, repair });
     }
 
+    /// Emits a finding whose severity is at most `cap` (for known-benign cases a rule file
+    /// names, such as Hubble's synonym errors): the catalogue's severity still rules above it.
+    pub fn emit_capped(&self, rule: impl RuleCode, cap: Severity, subject: impl Into<String>, message: impl Into<String>, details: Map<String, Value>, repair: Option<Repair>) {
+        let id = rule.id();
+        let spec = self.catalogue.get(id);
+        if spec.is_some_and(|r| !r.enabled) {
+            return;
+        }
+        let severity = spec.map(|r| r.severity).unwrap_or(Severity::Error).min(cap);
+        self.record(Finding { rule: id.to_string(), severity, subject: subject.into(), message: message.into(), details, repair });
+    }
+
     /// Records a finding as it is (used when merging reports: severities were already applied).
     pub fn record(&self, finding: Finding) {
         let product = finding.rule.split('/').next().unwrap_or_default().to_string();

@@ -1,0 +1,119 @@
+//! Backup sets that are either a `.tar.gz`/`.tgz`/`.tar` archive (read streaming, never
+//! unpacked) or an unpacked directory: the same listing of members for both.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+/// One member: its size and modification time (seconds since the epoch).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub size: u64,
+    pub mtime: i64,
+    pub is_dir: bool,
+}
+
+/// The members of a backup set by path (relative, `/`-separated, without a leading `./`),
+/// and the contents of the members the caller asked for.
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub members: BTreeMap<String, Member>,
+    pub contents: BTreeMap<String, Vec<u8>>,
+    /// Set when the archive could not be read to its end: the listing is partial.
+    pub damage: Option<String>,
+    /// The archive file's own modification time.
+    pub mtime: Option<i64>,
+}
+
+/// Members larger than this are never read into memory.
+pub const MAX_CONTENT: u64 = 64 << 20;
+
+fn normal(path: &str) -> String {
+    let p = path.trim_start_matches("./").trim_end_matches('/');
+    p.to_string()
+}
+
+/// Lists `path` (archive or directory); reads the members for which `want` is true.
+pub fn list(path: &Path, want: &dyn Fn(&str) -> bool) -> Result<Listing> {
+    if path.is_dir() {
+        return list_dir(path, want);
+    }
+    let file = std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+    let mtime = file.metadata().ok().and_then(|m| m.modified().ok()).map(unix);
+    let mut magic = [0u8; 2];
+    let gzip = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && magic == [0x1f, 0x8b];
+    let reader: Box<dyn Read> = if gzip { Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::with_capacity(1 << 20, file))) } else { Box::new(std::io::BufReader::with_capacity(1 << 20, file)) };
+    let mut listing = Listing { mtime, ..Listing::default() };
+    let mut archive = tar::Archive::new(reader);
+    let entries = match archive.entries() {
+        Ok(e) => e,
+        Err(e) => {
+            listing.damage = Some(e.to_string());
+            return Ok(listing);
+        }
+    };
+    for entry in entries {
+        let mut entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                listing.damage = Some(if gzip { format!("gzip/tar stream: {e}") } else { format!("tar stream: {e}") });
+                break;
+            }
+        };
+        let name = match entry.path() {
+            Ok(p) => normal(&p.to_string_lossy()),
+            Err(e) => {
+                listing.damage = Some(format!("a member name: {e}"));
+                break;
+            }
+        };
+        let header = entry.header();
+        let member = Member { size: header.size().unwrap_or(0), mtime: header.mtime().map(|m| m as i64).unwrap_or(0), is_dir: header.entry_type().is_dir() };
+        if !member.is_dir && want(&name) && member.size <= MAX_CONTENT {
+            let mut buf = Vec::with_capacity(member.size as usize);
+            if let Err(e) = entry.read_to_end(&mut buf) {
+                listing.damage = Some(format!("{name}: {e}"));
+                break;
+            }
+            listing.contents.insert(name.clone(), buf);
+        }
+        if !name.is_empty() {
+            listing.members.insert(name, member);
+        }
+    }
+    // A gzip stream cut short may end without an error from tar: read to the end to be sure.
+    if listing.damage.is_none()
+        && let Err(e) = std::io::copy(&mut archive.into_inner(), &mut std::io::sink())
+    {
+        listing.damage = Some(format!("after the last member: {e}"));
+    }
+    Ok(listing)
+}
+
+fn unix(t: std::time::SystemTime) -> i64 {
+    t.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+fn list_dir(root: &Path, want: &dyn Fn(&str) -> bool) -> Result<Listing> {
+    let mut listing = Listing { mtime: std::fs::metadata(root).ok().and_then(|m| m.modified().ok()).map(unix), ..Listing::default() };
+    let mut stack: Vec<PathBuf> = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries = std::fs::read_dir(&dir).with_context(|| format!("{}: cannot read", dir.display()))?;
+        for entry in entries {
+            let entry = entry?;
+            let path = entry.path();
+            let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+            let meta = std::fs::symlink_metadata(&path)?;
+            let member = Member { size: meta.len(), mtime: meta.modified().map(unix).unwrap_or(0), is_dir: meta.is_dir() };
+            if meta.is_dir() {
+                stack.push(path.clone());
+            } else if meta.is_file() && want(&rel) && meta.len() <= MAX_CONTENT {
+                listing.contents.insert(rel.clone(), std::fs::read(&path)?);
+            }
+            listing.members.insert(rel, member);
+        }
+    }
+    Ok(listing)
+}
