@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use assert_cmd::Command;
-use repocheck::testkit::fossology::{FossologyFixture, UploadOpts};
+use repocheck::testkit::fossology::FossologyFixture;
 use repocheck::testkit::postgres::TestServer;
 use serde_json::Value;
 
@@ -32,14 +32,11 @@ fn the_readme_command_checks_the_example_from_its_dump() {
 #[test]
 #[ignore]
 fn regenerate_example() {
-    let archives = root().join("testdata/fossology/archives");
     let dir = root().join("testdata/fossology/example");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let mut f = FossologyFixture::new();
-    f.add_upload_archive(&archives.join("itoa-1.0.18.crate"), UploadOpts::default()).unwrap();
-    f.add_upload_archive(&archives.join("hex-0.4.3.crate"), UploadOpts { origin: Some("https://static.crates.io/crates/hex/hex-0.4.3.crate".into()), ..UploadOpts::default() }).unwrap();
-    f.add_upload_archive(&archives.join("cfg-if-1.0.4.crate"), UploadOpts { own_table: true, ..UploadOpts::default() }).unwrap();
+    repocheck::testkit::fossology::add_standard_uploads(&mut f).unwrap();
     let inst = f.write(&dir).unwrap();
     // A real backup: pg_dumpall | gzip of a server holding the fossology database.
     let server = TestServer::start().unwrap();

@@ -6,45 +6,25 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+
 use assert_cmd::Command;
-use repocheck::testkit::fossology::{FossologyFixture, HostEntry, Installation, UploadOpts};
-use repocheck::testkit::postgres::{TestDb, shared};
+use repocheck::testkit::fossology::{Case, FossologyFixture, HostEntry, UploadOpts};
 use serde_json::Value;
 
 fn archives() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fossology/archives")
-}
-
-/// An installation and its database.
-struct Case {
-    _tmp: tempfile::TempDir,
-    inst: Installation,
-    db: TestDb,
-}
-
-/// Three uploads: itoa and cfg-if uploaded as files, hex from a URL.
-fn fixture() -> FossologyFixture {
-    let mut f = FossologyFixture::new();
-    add_standard_uploads(&mut f);
-    f
+    repocheck::testkit::fossology::archives_dir()
 }
 
 fn add_standard_uploads(f: &mut FossologyFixture) {
-    f.add_upload_archive(&archives().join("itoa-1.0.18.crate"), UploadOpts::default()).unwrap();
-    f.add_upload_archive(&archives().join("hex-0.4.3.crate"), UploadOpts { origin: Some("https://static.crates.io/crates/hex/hex-0.4.3.crate".into()), ..UploadOpts::default() }).unwrap();
-    f.add_upload_archive(&archives().join("cfg-if-1.0.4.crate"), UploadOpts { own_table: true, ..UploadOpts::default() }).unwrap();
+    repocheck::testkit::fossology::add_standard_uploads(f).unwrap();
 }
 
 fn case_from(f: FossologyFixture, name: &str) -> Case {
-    let tmp = tempfile::tempdir().unwrap();
-    let inst = f.write(tmp.path()).unwrap();
-    let db = shared().create_database(name).unwrap();
-    db.psql_file(&inst.sql()).unwrap();
-    Case { _tmp: tmp, inst, db }
+    Case::new(f, name)
 }
 
 fn case(name: &str) -> Case {
-    case_from(fixture(), name)
+    Case::standard(name)
 }
 
 /// Where a database comes from in a run.

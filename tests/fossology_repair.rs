@@ -2,41 +2,23 @@
 //! repository, the backup plan, and shard/host runs merged into one report.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use assert_cmd::Command;
-use repocheck::testkit::fossology::{FossologyFixture, HostEntry, Installation, UploadOpts};
-use repocheck::testkit::postgres::{TestDb, shared};
+use repocheck::testkit::fossology::{Case, FossologyFixture, HostEntry};
+use repocheck::testkit::postgres::TestDb;
 use serde_json::Value;
 
-fn archives() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fossology/archives")
-}
-
-struct Case {
-    _tmp: tempfile::TempDir,
-    inst: Installation,
-    db: TestDb,
-}
-
 fn case_with(f: FossologyFixture, name: &str) -> Case {
-    let tmp = tempfile::tempdir().unwrap();
-    let inst = f.write(tmp.path()).unwrap();
-    let db = shared().create_database(name).unwrap();
-    db.psql_file(&inst.sql()).unwrap();
-    Case { _tmp: tmp, inst, db }
+    Case::new(f, name)
 }
 
 fn standard(f: &mut FossologyFixture) {
-    f.add_upload_archive(&archives().join("itoa-1.0.18.crate"), UploadOpts::default()).unwrap();
-    f.add_upload_archive(&archives().join("hex-0.4.3.crate"), UploadOpts { origin: Some("https://static.crates.io/crates/hex/hex-0.4.3.crate".into()), ..UploadOpts::default() }).unwrap();
-    f.add_upload_archive(&archives().join("cfg-if-1.0.4.crate"), UploadOpts::default()).unwrap();
+    repocheck::testkit::fossology::add_standard_uploads(f).unwrap();
 }
 
 fn case(name: &str) -> Case {
-    let mut f = FossologyFixture::new();
-    standard(&mut f);
-    case_with(f, name)
+    Case::standard(name)
 }
 
 fn repocheck() -> Command {

@@ -27,10 +27,10 @@ pub fn run_product(product: CheckProduct, sink: &Sink) -> Result<()> {
     match product {
         CheckProduct::Fossology(a) => {
             let opts = crate::fossology::CheckOptions {
-                db: DbSource::parse(&a.db),
-                db_name: a.db_name,
-                repo: a.repo,
-                conf: a.conf,
+                db: DbSource::parse(&a.inputs.db),
+                db_name: a.inputs.db_name,
+                repo: a.inputs.repo,
+                conf: a.inputs.conf,
                 level: a.level,
                 range: a.range,
                 host: a.host,

@@ -57,18 +57,8 @@ pub enum PlanProduct {
 
 #[derive(Debug, Args)]
 pub struct FossologyPlanArgs {
-    /// The metadata: a postgres:// URL or a pg_dump / pg_dumpall file.
-    #[arg(long, value_name = "URL|DUMP")]
-    pub db: String,
-    /// The database to read from a pg_dumpall file.
-    #[arg(long, value_name = "NAME", default_value = "fossology")]
-    pub db_name: String,
-    /// The repository root.
-    #[arg(long, value_name = "DIR")]
-    pub repo: PathBuf,
-    /// fossology.conf (or its directory); without it the layout is inferred from the repository.
-    #[arg(long, value_name = "FILE|DIR")]
-    pub conf: Option<PathBuf>,
+    #[command(flatten)]
+    pub inputs: FossologyInputs,
     /// full: every referenced object; gold-only: each upload's gold (re-unpack after a restore).
     #[arg(long, value_enum)]
     pub strategy: crate::fossology::plan::Strategy,
@@ -199,8 +189,9 @@ pub struct Js7Args {
     pub db_name: String,
 }
 
+/// What every FOSSology command reads: the database, the repository, the layout.
 #[derive(Debug, Args)]
-pub struct FossologyArgs {
+pub struct FossologyInputs {
     /// The metadata: a postgres:// URL (read in one read-only transaction) or a pg_dump /
     /// pg_dumpall file, plain or gzip-compressed, read without a server.
     #[arg(long, value_name = "URL|DUMP")]
@@ -215,6 +206,12 @@ pub struct FossologyArgs {
     /// Without it the layout is inferred from the repository.
     #[arg(long, value_name = "FILE|DIR")]
     pub conf: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct FossologyArgs {
+    #[command(flatten)]
+    pub inputs: FossologyInputs,
     /// How deeply to verify objects: exists, size (stat), content (SHA-1 and MD5).
     #[arg(long, value_enum, default_value = "exists")]
     pub level: crate::fossology::walk::Level,

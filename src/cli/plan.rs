@@ -14,18 +14,19 @@ use crate::fossology::plan::{self, PlanOptions, Strategy};
 
 pub fn run(cmd: PlanCmd) -> Result<ExitCode> {
     let PlanProduct::Fossology(a) = cmd.product;
-    if !a.repo.is_dir() {
-        bail!("--repo {}: not a directory", a.repo.display());
+    let i = a.inputs;
+    if !i.repo.is_dir() {
+        bail!("--repo {}: not a directory", i.repo.display());
     }
-    let conf = a.conf.as_deref().map(read_conf).transpose()?;
+    let conf = i.conf.as_deref().map(read_conf).transpose()?;
     if let Some((path, why)) = conf.as_ref().and_then(|c| c.problems.first()) {
         bail!("--conf: {} is {why}", path.display());
     }
     let layout = match conf.and_then(|c| c.layout) {
         Some(l) => l,
-        None => crate::fossology::check::infer_layout(&a.repo),
+        None => crate::fossology::check::infer_layout(&i.repo),
     };
-    let opts = PlanOptions { db: DbSource::parse(&a.db), db_name: a.db_name, repo: a.repo.clone(), layout, strategy: a.strategy, skip_refetchable: a.skip_refetchable };
+    let opts = PlanOptions { db: DbSource::parse(&i.db), db_name: i.db_name, repo: i.repo.clone(), layout, strategy: a.strategy, skip_refetchable: a.skip_refetchable };
     // The plan reads the same tables as the check; what the check would report is not its business.
     let sink = Sink::new(Arc::new(crate::products::catalogue(None)?), Vec::new())?;
     let mut out: Box<dyn Write> = match &a.output {
@@ -34,7 +35,7 @@ pub fn run(cmd: PlanCmd) -> Result<ExitCode> {
     };
     let summary = plan::plan(&opts, &sink, &mut out)?;
     out.flush()?;
-    eprintln!("{} paths, {} bytes, relative to {} (rsync --files-from)", summary.paths, summary.bytes, a.repo.display());
+    eprintln!("{} paths, {} bytes, relative to {} (rsync --files-from)", summary.paths, summary.bytes, i.repo.display());
     if summary.absent > 0 {
         eprintln!("{} referenced objects are not in the repository: run repocheck check fossology first", summary.absent);
     }
@@ -48,7 +49,7 @@ pub fn run(cmd: PlanCmd) -> Result<ExitCode> {
             eprintln!("hard links: none between gold and files; -H is not needed");
         }
     }
-    for file in plan::config_files(a.conf.as_deref()) {
+    for file in plan::config_files(i.conf.as_deref()) {
         eprintln!("also back up: {}", file.display());
     }
     eprintln!("and the database: pg_dumpall | gzip > backup.gz, with the scheduler stopped");

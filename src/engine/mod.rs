@@ -11,3 +11,4 @@ pub mod hash;
 pub mod tables;
 pub mod testing;
 pub mod archive;
+pub mod io;

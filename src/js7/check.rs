@@ -2,7 +2,6 @@
 //! nodes, and JOC's deployments (facts/js7.md §3–§5).
 
 use std::collections::BTreeSet;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
@@ -472,8 +471,8 @@ fn compare_prefix(active: &Path, standby: &Path) -> Result<Prefix> {
     let (mut ab, mut sb) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
     let mut offset = 0u64;
     loop {
-        let an = read_full(&mut a, &mut ab)?;
-        let sn = read_full(&mut s, &mut sb)?;
+        let an = crate::engine::io::read_full(&mut a, &mut ab)?;
+        let sn = crate::engine::io::read_full(&mut s, &mut sb)?;
         let n = an.min(sn);
         if let Some(i) = (0..n).find(|&i| ab[i] != sb[i]) {
             return Ok(Prefix::Differ(offset + i as u64));
@@ -490,16 +489,6 @@ fn compare_prefix(active: &Path, standby: &Path) -> Result<Prefix> {
     }
 }
 
-fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match r.read(&mut buf[filled..])? {
-            0 => break,
-            n => filled += n,
-        }
-    }
-    Ok(filled)
-}
 
 fn check_joc(sink: &Sink, db: &DbSource, db_name: &str, controller: &ControllerState, controller_id: &str, last_event_id: i64) -> Result<()> {
     let joc = super::joc::read(db, db_name)?;

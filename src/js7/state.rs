@@ -118,16 +118,7 @@ impl ControllerState {
                 a.event_id = 0;
                 a.coupling = Some("Reset".into());
             }
-            "JournalState" => {
-                if let Some(m) = value.get("userIdToReleasedEventId").and_then(Value::as_object) {
-                    self.released = m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_i64()?))).collect();
-                }
-            }
-            "JournalEventsReleased" => {
-                if let (Some(u), Some(e)) = (value.get("userId").and_then(Value::as_str), value.get("untilEventId").and_then(Value::as_i64)) {
-                    self.released.insert(u.to_string(), e);
-                }
-            }
+            "JournalState" | "JournalEventsReleased" => apply_released(&mut self.released, value),
             "ClusterStateSnapshot" => {
                 self.cluster_state = value.pointer("/clusterState/TYPE").and_then(Value::as_str).map(str::to_string);
             }
@@ -165,6 +156,16 @@ impl ControllerState {
             }
             _ => {}
         }
+    }
+}
+
+/// `JournalState.userIdToReleasedEventId` (snapshot) and `JournalEventsReleased` (event):
+/// the EventIds each user has released.
+fn apply_released(released: &mut BTreeMap<String, i64>, value: &Value) {
+    if let Some(m) = value.get("userIdToReleasedEventId").and_then(Value::as_object) {
+        *released = m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_i64()?))).collect();
+    } else if let (Some(u), Some(e)) = (value.get("userId").and_then(Value::as_str), value.get("untilEventId").and_then(Value::as_i64)) {
+        released.insert(u.to_string(), e);
     }
 }
 
@@ -218,16 +219,7 @@ impl AgentState {
                     controller_run_id: s("controllerRunId"),
                 });
             }
-            "JournalState" => {
-                if let Some(m) = value.get("userIdToReleasedEventId").and_then(Value::as_object) {
-                    self.released = m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_i64()?))).collect();
-                }
-            }
-            "JournalEventsReleased" => {
-                if let (Some(u), Some(e)) = (value.get("userId").and_then(Value::as_str), value.get("untilEventId").and_then(Value::as_i64)) {
-                    self.released.insert(u.to_string(), e);
-                }
-            }
+            "JournalState" | "JournalEventsReleased" => apply_released(&mut self.released, value),
             _ => {}
         }
     }

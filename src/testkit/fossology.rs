@@ -504,3 +504,43 @@ INSERT INTO users (user_pk, user_name, user_perm, group_fk) VALUES (1, 'fossy', 
 INSERT INTO agent (agent_pk, agent_name, agent_rev) VALUES (1, 'wget_agent', '4.7'), (2, 'ununpack', '4.7'), (3, 'adj2nest', '4.7');
 SELECT setval('groups_group_pk_seq', 2); SELECT setval('users_user_pk_seq', 2); SELECT setval('agent_agent_pk_seq', 3);
 "#;
+
+/// The real crate archives the fixtures unpack (`testdata/fossology/archives`).
+pub fn archives_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fossology/archives")
+}
+
+/// The uploads of the example installation: itoa and cfg-if uploaded as files (cfg-if in
+/// its own `uploadtree_<n>` table), hex from a URL.
+pub fn add_standard_uploads(f: &mut FossologyFixture) -> Result<()> {
+    let a = archives_dir();
+    f.add_upload_archive(&a.join("itoa-1.0.18.crate"), UploadOpts::default())?;
+    f.add_upload_archive(&a.join("hex-0.4.3.crate"), UploadOpts { origin: Some("https://static.crates.io/crates/hex/hex-0.4.3.crate".into()), ..UploadOpts::default() })?;
+    f.add_upload_archive(&a.join("cfg-if-1.0.4.crate"), UploadOpts { own_table: true, ..UploadOpts::default() })?;
+    Ok(())
+}
+
+/// An installation written to a temporary directory, its database loaded into the shared
+/// test server.
+pub struct Case {
+    pub tmp: tempfile::TempDir,
+    pub inst: Installation,
+    pub db: super::postgres::TestDb,
+}
+
+impl Case {
+    pub fn new(fixture: FossologyFixture, name: &str) -> Case {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let inst = fixture.write(tmp.path()).expect("fixture written");
+        let db = super::postgres::shared().create_database(name).expect("database");
+        db.psql_file(&inst.sql()).expect("fixture loaded");
+        Case { tmp, inst, db }
+    }
+
+    /// The example installation's uploads.
+    pub fn standard(name: &str) -> Case {
+        let mut f = FossologyFixture::new();
+        add_standard_uploads(&mut f).expect("archives");
+        Case::new(f, name)
+    }
+}

@@ -56,7 +56,7 @@ pub fn read_dump(path: &Path, db_name: &str, sink: &mut dyn CopySink) -> Result<
     let shown = path.display();
     let mut file = File::open(path).with_context(|| format!("{shown}: cannot open the dump"))?;
     let mut magic = [0u8; 5];
-    let n = read_up_to(&mut file, &mut magic).with_context(|| format!("{shown}: cannot read the dump"))?;
+    let n = crate::engine::io::read_full(&mut file, &mut magic).with_context(|| format!("{shown}: cannot read the dump"))?;
     let input: Box<dyn Read> = {
         use std::io::Seek;
         file.rewind().with_context(|| format!("{shown}: cannot read the dump"))?;
@@ -72,17 +72,6 @@ pub fn read_dump(path: &Path, db_name: &str, sink: &mut dyn CopySink) -> Result<
         let gzip = n >= 2 && magic[..2] == [0x1f, 0x8b] && e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some());
         if gzip { e.context(format!("{shown}: the gzip stream is corrupt or truncated")) } else { e.context(format!("{shown}")) }
     })
-}
-
-fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match file.read(&mut buf[filled..])? {
-            0 => break,
-            n => filled += n,
-        }
-    }
-    Ok(filled)
 }
 
 /// The state of the part of the dump being read.
