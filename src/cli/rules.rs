@@ -3,7 +3,6 @@
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
-use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
 use super::{RulesAction, RulesCmd};
 
@@ -11,8 +10,7 @@ pub fn run(cmd: RulesCmd) -> Result<ExitCode> {
     let catalogue = crate::products::catalogue(cmd.rules.as_deref())?;
     match cmd.action.unwrap_or(RulesAction::List { product: None }) {
         RulesAction::List { product } => {
-            let mut table = Table::new();
-            table.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+            let mut table = crate::engine::report::table::new_table();
             table.set_header(["rule", "severity", "enabled", "summary"]);
             let mut n = 0;
             for rule in catalogue.rules() {

@@ -5,7 +5,7 @@ mod csv;
 mod json;
 mod junit;
 mod prometheus;
-mod table;
+pub mod table;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;

@@ -68,8 +68,12 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-fn new_table() -> Table {
+/// A table that wraps to the terminal's width — when there is a terminal of a usable width
+/// (a pseudo-terminal may report none, or 0 columns).
+pub fn new_table() -> Table {
     let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+    t.load_style(UTF8_FULL_CONDENSED);
+    let arrangement = if t.width().is_some_and(|w| w >= 60) { ContentArrangement::Dynamic } else { ContentArrangement::Disabled };
+    t.set_content_arrangement(arrangement);
     t
 }
