@@ -164,7 +164,11 @@ pub fn parse_fossology_conf(text: &str) -> Result<(Layout, Option<String>)> {
             continue;
         }
         let Some((key, value)) = line.split_once('=') else {
-            bail!("line {}: '{line}' is neither a [GROUP] nor key = value", number + 1);
+            // Only the groups the layout comes from must be well-formed; others are FOSSology's business.
+            if group == "FOSSOLOGY" || group == "REPOSITORY" {
+                bail!("line {}: '{line}' in [{group}] is not key = value", number + 1);
+            }
+            continue;
         };
         let (key, value) = (key.trim(), value.trim().trim_matches('"'));
         match group.as_str() {
@@ -240,6 +244,13 @@ mod tests {
         let (l, _) = parse_fossology_conf("[REPOSITORY]\nh[] = * 0 7\n").unwrap();
         assert_eq!(l.hosts_for("files", "7fff"), vec!["h"]);
         assert!(l.hosts_for("files", "8000").is_empty());
+    }
+
+    #[test]
+    fn other_groups_are_not_its_business() {
+        let (layout, _) = parse_fossology_conf("[DIRECTORIES]\nsome odd line\nMODDIR = /usr/share\n[FOSSOLOGY]\ndepth = 3\n[REPOSITORY]\nlocalhost[] = * 00 ff\n").unwrap();
+        assert_eq!(layout.depth, 3);
+        assert!(parse_fossology_conf("[FOSSOLOGY]\nodd line\n").is_err());
     }
 
     #[test]
