@@ -129,6 +129,7 @@ fn file_missing_names_the_path_and_queues_a_reunpack() {
     assert_eq!(f["subject"], c.inst.rel_path("files", member));
     assert_eq!(f["severity"], "error");
     assert_eq!(f["details"]["uploads"], serde_json::json!([itoa.id]));
+    assert!(f["details"]["pfile"].as_i64().unwrap() > 0, "the pfile id, as SPEC's example shows it");
     assert_eq!(f["repair"], serde_json::json!({"action": "reunpack", "upload": itoa.id}));
     assert_eq!(r.report["repairs"][0]["action"], "reunpack");
     assert_eq!(r.report["repairs"][0]["because"], serde_json::json!(["fossology/file-missing"]));
@@ -355,6 +356,20 @@ fn unexpected_entries_are_reported_and_symlinks_not_followed() {
     assert_eq!(kinds, BTreeSet::from(["bad name", "symlink", "bad directory", "fifo", "interrupted import"]), "{:?}", r.findings());
     assert!(r.of("fossology/file-orphaned").is_empty(), "{:?}", r.findings());
     assert_eq!(r.code, 0, "warnings only");
+}
+
+#[test]
+fn a_symlinked_type_directory_is_reported_not_followed() {
+    let c = case("symlinked_tree");
+    let files = c.inst.repo.join("localhost/files");
+    let elsewhere = c.inst.dir.join("bigdisk-files");
+    std::fs::rename(&files, &elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &files).unwrap();
+    let r = run_both(&c, &[]);
+    let u = r.of("fossology/unexpected-entry");
+    assert_eq!(u.len(), 1, "{:?}", r.findings());
+    assert_eq!(u[0]["subject"], "localhost/files");
+    assert!(r.of("fossology/file-missing").is_empty(), "nothing below an unwalked tree is called missing");
 }
 
 #[test]

@@ -162,7 +162,11 @@ fn read_from_dump(path: &Path, db_name: &str, specs: &[TableSpec], sink: &mut dy
     read_dump(path, db_name, &mut adapter)?;
     for (spec, seen) in specs.iter().zip(&adapter.seen) {
         if !seen && !spec.optional {
-            bail!("{}: the dump of database '{db_name}' has no data for table {} (is it a FOSSology database dump?)", path.display(), spec.name);
+            bail!(
+                "{}: the dump of database '{db_name}' has no data for table {} (is it the right database? dumps made with --inserts are not read: use pg_dump's default COPY format)",
+                path.display(),
+                spec.name
+            );
         }
     }
     Ok(adapter.rows)

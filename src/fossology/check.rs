@@ -628,7 +628,7 @@ impl Run<'_> {
         let repair = self.gold_repair(object, &found.rel);
         let (rule, message, mut details) = damage_finding(problem, found.key.size);
         details.insert("type".into(), json!("gold"));
-        details.insert("pfile".into(), json!(object.pfiles));
+        insert_pfiles(&mut details, &object.pfiles);
         details.insert("uploads".into(), json!(capped(&object.gold_of)));
         self.sink.emit(rule, &found.rel, format!("gold {message}"), details, repair);
     }
@@ -795,9 +795,10 @@ impl Run<'_> {
             Rule::GoldMissing,
             &p.path,
             format!("gold of upload {} is missing; {how}", uploads.join(", ")),
-            details! {
-                "pfile" => p.pfiles, "uploads" => capped(&p.gold_of), "origin" => origin, "refetchable" => refetchable,
-                "files_copy" => files_copy
+            {
+                let mut d = details! { "uploads" => capped(&p.gold_of), "origin" => origin, "refetchable" => refetchable, "files_copy" => files_copy };
+                insert_pfiles(&mut d, &p.pfiles);
+                d
             },
             repair,
         );
@@ -822,7 +823,7 @@ impl Run<'_> {
             Some(u) => format!("re-unpack upload {u}"),
             None => "no upload has a usable gold".to_string(),
         };
-        details.insert("pfile".into(), json!(p.pfiles));
+        insert_pfiles(&mut details, &p.pfiles);
         details.insert("uploads".into(), json!(capped(&p.uploads)));
         details.insert("upload_count".into(), json!(p.uploads.len()));
         self.sink.emit(rule, &p.path, format!("{message} (referenced by {} upload(s); {upload_note})", p.uploads.len()), details, Some(repair));
@@ -876,6 +877,17 @@ fn content_digests(sink: &Sink) -> Result<crate::engine::hash::Which> {
         bail!("rule fossology/content-mismatch: digests must name sha1, md5 or both");
     }
     Ok(crate::engine::hash::Which { sha1: names.iter().any(|n| n == "sha1"), md5: names.iter().any(|n| n == "md5") })
+}
+
+/// `pfile`: the pfile id of the object; `pfiles` as well when several rows name it (they
+/// differ only in SHA-256).
+fn insert_pfiles(details: &mut serde_json::Map<String, serde_json::Value>, pfiles: &[i64]) {
+    if let Some(first) = pfiles.first() {
+        details.insert("pfile".into(), json!(first));
+    }
+    if pfiles.len() > 1 {
+        details.insert("pfiles".into(), json!(pfiles));
+    }
 }
 
 /// The rule, message and details of a damaged object.
