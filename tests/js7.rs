@@ -111,6 +111,15 @@ fn an_agent_dedicated_to_another_controller() {
     let f = r.of("js7/agent-controller-mismatch");
     assert_eq!(f.len(), 1, "{}", r.report["findings"]);
     assert!(f[0]["message"].as_str().unwrap().contains("other-controller"));
+    // A copy of an Agent another Controller dedicated: another journal id as well.
+    let mut foreign = Scenario::healthy();
+    foreign.agent_meta_controller_id = "other-controller".into();
+    foreign.agent_journal_id = "Ot9erAg3ntJ0urnal1d_xy".into();
+    std::fs::remove_dir_all(&d.agent).unwrap();
+    foreign.write_agent(&d.agent);
+    let r = run(&d, &[]);
+    assert_eq!(r.rules(), BTreeSet::from(["js7/agent-controller-mismatch".to_string(), "js7/agent-run-id-mismatch".to_string()]), "{}", r.report["findings"]);
+    assert_eq!(r.report["repairs"].as_array().unwrap().len(), 1);
     // Another path: the Controller has no such AgentRef.
     let out = Command::cargo_bin("repocheck").unwrap().args(["check", "js7", "--format", "json", "--controller"]).arg(&d.controller).arg("--agent").arg(format!("agent-9={}", d.agent.display())).output().unwrap();
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();

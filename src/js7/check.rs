@@ -247,6 +247,8 @@ fn read_journal(sink: &Sink, dir: &Path, label: &str, base: Base, state: &mut dy
 }
 
 fn check_agent(sink: &Sink, controller: &ControllerState, path: &str, dir: &Path) -> Result<()> {
+    // JS7 2.x names agents without a leading slash (1.x paths had one): accept either.
+    let path = if controller.agents.contains_key(path) { path } else { path.trim_start_matches('/') };
     let label = format!("agent {path}");
     let agent_ref = controller.agents.get(path);
     let wanted = agent_ref.map(|a| a.event_id).unwrap_or(0);
@@ -282,10 +284,14 @@ fn check_agent(sink: &Sink, controller: &ControllerState, path: &str, dir: &Path
         }
         return Ok(());
     }
-    // 1. AgentRunId = the Agent journal's id.
+    // 1. AgentRunId = the Agent journal's id. 2. Dedicated to this Controller. Both are
+    // reported when both fail (an Agent of another Controller has another run id too); the
+    // EventId positions of another journal mean nothing, so they are compared only after.
+    let mut foreign = false;
     if let (Some(want), Some(have)) = (&agent_ref.agent_run_id, &agent_journal_id)
         && want != have
     {
+        foreign = true;
         sink.emit(
             Rule::AgentRunIdMismatch,
             &label,
@@ -293,9 +299,7 @@ fn check_agent(sink: &Sink, controller: &ControllerState, path: &str, dir: &Path
             details! { "agent" => path, "controller_agent_run_id" => want, "agent_journal_id" => have },
             reset.clone(),
         );
-        return Ok(());
     }
-    // 2. Dedicated to this Controller, under this path, by this Controller run.
     match &agent.meta {
         None if agent_ref.agent_run_id.is_some() => sink.emit(
             Rule::AgentControllerMismatch,
@@ -326,9 +330,12 @@ fn check_agent(sink: &Sink, controller: &ControllerState, path: &str, dir: &Path
                     details! { "agent" => path, "agent_meta" => serde_json::json!({"agentPath": meta.agent_path, "controllerId": meta.controller_id, "controllerRunId": meta.controller_run_id}), "controller_id" => controller_id, "controller_run_id" => controller_run_id },
                     reset.clone(),
                 );
-                return Ok(());
+                foreign = true;
             }
         }
+    }
+    if foreign {
+        return Ok(());
     }
     // 3. The Controller's stored Agent EventId must be one the Agent still has.
     let e = agent_ref.event_id;
