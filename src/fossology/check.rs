@@ -103,7 +103,7 @@ pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
             sink.emit(
                 Rule::ConfigMissing,
                 path.display().to_string(),
-                format!("{name} is {why}: a restore needs it{}", if name == "fossology.conf" { " (checked with FOSSology's defaults instead)" } else { "" }),
+                format!("{name} is {why}: a restore needs it{}", if name == "fossology.conf" { " (the layout was inferred from the repository instead)" } else { "" }),
                 details! { "file" => name, "problem" => why },
                 Some(Repair::RestoreFromBackup { path: path.display().to_string() }),
             );
