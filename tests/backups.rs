@@ -266,4 +266,12 @@ fn backup_dir_must_exist_be_elsewhere_and_have_room() {
     let root_dev = std::fs::metadata("/").map(|m| std::os::unix::fs::MetadataExt::dev(&m)).unwrap();
     let tmp_dev = std::fs::metadata(tmp.path()).map(|m| std::os::unix::fs::MetadataExt::dev(&m)).unwrap();
     assert_eq!(problems.contains("same filesystem as /"), root_dev == tmp_dev);
+    // A separate file system with room (the shared-memory tmpfs here) is fit: no finding.
+    let shm = Path::new("/dev/shm");
+    let shm_dev = std::fs::metadata(shm).map(|m| std::os::unix::fs::MetadataExt::dev(&m));
+    if shm_dev.is_ok_and(|d| d != root_dev) {
+        let (_, r, _) = hb(&b.archive, &["--backup-dir", "/dev/shm"]);
+        let unfit = of(&r, "hubble/backup-dir-unfit");
+        assert!(unfit.is_empty() || unfit.iter().all(|f| f["details"]["problem"] == "free space"), "{}", r["findings"]);
+    }
 }
