@@ -651,3 +651,23 @@ fn tree_listing(dir: &Path) -> Vec<(PathBuf, u64, i64)> {
     out.sort();
     out
 }
+
+#[test]
+fn a_live_database_over_tls() {
+    // A server of its own: TLS needs TCP, and this one listens on loopback.
+    let server = repocheck::testkit::postgres::TestServer::start_with_tls().unwrap();
+    let port = server.tls_port.unwrap();
+    let mut f = FossologyFixture::new();
+    add_standard_uploads(&mut f);
+    let tmp = tempfile::tempdir().unwrap();
+    let inst = f.write(tmp.path()).unwrap();
+    let db = server.create_database("tls").unwrap();
+    db.psql_file(&inst.sql()).unwrap();
+    std::fs::remove_file(inst.path_of("files", &inst.uploads[0].members[0])).unwrap();
+    for mode in ["require", "prefer"] {
+        let out = Command::cargo_bin("repocheck").unwrap().args(["check", "fossology", "--format", "json", "--db", &db.tls_url(port, mode), "--repo"]).arg(&inst.repo).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{mode}: {}", String::from_utf8_lossy(&out.stderr));
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(report["summary"]["error"], 1);
+    }
+}

@@ -84,10 +84,22 @@ pub struct TestServer {
     child: Option<Child>,
     /// Set when the server was started elsewhere (`REPOCHECK_TEST_PG_SOCKET_DIR`).
     external: Option<PathBuf>,
+    /// The loopback TCP port, when the server also listens there with TLS.
+    pub tls_port: Option<u16>,
 }
 
 impl TestServer {
     pub fn start() -> Result<TestServer> {
+        Self::start_with(false)
+    }
+
+    /// A server that also listens on 127.0.0.1 with TLS (a self-signed certificate made with
+    /// openssl): TLS is not spoken over Unix sockets.
+    pub fn start_with_tls() -> Result<TestServer> {
+        Self::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Result<TestServer> {
         let bin = bin_dir()?;
         let user = server_user()?;
         let dir = tempfile::Builder::new().prefix("repocheck-pg-").tempdir().context("cannot create a directory for the test server")?;
@@ -105,20 +117,61 @@ impl TestServer {
         if let Some((uid, gid)) = user {
             std::os::unix::fs::chown(dir.path().join("server.log"), Some(uid), Some(gid))?;
         }
+        let mut tls_args = Vec::new();
+        let mut tls_port = None;
+        if tls {
+            let (cert, key) = (dir.path().join("server.crt"), dir.path().join("server.key"));
+            let out = Command::new("openssl")
+                .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost", "-keyout"])
+                .arg(&key)
+                .arg("-out")
+                .arg(&cert)
+                .output()
+                .context("cannot run openssl to make a test certificate")?;
+            if !out.status.success() {
+                bail!("openssl: {}", String::from_utf8_lossy(&out.stderr).trim());
+            }
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600))?;
+            if let Some((uid, gid)) = user {
+                std::os::unix::fs::chown(&key, Some(uid), Some(gid))?;
+                std::os::unix::fs::chown(&cert, Some(uid), Some(gid))?;
+            }
+            let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+            tls_port = Some(port);
+            tls_args = vec![
+                "-c".to_string(),
+                "listen_addresses=127.0.0.1".to_string(),
+                "-c".to_string(),
+                format!("port={port}"),
+                "-c".to_string(),
+                "ssl=on".to_string(),
+                "-c".to_string(),
+                format!("ssl_cert_file={}", cert.display()),
+                "-c".to_string(),
+                format!("ssl_key_file={}", key.display()),
+            ];
+        }
         let mut cmd = Command::new(bin.join("postgres"));
         cmd.arg("-D")
             .arg(&data)
             .arg("-k")
             .arg(dir.path())
             .args(["-c", "listen_addresses=", "-c", "fsync=off", "-c", "full_page_writes=off", "-c", "synchronous_commit=off", "-c", "max_connections=50"])
+            .args(&tls_args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log);
         as_server_user(&mut cmd, user);
         let child = spawn_from_lasting_thread(cmd).context("cannot start the test server")?;
-        let mut server = TestServer { dir, bin, child: Some(child), external: None };
+        let mut server = TestServer { dir, bin, child: Some(child), external: None, tls_port };
         server.wait_ready()?;
         Ok(server)
+    }
+
+    /// The port (its Unix socket is `.s.PGSQL.<port>`).
+    pub fn port(&self) -> u16 {
+        self.tls_port.unwrap_or(5432)
     }
 
     /// The socket directory (the `host` of a connection).
@@ -129,7 +182,7 @@ impl TestServer {
     fn wait_ready(&mut self) -> Result<()> {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let ok = Command::new(self.bin.join("pg_isready")).arg("-q").arg("-h").arg(self.socket_dir()).args(["-U", "postgres"]).status().is_ok_and(|s| s.success());
+            let ok = Command::new(self.bin.join("pg_isready")).arg("-q").arg("-h").arg(self.socket_dir()).args(["-p", &self.port().to_string(), "-U", "postgres"]).status().is_ok_and(|s| s.success());
             if ok {
                 return Ok(());
             }
@@ -155,7 +208,7 @@ impl TestServer {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
         let clean: String = hint.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).take(30).collect();
         let name = format!("t{}_{}_{clean}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
-        let db = TestDb { name: name.clone(), socket: self.socket_dir().to_path_buf(), bin: self.bin.clone() };
+        let db = TestDb { name: name.clone(), socket: self.socket_dir().to_path_buf(), bin: self.bin.clone(), port: self.port() };
         db.run_psql("postgres", &format!("CREATE DATABASE \"{name}\""))?;
         Ok(db)
     }
@@ -181,7 +234,7 @@ pub fn shared() -> &'static TestServer {
         if let Some(dir) = std::env::var_os("REPOCHECK_TEST_PG_SOCKET_DIR") {
             let bin = bin_dir().expect("PostgreSQL binaries");
             let holder = tempfile::tempdir().expect("temp dir");
-            return TestServer { dir: holder, bin, child: None, external: Some(PathBuf::from(dir)) };
+            return TestServer { dir: holder, bin, child: None, external: Some(PathBuf::from(dir)), tls_port: None };
         }
         TestServer::start().unwrap_or_else(|e| panic!("cannot start a PostgreSQL server for the tests: {e:#}"))
     })
@@ -193,24 +246,30 @@ pub struct TestDb {
     pub name: String,
     socket: PathBuf,
     bin: PathBuf,
+    port: u16,
 }
 
 impl TestDb {
     /// Another database of the same server, by name.
     pub fn named(other: &TestDb, name: &str) -> TestDb {
-        TestDb { name: name.to_string(), socket: other.socket.clone(), bin: other.bin.clone() }
+        TestDb { name: name.to_string(), socket: other.socket.clone(), bin: other.bin.clone(), port: other.port }
+    }
+
+    /// A URL over TCP to the server's TLS port (see `TestServer::start_with_tls`).
+    pub fn tls_url(&self, port: u16, sslmode: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{port}/{}?sslmode={sslmode}", self.name)
     }
 
     /// A URL for repocheck (`host=` names the socket directory).
     pub fn url(&self) -> String {
-        format!("postgres://postgres@localhost/{}?host={}", self.name, self.socket.display())
+        format!("postgres://postgres@localhost:{}/{}?host={}", self.port, self.name, self.socket.display())
     }
 
     fn run_psql(&self, db: &str, sql: &str) -> Result<String> {
         let out = Command::new(self.bin.join("psql"))
             .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h"])
             .arg(&self.socket)
-            .args(["-U", "postgres", "-d", db, "-c", sql])
+            .args(["-p", &self.port.to_string(), "-U", "postgres", "-d", db, "-c", sql])
             .output()
             .context("cannot run psql")?;
         if !out.status.success() {
@@ -228,7 +287,7 @@ impl TestDb {
         let out = Command::new(self.bin.join("psql"))
             .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h"])
             .arg(&self.socket)
-            .args(["-U", "postgres", "-d", &self.name, "-f"])
+            .args(["-p", &self.port.to_string(), "-U", "postgres", "-d", &self.name, "-f"])
             .arg(path)
             .output()
             .context("cannot run psql")?;
@@ -240,7 +299,7 @@ impl TestDb {
 
     fn dump(&self, program: &str, args: &[&str], out_path: &Path, gzip: bool) -> Result<()> {
         let mut cmd = Command::new(self.bin.join(program));
-        cmd.args(["-h"]).arg(&self.socket).args(["-U", "postgres"]).args(args);
+        cmd.args(["-h"]).arg(&self.socket).args(["-p", &self.port.to_string(), "-U", "postgres"]).args(args);
         let out = cmd.output().with_context(|| format!("cannot run {program}"))?;
         if !out.status.success() {
             bail!("{program}: {}", String::from_utf8_lossy(&out.stderr).trim());
