@@ -9,6 +9,5 @@ pub mod sink;
 pub mod extsort;
 pub mod hash;
 pub mod tables;
-pub mod testing;
 pub mod archive;
 pub mod io;
