@@ -191,16 +191,6 @@ impl Report {
         }
     }
 
-    /// Every finding, in memory (for tests and small reports).
-    pub fn findings(&self) -> Result<Vec<Finding>> {
-        let mut all = Vec::new();
-        self.for_each_finding(|f| {
-            all.push(f);
-            Ok(())
-        })?;
-        Ok(all)
-    }
-
     /// The rules that ran, across targets, in catalogue order.
     pub fn rules_run(&self) -> Vec<String> {
         let mut rules: BTreeSet<String> = self.targets.iter().flat_map(|t| t.rules.iter().cloned()).collect();
