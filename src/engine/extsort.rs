@@ -189,10 +189,6 @@ pub mod codec {
         get_bytes_len(input, len)
     }
 
-    pub fn get_string(input: &mut impl Read) -> io::Result<String> {
-        String::from_utf8(get_bytes(input)?).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
-    }
-
     pub fn get_i64s(input: &mut impl Read) -> io::Result<Vec<i64>> {
         let len = get_u64(input)?;
         (0..len).map(|_| get_i64(input)).collect()

@@ -79,18 +79,6 @@ impl ObjectKey {
     pub fn name(&self) -> String {
         format!("{}.{}.{}", hex::encode(self.sha1), hex::encode(self.md5), self.size)
     }
-
-    /// The first `n` characters of the name (for directory pairs and range matching).
-    pub fn name_prefix(&self, n: usize) -> String {
-        let mut s = hex::encode(self.sha1);
-        if n <= 40 {
-            s.truncate(n);
-            return s;
-        }
-        let mut name = self.name();
-        name.truncate(n);
-        name
-    }
 }
 
 impl Ord for ObjectKey {
