@@ -9,26 +9,41 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use super::MergeCmd;
-use crate::engine::report::read_report;
+use crate::engine::report::stream_report;
 
 pub fn run(cmd: MergeCmd) -> Result<ExitCode> {
-    let reports = cmd.reports.iter().map(|p| read_report(p)).collect::<Result<Vec<_>>>()?;
+    // Every input is read once before anything is written, so a bad one fails the merge
+    // (exit 2) before any output exists; the second pass streams the findings.
+    for path in &cmd.reports {
+        stream_report(path, &mut |_| {})?;
+    }
     let catalogue = cmd.out.catalogue()?;
     cmd.out.run(catalogue, |sink| {
+        // Hashes of findings already kept: shards repeat the database-wide ones.
         let mut seen = HashSet::new();
-        for report in reports {
+        for path in &cmd.reports {
+            let mut failure = None;
+            let report = stream_report(path, &mut |finding| {
+                // Repairs follow from the findings and are rebuilt from them.
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                match serde_json::to_string(&finding) {
+                    Ok(text) => text.hash(&mut h),
+                    Err(e) => {
+                        failure.get_or_insert(e);
+                        return;
+                    }
+                }
+                if seen.insert(h.finish()) {
+                    sink.record(finding);
+                }
+            })?;
+            if let Some(e) = failure {
+                return Err(e.into());
+            }
             for target in report.targets {
                 sink.record_target(target);
             }
             sink.add_stats(&report.stats);
-            // Repairs follow from the findings and are rebuilt from them.
-            for finding in report.findings {
-                let mut h = std::collections::hash_map::DefaultHasher::new();
-                serde_json::to_string(&finding)?.hash(&mut h);
-                if seen.insert(h.finish()) {
-                    sink.record(finding);
-                }
-            }
         }
         Ok(())
     })

@@ -5,13 +5,14 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 
 use super::{RepairCmd, RepairProduct};
-use crate::engine::report::read_report;
+use crate::engine::report::stream_report;
 use crate::fossology::repair::{self, Decision, Queue};
 
 pub fn run(cmd: RepairCmd) -> Result<ExitCode> {
     match cmd.product {
         RepairProduct::Fossology(a) => {
-            let report = read_report(&a.queue)?;
+            // Only the repairs matter here: the findings are read past, not kept.
+            let report = stream_report(&a.queue, &mut |_| {})?;
             let queue = Queue::from_report(&report);
             if a.apply && (!queue.moves.is_empty() || !queue.links.is_empty()) && a.repo.is_none() {
                 bail!("--apply with moves or links in the queue needs --repo <repository root>");

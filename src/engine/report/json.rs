@@ -31,15 +31,106 @@ pub struct ReportFile {
     pub repairs: Vec<RepairEntry>,
 }
 
-/// Reads a JSON report, checking its schema id.
+/// Reads a JSON report, checking its schema id; the findings are kept in memory.
 pub fn read_report(path: &Path) -> Result<ReportFile> {
+    let mut findings = Vec::new();
+    let mut report = stream_report(path, &mut |f| findings.push(f))?;
+    report.findings = findings;
+    Ok(report)
+}
+
+/// Reads a JSON report, handing each finding to `on_finding` as it is parsed instead of
+/// keeping them (a merged report of millions of findings stays out of memory). The returned
+/// report has no findings.
+pub fn stream_report(path: &Path, on_finding: &mut dyn FnMut(Finding)) -> Result<ReportFile> {
     let file = std::fs::File::open(path).with_context(|| format!("{}: cannot open the report", path.display()))?;
-    let report: ReportFile = serde_json::from_reader(std::io::BufReader::new(file))
+    let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, file));
+    let report = serde::de::DeserializeSeed::deserialize(ReportSeed { on_finding }, &mut de)
         .with_context(|| format!("{}: not a repocheck JSON report", path.display()))?;
+    de.end().with_context(|| format!("{}: not a repocheck JSON report", path.display()))?;
     if report.schema != SCHEMA {
         bail!("{}: report schema is '{}', this repocheck reads '{SCHEMA}'", path.display(), report.schema);
     }
     Ok(report)
+}
+
+struct ReportSeed<'a> {
+    on_finding: &'a mut dyn FnMut(Finding),
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for ReportSeed<'_> {
+    type Value = ReportFile;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<ReportFile, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ReportSeed<'_> {
+    type Value = ReportFile;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a repocheck report object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<ReportFile, A::Error> {
+        use serde::de::Error;
+        let (mut schema, mut tool, mut started_at, mut finished_at, mut targets, mut stats, mut summary, mut repairs) = (None, None, None, None, None, None, None, None);
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "schema" => schema = Some(map.next_value()?),
+                "tool" => tool = Some(map.next_value()?),
+                "started_at" => started_at = Some(map.next_value()?),
+                "finished_at" => finished_at = Some(map.next_value()?),
+                "targets" => targets = Some(map.next_value()?),
+                "stats" => stats = Some(map.next_value()?),
+                "summary" => summary = Some(map.next_value()?),
+                "repairs" => repairs = Some(map.next_value()?),
+                "findings" => map.next_value_seed(FindingsSeed { on_finding: &mut *self.on_finding })?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(ReportFile {
+            schema: schema.ok_or_else(|| A::Error::missing_field("schema"))?,
+            tool: tool.ok_or_else(|| A::Error::missing_field("tool"))?,
+            started_at: started_at.ok_or_else(|| A::Error::missing_field("started_at"))?,
+            finished_at: finished_at.ok_or_else(|| A::Error::missing_field("finished_at"))?,
+            targets: targets.ok_or_else(|| A::Error::missing_field("targets"))?,
+            stats: stats.ok_or_else(|| A::Error::missing_field("stats"))?,
+            summary: summary.ok_or_else(|| A::Error::missing_field("summary"))?,
+            findings: Vec::new(),
+            repairs: repairs.unwrap_or_default(),
+        })
+    }
+}
+
+struct FindingsSeed<'a> {
+    on_finding: &'a mut dyn FnMut(Finding),
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for FindingsSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for FindingsSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an array of findings")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(finding) = seq.next_element::<Finding>()? {
+            (self.on_finding)(finding);
+        }
+        Ok(())
+    }
 }
 
 pub(super) fn write(report: &Report, out: &mut dyn Write) -> Result<()> {

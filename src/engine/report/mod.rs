@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 
 use super::finding::{Finding, Repair, Severity};
 
-pub use json::{ReportFile, read_report};
+pub use json::{ReportFile, read_report, stream_report};
 pub use junit::write_with as write_junit;
 
 /// The JSON schema id of the report.
