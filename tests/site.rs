@@ -71,4 +71,10 @@ fn completions_and_man_page_come_from_the_cli_definition() {
     let out = Command::cargo_bin("repocheck").unwrap().arg("man").output().unwrap();
     let man = String::from_utf8_lossy(&out.stdout);
     assert!(man.contains(".TH repocheck") && man.contains("check"), "{man}");
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("repocheck").unwrap().args(["man", "--dir"]).arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let page = std::fs::read_to_string(dir.path().join("repocheck-check-fossology.1")).unwrap();
+    assert!(page.contains("\\-\\-level"), "{page}");
+    assert!(dir.path().join("repocheck-repair-fossology.1").exists());
 }

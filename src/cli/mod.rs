@@ -39,8 +39,12 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff).
-    Man,
+    /// Print the man page (roff), or write one page per command into a directory.
+    Man {
+        /// Write repocheck.1, repocheck-check.1, repocheck-check-fossology.1, … here.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -278,12 +282,30 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             clap_complete::generate(shell, &mut command, "repocheck", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Man => {
+        Command::Man { dir } => {
             let command = <Cli as clap::CommandFactory>::command();
-            clap_mangen::Man::new(command).render(&mut std::io::stdout())?;
+            match dir {
+                None => clap_mangen::Man::new(command).render(&mut std::io::stdout())?,
+                Some(dir) => {
+                    std::fs::create_dir_all(&dir).map_err(|e| anyhow::anyhow!("--dir {}: {e}", dir.display()))?;
+                    write_man_pages(&dir, command, "repocheck")?;
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// One page per command, named after its path (`repocheck-check-fossology.1`).
+fn write_man_pages(dir: &std::path::Path, command: clap::Command, name: &str) -> anyhow::Result<()> {
+    let command = command.name(name.to_string());
+    let mut page = Vec::new();
+    clap_mangen::Man::new(command.clone()).render(&mut page)?;
+    std::fs::write(dir.join(format!("{name}.1")), page)?;
+    for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+        write_man_pages(dir, sub.clone(), &format!("{name}-{}", sub.get_name()))?;
+    }
+    Ok(())
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
