@@ -321,6 +321,15 @@ fn joc_deployments_against_the_controller_journal_from_server_and_dump() {
         assert_eq!(r.of("js7/history-ahead").len(), 1);
         assert_eq!(r.report["repairs"].as_array().unwrap().len(), 1);
     }
+    // The history tables' own record of Controller readiness, later than the journal too.
+    db.psql(&format!("UPDATE joc_variables SET text_value = '0' WHERE name = 'history_controller'; INSERT INTO history_controllers (ready_event_id, controller_id, uri, created) VALUES ({}, 'controller', 'https://controller:4443', now())", s.controller_last() + 7_000_000)).unwrap();
+    db.pg_dump_gzip(&dump).unwrap();
+    for source in [db.url(), dump.display().to_string()] {
+        let r = run(&d, &["--joc-db", &source]);
+        let h = r.of("js7/history-ahead");
+        assert_eq!(h.len(), 1, "{}", r.report["findings"]);
+        assert_eq!(h[0]["details"]["source"], "HISTORY_CONTROLLERS.READY_EVENT_ID");
+    }
     // Not a JOC database: exit 2.
     let other = shared().create_database("not_joc").unwrap();
     let r = run(&d, &["--joc-db", &other.url()]);

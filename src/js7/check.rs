@@ -544,16 +544,22 @@ fn check_joc(sink: &Sink, db: &DbSource, db_name: &str, controller: &ControllerS
             );
         }
     }
-    if let Some(history) = joc.history.get(controller_id)
-        && *history > last_event_id
-    {
-        sink.emit(
-            Rule::HistoryAhead,
-            format!("{controller_id}/history"),
-            format!("JOC's history has read Controller events up to {history}, the Controller's journal ends at {last_event_id}: the journal was restored older than the JOC database"),
-            details! { "controller" => controller_id, "history_event_id" => history, "controller_last_event_id" => last_event_id },
-            None,
-        );
+    let sources = [
+        ("JOC_VARIABLES", format!("JOC_VARIABLES history_{controller_id}"), joc.history.get(controller_id)),
+        ("HISTORY_CONTROLLERS.READY_EVENT_ID", format!("HISTORY_CONTROLLERS.READY_EVENT_ID of {controller_id}"), joc.ready.get(controller_id)),
+    ];
+    for (source, what, position) in sources {
+        if let Some(history) = position
+            && *history > last_event_id
+        {
+            sink.emit(
+                Rule::HistoryAhead,
+                format!("{controller_id}/history"),
+                format!("JOC's history ({what}) has read Controller events up to {history}, the Controller's journal ends at {last_event_id}: the journal was restored older than the JOC database"),
+                details! { "controller" => controller_id, "source" => source, "history_event_id" => history, "controller_last_event_id" => last_event_id },
+                None,
+            );
+        }
     }
     Ok(())
 }

@@ -41,6 +41,8 @@ pub struct Joc {
     pub deployed: Vec<Deployed>,
     /// `history_<controllerId>` → EventId.
     pub history: BTreeMap<String, i64>,
+    /// The highest `HISTORY_CONTROLLERS.READY_EVENT_ID` per Controller (also Controller EventIds).
+    pub ready: BTreeMap<String, i64>,
     pub rows: u64,
 }
 
@@ -48,6 +50,7 @@ const TABLES: &[TableSpec] = &[
     TableSpec { name: "dep_history", children: None, columns: &["id", "name", "type", "controller_id", "commit_id", "state", "operation"], optional: false },
     TableSpec { name: "dep_configurations", children: None, columns: &["name", "type", "controller_id", "commit_id"], optional: true },
     TableSpec { name: "joc_variables", children: None, columns: &["name", "text_value"], optional: false },
+    TableSpec { name: "history_controllers", children: None, columns: &["controller_id", "ready_event_id"], optional: true },
 ];
 
 /// (controller, name, type) → (id, operation, commit) of the newest deployed row.
@@ -59,6 +62,7 @@ struct Reader {
     history_rows: u64,
     configurations: Vec<Deployed>,
     history: BTreeMap<String, i64>,
+    ready: BTreeMap<String, i64>,
 }
 
 impl TableSink for Reader {
@@ -90,6 +94,12 @@ impl TableSink for Reader {
                     });
                 }
             }
+            3 => {
+                if let (Some(c), Some(id)) = (row.str(0)?, row.i64(1)?) {
+                    let max = self.ready.entry(c.to_string()).or_insert(id);
+                    *max = (*max).max(id);
+                }
+            }
             _ => {
                 if let Some(controller) = row.str(0)?.and_then(|n| n.strip_prefix("history_"))
                     && let Some(id) = row.str(1)?.and_then(|v| v.trim().parse::<i64>().ok())
@@ -116,5 +126,5 @@ pub fn read(source: &DbSource, db_name: &str) -> Result<Joc> {
     } else {
         reader.configurations
     };
-    Ok(Joc { deployed, history: reader.history, rows })
+    Ok(Joc { deployed, history: reader.history, ready: reader.ready, rows })
 }

@@ -261,6 +261,8 @@ CREATE VIEW dep_configurations AS
   FROM dep_history h JOIN (SELECT controller_id, name, type, max(id) AS max_id FROM dep_history WHERE state = 0 GROUP BY controller_id, name, type) j
     ON h.id = j.max_id WHERE h.operation = 0;
 CREATE TABLE joc_variables (name varchar(255) PRIMARY KEY, numeric_value integer, text_value varchar(255), binary_value bytea);
+CREATE TABLE history_controllers (ready_event_id bigint PRIMARY KEY, controller_id varchar(100) NOT NULL, uri varchar(255) NOT NULL, timezone varchar(100), total_running_time bigint, ready_time timestamp, shutdown_time timestamp, last_known_time timestamp, created timestamp NOT NULL);
+INSERT INTO history_controllers (ready_event_id, controller_id, uri, created) VALUES ({r}, '{c}', 'https://controller:4443', '2026-11-01 08:00:00');
 INSERT INTO joc_variables (name, text_value) VALUES ('version', '2.7.8'), ('history_{c}', '{h}');
 INSERT INTO dep_history (account, path, folder, name, type, inv_cid, inv_iid, controller_id, commit_id, operation, state, deployment_date) VALUES
   ('root', '/{w}', '/', '{w}', 1, 1, 1, '{c}', 'an-older-commit', 0, 0, '2026-10-30 10:00:00'),
@@ -273,6 +275,7 @@ INSERT INTO dep_history (account, path, folder, name, type, inv_cid, inv_iid, co
         c = s.controller_id,
         w = s.workflow.0,
         v = s.workflow.1,
-        h = history_event_id
+        h = history_event_id,
+        r = s.controller_ids().0 - 1
     )
 }
