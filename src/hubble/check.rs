@@ -187,7 +187,7 @@ fn check_scripts(sink: &Sink, listing: &archive::Listing, prefix: &str) -> Optio
             None if !damaged && !listing.members.contains_key(&path) => sink.emit(
                 Rule::CopyScriptMissing,
                 path,
-                format!("DatabaseBackup has no {name}: {}", if name == "copy.in" { "the hubble schema cannot be restored with it" } else { "the unload cannot be repeated the same way" }),
+                format!("DatabaseBackup has no {name}: {}", if name == "copy.in" { "the hubble schema cannot be restored from this backup" } else { "the unload cannot be repeated the same way" }),
                 details! { "script" => name },
                 None,
             ),
