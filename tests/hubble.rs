@@ -216,6 +216,36 @@ fn a_damaged_archive_is_a_finding() {
 }
 
 #[test]
+fn an_unreadable_folder_of_an_unpacked_backup_is_a_finding() {
+    let tmp = tempfile::tempdir().unwrap();
+    let unpacked = tmp.path().join("unpacked");
+    for (path, bytes, _) in hubble_members() {
+        let p = unpacked.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+    let _ = std::process::Command::new("chmod").args(["-R", "a+rX"]).arg(tmp.path()).status();
+    use std::os::unix::fs::PermissionsExt;
+    let locked = unpacked.join("DatabaseBackup");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    // root reads everything: the check runs as an unprivileged user.
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("repocheck"));
+    cmd.args(["check", "hubble", "--format", "json", "--archive"]).arg(&unpacked);
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        use std::os::unix::process::CommandExt;
+        cmd.uid(65534).gid(65534);
+    }
+    let out = cmd.output().unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let u = of(&r, "hubble/archive-unreadable");
+    assert_eq!(u.len(), 1, "{}", r["findings"]);
+    assert!(u[0]["message"].as_str().unwrap().contains("DatabaseBackup"), "{}", u[0]);
+}
+
+#[test]
 fn restore_errors_are_grouped_and_synonyms_are_warnings() {
     let tmp = tempfile::tempdir().unwrap();
     let b = hubble(tmp.path(), &hubble_members());
