@@ -278,15 +278,37 @@ impl Drop for TestServer {
 /// The server shared by every test of one test binary, started on first use; or, when
 /// `REPOCHECK_TEST_PG_SOCKET_DIR` is set, the server already listening there (a CI script
 /// may start one for all test binaries).
+///
+/// A static is never dropped, so the server is stopped and its directory removed by an
+/// `atexit` handler when the test binary exits (the harness returns from `main`).
 pub fn shared() -> &'static TestServer {
-    static SERVER: OnceLock<TestServer> = OnceLock::new();
-    SERVER.get_or_init(|| {
+    SHARED.get_or_init(|| {
         let server = match std::env::var_os("REPOCHECK_TEST_PG_SOCKET_DIR") {
             Some(dir) => TestServer::external(Path::new(&dir)),
             None => TestServer::start(),
         };
-        server.unwrap_or_else(|e| panic!("cannot start a PostgreSQL server for the tests: {e:#}"))
+        let server = server.unwrap_or_else(|e| panic!("cannot start a PostgreSQL server for the tests: {e:#}"));
+        // SAFETY: registers a plain function; it runs once, at exit, on one thread.
+        unsafe {
+            libc::atexit(stop_shared);
+        }
+        server
     })
+}
+
+static SHARED: OnceLock<TestServer> = OnceLock::new();
+
+extern "C" fn stop_shared() {
+    let Some(server) = SHARED.get() else { return };
+    if let Some(child) = &server.child {
+        let pid = child.id() as libc::pid_t;
+        // SAFETY: signalling and reaping our own child, which nobody else waits for.
+        unsafe {
+            libc::kill(pid, libc::SIGQUIT);
+            libc::waitpid(pid, std::ptr::null_mut(), 0);
+        }
+        let _ = std::fs::remove_dir_all(server.dir.path());
+    }
 }
 
 /// One database of a test server.
