@@ -112,7 +112,7 @@ fn apply_prints_job_ids_and_handles_missing_owners_and_missing_trees() {
     assert!(stdout.contains(&format!("upload {}: re-unpack queued (job", hex.id)), "{stdout}");
     // No uploadtree rows: adj2nest follows ununpack, and waits for it.
     assert_eq!(scheduler_would_run(&c.db), vec![format!("ununpack:{}:2", hex.id)]);
-    let deps = c.db.psql(&format!("SELECT count(*) FROM jobdepends d JOIN jobqueue q ON q.jq_pk = d.jdep_jq_fk WHERE q.jq_type = 'adj2nest' AND q.jq_args = '{}'", hex.id)).unwrap();
+    let deps = c.db.psql(&format!("SELECT count(*) FROM jobdepends d JOIN jobqueue q ON q.jq_pk = d.jdep_jq_fk WHERE q.jq_endtime IS NULL AND q.jq_type = 'adj2nest' AND q.jq_args = '{}'", hex.id)).unwrap();
     assert_eq!(deps, "1");
 
     // An administrator takes the orphaned upload, and the scheduler is told at once (a
