@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use repocheck::testkit::js7::{Scenario, joc_sql};
+use repocheck::testkit::js7::{Scenario, joc_newer_sql, joc_older_sql, joc_sql};
 use repocheck::testkit::postgres::shared;
 use serde_json::Value;
 
@@ -295,31 +295,38 @@ fn joc_deployments_against_the_controller_journal_from_server_and_dump() {
         assert_eq!(r.code, 0, "{source}: {} {}", r.report["findings"], r.stderr);
         assert!(r.report["findings"].as_array().unwrap().is_empty(), "{}", r.report["findings"]);
     }
-    // JOC newer than the journal: a workflow deployed after the journal copy, at a new version,
-    // and its history read further.
-    db.psql(&format!(
-        "INSERT INTO dep_history (account, path, folder, name, type, inv_cid, inv_iid, controller_id, commit_id, operation, state, deployment_date) VALUES
-           ('root', '/{w}', '/', '{w}', 1, 1, 1, 'controller', 'newer-commit', 0, 0, '2026-11-02 10:00:00'),
-           ('root', '/board-1', '/', 'board-1', 11, 6, 1, 'controller', 'newer-commit', 0, 0, '2026-11-02 10:00:00');
-         DELETE FROM dep_history WHERE name = 'env';
-         UPDATE joc_variables SET text_value = '{h}' WHERE name = 'history_controller';",
-        w = s.workflow.0,
-        h = s.controller_last() + 5_000_000
-    ))
-    .unwrap();
+    // JOC newer than the journal: a workflow deployed again and a board deployed after the
+    // journal copy, the history read further, a later ControllerReady recorded.
+    db.psql(&joc_newer_sql(&s)).unwrap();
     db.pg_dump_gzip(&dump).unwrap();
     for source in [db.url(), dump.display().to_string()] {
         let r = run(&d, &["--joc-db", &source]);
+        assert_eq!(r.rules(), BTreeSet::from(["js7/deployment-missing".to_string(), "js7/history-ahead".to_string()]), "{source}: {}", r.report["findings"]);
         let missing = r.of("js7/deployment-missing");
         assert_eq!(missing.len(), 2, "{source}: {}", r.report["findings"]);
         let repair = &missing[0]["repair"];
         assert_eq!(repair["action"], "redeploy");
         assert_eq!(repair["items"], serde_json::json!(["Board:board-1", "Workflow:daily-report"]));
-        let unknown = r.of("js7/deployment-unknown");
-        assert_eq!(unknown.len(), 1, "{}", r.report["findings"]);
-        assert_eq!(unknown[0]["details"]["name"], "env");
-        assert_eq!(r.of("js7/history-ahead").len(), 1);
         assert_eq!(r.report["repairs"].as_array().unwrap().len(), 1);
+        let workflow = missing.iter().find(|f| f["details"]["kind"] == "Workflow").unwrap();
+        assert_eq!(workflow["details"]["commit_id"], "a-newer-commit");
+        assert_eq!(workflow["details"]["controller_version"], s.workflow.1);
+        let ahead = r.of("js7/history-ahead");
+        assert_eq!(ahead[0]["details"]["history_event_id"], s.controller_last() + 5_000_000);
+        assert_eq!(ahead[0]["details"]["ready_event_id"], s.controller_last() + 4_000_000);
+    }
+    // JOC older than the journal: restored from before the job resource was deployed.
+    let db = shared().create_database("joc_older").unwrap();
+    db.psql(&joc_sql(&s, s.controller_last() - 1_000_000)).unwrap();
+    db.psql(&joc_older_sql(&s)).unwrap();
+    db.pg_dump_gzip(&dump).unwrap();
+    for source in [db.url(), dump.display().to_string()] {
+        let r = run(&d, &["--joc-db", &source]);
+        assert_eq!(r.rules(), BTreeSet::from(["js7/deployment-unknown".to_string()]), "{source}: {}", r.report["findings"]);
+        let unknown = r.of("js7/deployment-unknown");
+        assert_eq!(unknown.len(), 1);
+        assert_eq!(unknown[0]["subject"], "controller/JobResource:env");
+        assert_eq!(r.code, 0, "deployment-unknown is a warning");
     }
     // Not a JOC database: exit 2.
     let other = shared().create_database("not_joc").unwrap();
