@@ -199,6 +199,37 @@ fn broken_files_are_findings_not_crashes() {
 }
 
 #[test]
+fn files_that_cannot_be_recovered_and_files_of_another_history() {
+    let s = Scenario::healthy();
+    let d = write(&s);
+    let controller_files = journals(&d.controller);
+    // The first file goes on past the number of the second: the files are from two histories.
+    let original = std::fs::read_to_string(&controller_files[0]).unwrap();
+    std::fs::write(&controller_files[0], format!("{original}{{\"eventId\":{},\"TYPE\":\"OrderAdded\",\"Key\":\"late\"}}\n", s.controller_ids().0 + 5)).unwrap();
+    let r = run(&d, &[]);
+    assert_eq!(r.rules(), BTreeSet::from(["js7/journal-order".to_string()]), "{}", r.report["findings"]);
+    let order = r.of("js7/journal-order");
+    assert_eq!(order[0]["subject"], format!("controller/controller--{}.journal", s.controller_ids().0));
+    assert_eq!(order[0]["details"]["previous_last_event_id"], s.controller_ids().0 + 5);
+    std::fs::write(&controller_files[0], &original).unwrap();
+    // The current file ends after its snapshot, without events: recovery fails ("it must start
+    // with SnapshotTaken"), and without the Controller's state nothing is compared.
+    let current = controller_files.last().unwrap();
+    let text = std::fs::read_to_string(current).unwrap();
+    let cut = text.find("\"-------EVENTS-------\"\n").unwrap() + "\"-------EVENTS-------\"\n".len();
+    std::fs::write(current, &text[..cut]).unwrap();
+    let r = run(&d, &[]);
+    assert_eq!(r.rules(), BTreeSet::from(["js7/journal-unreadable".to_string()]), "{}", r.report["findings"]);
+    assert!(r.of("js7/journal-unreadable")[0]["message"].as_str().unwrap().contains("no committed event"));
+    // Cut in the middle of its snapshot: a truncated line, and still unrecoverable.
+    let in_snapshot = text.find("{\"TYPE\":\"AgentRefState\"").unwrap() + 10;
+    std::fs::write(current, &text[..in_snapshot]).unwrap();
+    let r = run(&d, &[]);
+    assert_eq!(r.rules(), BTreeSet::from(["js7/journal-unreadable".to_string(), "js7/journal-truncated".to_string()]), "{}", r.report["findings"]);
+    assert_eq!(r.code, 1);
+}
+
+#[test]
 fn leftovers_are_info() {
     let d = write(&Scenario::healthy());
     std::fs::write(d.controller.join("controller--1793527220000000.journal.tmp"), "{}").unwrap();

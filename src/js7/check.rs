@@ -84,8 +84,25 @@ pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
     let controller_id = controller.controller_id.clone().unwrap_or_else(|| "controller".to_string());
 
     for (path, dir) in &agents {
-        check_agent(sink, &controller, path, dir)?;
+        check_agent(sink, &controller, c.usable, path, dir)?;
     }
+    // Without the Controller's recovered state there is nothing to compare with.
+    if c.usable {
+        report_coupling_failures(sink, &controller);
+    }
+    if let Some(standby) = &standby_dir {
+        check_cluster(sink, &c, standby)?;
+    }
+    if let Some(db) = &opts.joc_db
+        && c.usable
+    {
+        check_joc(sink, db, &opts.db_name, &controller, &controller_id, c.last_event_id)?;
+    }
+    Ok(())
+}
+
+/// `js7/coupling-failed`: an `AgentCouplingFailed` no `AgentCoupled`/`AgentReady` followed.
+fn report_coupling_failures(sink: &Sink, controller: &ControllerState) {
     for (path, agent) in &controller.agents {
         if let Some((event_id, problem)) = &agent.coupling_failed {
             let code = problem.get("code").and_then(Value::as_str).unwrap_or("unknown");
@@ -99,13 +116,6 @@ pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
             );
         }
     }
-    if let Some(standby) = &standby_dir {
-        check_cluster(sink, &c, standby)?;
-    }
-    if let Some(db) = &opts.joc_db {
-        check_joc(sink, db, &opts.db_name, &controller, &controller_id, c.last_event_id)?;
-    }
-    Ok(())
 }
 
 /// What was read of one state directory.
@@ -118,6 +128,9 @@ struct StateRead {
     /// The last committed EventId of the current file.
     last_event_id: i64,
     journal_ids: BTreeSet<String>,
+    /// The current file was read to its end: the state computed from it is the one the
+    /// instance would recover. When not, the checks that compare states are skipped.
+    usable: bool,
 }
 
 struct Both<'a>(&'a mut dyn Visitor, &'a mut dyn Visitor);
@@ -161,7 +174,9 @@ fn read_journal(sink: &Sink, dir: &Path, label: &str, base: Base, state: &mut dy
             None,
         );
     }
-    let mut read = StateRead { files: files.clone(), current: None, oldest: files.first().map(|f| f.file_event_id), last_event_id: 0, journal_ids: BTreeSet::new() };
+    let mut read = StateRead { files: files.clone(), current: None, oldest: files.first().map(|f| f.file_event_id), last_event_id: 0, journal_ids: BTreeSet::new(), usable: false };
+    // The previous file's name and last committed EventId: a new file is named after it.
+    let mut previous: Option<(&str, i64)> = None;
     for (i, file) in files.iter().enumerate() {
         let is_current = i + 1 == files.len();
         let mut nothing = Nothing;
@@ -179,12 +194,36 @@ fn read_journal(sink: &Sink, dir: &Path, label: &str, base: Base, state: &mut dy
             Ok(s) => s,
             Err(e) => {
                 sink.emit(Rule::JournalUnreadable, format!("{label}/{}", file.name), format!("cannot be read: {e}"), details! { "file" => file.name }, None);
+                previous = None;
                 continue;
             }
         };
         let subject = format!("{label}/{}", file.name);
         if let Some(d) = &summary.damage {
-            sink.emit(Rule::JournalUnreadable, &subject, format!("line {}: {}: the {} cannot recover from this file", d.line, d.what, base.as_str()), details! { "file" => file.name, "line" => d.line, "problem" => d.what }, None);
+            let consequence = if is_current {
+                format!("the {} cannot recover from its current file; the checks that need its state are skipped", base.as_str())
+            } else {
+                "the file cannot be read to its end".to_string()
+            };
+            sink.emit(Rule::JournalUnreadable, &subject, format!("line {}: {}: {consequence}", d.line, d.what), details! { "file" => file.name, "line" => d.line, "problem" => d.what }, None);
+        }
+        // A new file is named after the last committed EventId before it, so no file can
+        // start before the previous one ends.
+        if let Some((previous_name, previous_last)) = previous
+            && file.file_event_id < previous_last
+        {
+            sink.emit(
+                Rule::JournalOrder,
+                &subject,
+                format!("the file starts at EventId {} but {previous_name} goes on to {previous_last}: the files are from different histories", file.file_event_id),
+                details! { "file" => file.name, "previous_file" => previous_name, "previous_last_event_id" => previous_last, "file_event_id" => file.file_event_id },
+                None,
+            );
+        }
+        if summary.damage.is_none() {
+            previous = summary.last_event_id.map(|last| (file.name.as_str(), last));
+        } else {
+            previous = None;
         }
         if let Some(h) = &summary.header {
             read.journal_ids.insert(h.journal_id.clone());
@@ -231,6 +270,7 @@ fn read_journal(sink: &Sink, dir: &Path, label: &str, base: Base, state: &mut dy
         }
         if is_current {
             read.last_event_id = summary.last_event_id.unwrap_or(file.file_event_id);
+            read.usable = summary.header.is_some() && summary.damage.is_none();
             read.current = Some(summary);
         }
     }
@@ -246,7 +286,7 @@ fn read_journal(sink: &Sink, dir: &Path, label: &str, base: Base, state: &mut dy
     Ok(read)
 }
 
-fn check_agent(sink: &Sink, controller: &ControllerState, path: &str, dir: &Path) -> Result<()> {
+fn check_agent(sink: &Sink, controller: &ControllerState, controller_usable: bool, path: &str, dir: &Path) -> Result<()> {
     // JS7 2.x names agents without a leading slash (1.x paths had one): accept either.
     let path = if controller.agents.contains_key(path) { path } else { path.trim_start_matches('/') };
     let label = format!("agent {path}");
@@ -255,6 +295,10 @@ fn check_agent(sink: &Sink, controller: &ControllerState, path: &str, dir: &Path
     let mut finder = Finder { wanted: vec![wanted], found: vec![false] };
     let mut agent = AgentState::default();
     let a = read_journal(sink, dir, &format!("agent:{path}"), Base::Agent, &mut agent, Some(&mut finder))?;
+    // A journal that cannot be recovered has been reported; its state means nothing here.
+    if !controller_usable || (!a.files.is_empty() && !a.usable) {
+        return Ok(());
+    }
     let Some(agent_ref) = agent_ref else {
         sink.emit(
             Rule::AgentControllerMismatch,

@@ -279,8 +279,14 @@ pub fn read(file: &JournalFile, visitor: &mut dyn Visitor) -> std::io::Result<Fi
             summary.tail = Some(Tail::Uncommitted { line, events: events.len() as u64 });
         }
     }
-    if summary.damage.is_none() && summary.header.is_some() && section != Section::Events && summary.tail.is_none() {
-        summary.damage = Some(Damage { line: number, what: "the file ends before its events section".into() });
+    // Recovery needs the events section and at least its SnapshotTaken ("Journal file
+    // contains no event — it must start with SnapshotTaken").
+    if summary.damage.is_none() && summary.header.is_some() {
+        if section != Section::Events {
+            summary.damage = Some(Damage { line: number, what: "the file ends before its events section".into() });
+        } else if summary.events == 0 {
+            summary.damage = Some(Damage { line: number, what: "the file contains no committed event (it must start with SnapshotTaken)".into() });
+        }
     }
     if summary.last_event_id.is_none() {
         summary.last_event_id = summary.header.as_ref().map(|h| h.event_id);
