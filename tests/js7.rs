@@ -311,6 +311,41 @@ fn cluster_standby_behind_and_diverged() {
     let r = with_standby(&[]);
     assert_eq!(r.of("js7/cluster-journal-diverged").len(), 1, "{}", r.report["findings"]);
     assert_eq!(r.code, 1);
+    std::fs::write(&current, &text).unwrap();
+
+    // The standby pruned its first file on its own: nothing to say.
+    let first = journals(&standby).remove(0);
+    let first_bytes = std::fs::read(&first).unwrap();
+    std::fs::remove_file(&first).unwrap();
+    let r = with_standby(&[]);
+    assert!(r.report["findings"].as_array().unwrap().is_empty(), "{}", r.report["findings"]);
+    std::fs::write(&first, &first_bytes).unwrap();
+
+    // Behind by a whole file: the standby's copy ends with the first file, complete.
+    std::fs::remove_file(&current).unwrap();
+    let r = with_standby(&[]);
+    assert_eq!(r.rules(), BTreeSet::from(["js7/cluster-standby-behind".to_string()]), "{}", r.report["findings"]);
+    // ... and the first file cut short as well: still one finding, still behind.
+    std::fs::write(&first, &first_bytes[..first_bytes.len() - 30]).unwrap();
+    let r = with_standby(&[]);
+    assert_eq!(r.of("js7/cluster-standby-behind").len(), 1, "{}", r.report["findings"]);
+    assert!(r.of("js7/cluster-journal-diverged").is_empty(), "{}", r.report["findings"]);
+    std::fs::write(&first, &first_bytes).unwrap();
+    std::fs::write(&current, &text).unwrap();
+
+    // The standby goes on past the active node with the same bytes: roles the other way round.
+    std::fs::write(&current, format!("{text}{{\"eventId\":{},\"TYPE\":\"ClusterSwitchedOver\",\"activatedId\":\"Backup\"}}\n", Scenario::healthy().controller_last() + 1000)).unwrap();
+    let r = with_standby(&[]);
+    let diverged = r.of("js7/cluster-journal-diverged");
+    assert_eq!(diverged.len(), 1, "{}", r.report["findings"]);
+    assert!(diverged[0]["message"].as_str().unwrap().contains("switch-over"), "{}", diverged[0]["message"]);
+    std::fs::write(&current, &text).unwrap();
+
+    // A file in between that the active node never had.
+    let stray = standby.join(format!("controller--{}.journal", Scenario::healthy().controller_ids().0 - 1000));
+    std::fs::copy(&first, &stray).unwrap();
+    let r = with_standby(&[]);
+    assert!(r.of("js7/cluster-journal-diverged").iter().any(|f| f["subject"] == format!("standby/{}", stray.file_name().unwrap().to_str().unwrap())), "{}", r.report["findings"]);
 }
 
 #[test]

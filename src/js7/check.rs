@@ -91,7 +91,7 @@ pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
         report_coupling_failures(sink, &controller);
     }
     if let Some(standby) = &standby_dir {
-        check_cluster(sink, &c, standby)?;
+        check_cluster(sink, &c, &controller, standby)?;
     }
     if let Some(db) = &opts.joc_db
         && c.usable
@@ -427,84 +427,126 @@ fn check_agent(sink: &Sink, controller: &ControllerState, controller_usable: boo
 }
 
 /// Compares the standby node's journal with the active node's (facts §4): the passive node
-/// copies the active journal byte for byte into files of the same names.
-fn check_cluster(sink: &Sink, active: &StateRead, standby_dir: &Path) -> Result<()> {
+/// copies the active journal byte for byte into files of the same names, so each file both
+/// nodes hold must be equal or a byte prefix (the standby's newest file may be behind).
+/// Obsolete files are deleted by each node on its own, so only the range of files both still
+/// hold is compared.
+fn check_cluster(sink: &Sink, active: &StateRead, active_state: &ControllerState, standby_dir: &Path) -> Result<()> {
     let mut standby_state = ControllerState::default();
     let standby = read_journal(sink, standby_dir, "standby", Base::Controller, &mut standby_state, None)?;
     if standby.files.is_empty() {
         sink.emit(Rule::ClusterStandbyBehind, "standby", "the standby node has no journal: it was never coupled, or it was wiped".to_string(), details! {}, None);
         return Ok(());
     }
+    // Each node's last ClusterState, for the reader of a finding.
+    let states = details! { "active_cluster_state" => active_state.cluster_state, "standby_cluster_state" => standby_state.cluster_state };
+    let with_states = |mut d: serde_json::Map<String, Value>| {
+        d.extend(states.clone());
+        d
+    };
     if !active.journal_ids.is_empty() && !standby.journal_ids.is_empty() && active.journal_ids != standby.journal_ids {
         sink.emit(
             Rule::ClusterJournalDiverged,
             "standby",
             format!("the nodes have different journals (active {:?}, standby {:?}): one node was reset or holds a foreign journal", active.journal_ids, standby.journal_ids),
-            details! { "active_journal_ids" => active.journal_ids.iter().collect::<Vec<_>>(), "standby_journal_ids" => standby.journal_ids.iter().collect::<Vec<_>>() },
+            with_states(details! { "active_journal_ids" => active.journal_ids.iter().collect::<Vec<_>>(), "standby_journal_ids" => standby.journal_ids.iter().collect::<Vec<_>>() }),
             None,
         );
         return Ok(());
     }
     let active_last = active.files.last().map(|f| f.file_event_id).unwrap_or(0);
     let standby_last = standby.files.last().map(|f| f.file_event_id).unwrap_or(0);
-    if standby_last > active_last {
-        sink.emit(
-            Rule::ClusterJournalDiverged,
-            format!("standby/{}", standby.files.last().map(|f| f.name.clone()).unwrap_or_default()),
-            format!("the standby has a journal file ({standby_last}) the active node does not: it went on on its own (a failover the active node has not seen)"),
-            details! { "active_last_file" => active_last, "standby_last_file" => standby_last },
-            None,
-        );
-        return Ok(());
-    }
-    for sf in &standby.files {
-        let Some(af) = active.files.iter().find(|f| f.file_event_id == sf.file_event_id) else { continue };
-        match compare_prefix(&af.path, &sf.path)? {
-            Prefix::Equal => {}
-            Prefix::StandbyShorter(a_len, s_len) => {
-                if sf.file_event_id == active_last {
-                    sink.emit(
-                        Rule::ClusterStandbyBehind,
-                        format!("standby/{}", sf.name),
-                        format!("the standby's copy of the current file has {s_len} of {a_len} bytes: it is behind the active node"),
-                        details! { "file" => sf.name, "active_bytes" => a_len, "standby_bytes" => s_len },
-                        None,
-                    );
-                } else {
+    let from = active.oldest.unwrap_or(0).max(standby.oldest.unwrap_or(0));
+    let ids: BTreeSet<i64> = active.files.iter().chain(&standby.files).map(|f| f.file_event_id).filter(|id| *id >= from).collect();
+    let ahead = "the standby went on as the active node (a fail-over or switch-over: check which node is active), or the active node's copy was taken earlier";
+    let mut diverged = false;
+    // The standby's newest file when it is a strict prefix of the active node's copy: (active bytes, standby bytes).
+    let mut last_shorter = None;
+    for id in ids {
+        let af = active.files.iter().find(|f| f.file_event_id == id);
+        let sf = standby.files.iter().find(|f| f.file_event_id == id);
+        let (af, sf) = match (af, sf) {
+            (Some(af), Some(sf)) => (af, sf),
+            (None, Some(sf)) => {
+                diverged = true;
+                let why = if id > active_last { ahead.to_string() } else { "the nodes' journals went separate ways".to_string() };
+                sink.emit(
+                    Rule::ClusterJournalDiverged,
+                    format!("standby/{}", sf.name),
+                    format!("the standby has a journal file the active node does not have: {why}"),
+                    with_states(details! { "file" => sf.name, "active_last_file" => active_last, "standby_last_file" => standby_last }),
+                    None,
+                );
+                continue;
+            }
+            (Some(af), None) => {
+                if id < standby_last {
+                    diverged = true;
                     sink.emit(
                         Rule::ClusterJournalDiverged,
-                        format!("standby/{}", sf.name),
-                        format!("the standby's copy of a finished file is cut at {s_len} of {a_len} bytes"),
-                        details! { "file" => sf.name, "active_bytes" => a_len, "standby_bytes" => s_len },
+                        format!("standby/{}", af.name),
+                        "the standby lacks a journal file the active node has before the standby's newest: the nodes' journals went separate ways".to_string(),
+                        with_states(details! { "file" => af.name, "active_last_file" => active_last, "standby_last_file" => standby_last }),
                         None,
                     );
                 }
+                continue;
             }
-            Prefix::StandbyLonger(a_len, s_len) => sink.emit(
-                Rule::ClusterJournalDiverged,
-                format!("standby/{}", sf.name),
-                format!("the standby's copy is longer than the active node's ({s_len} > {a_len} bytes): the nodes wrote different events"),
-                details! { "file" => sf.name, "active_bytes" => a_len, "standby_bytes" => s_len },
-                None,
-            ),
-            Prefix::Differ(at) => sink.emit(
-                Rule::ClusterJournalDiverged,
-                format!("standby/{}", sf.name),
-                format!("the copies differ at byte {at}: the nodes' journals diverged"),
-                details! { "file" => sf.name, "offset" => at },
-                None,
-            ),
+            (None, None) => continue,
+        };
+        let subject = format!("standby/{}", sf.name);
+        match compare_prefix(&af.path, &sf.path)? {
+            Prefix::Equal => {}
+            Prefix::StandbyShorter(a_len, s_len) if id == standby_last => last_shorter = Some((a_len, s_len)),
+            Prefix::StandbyShorter(a_len, s_len) => {
+                diverged = true;
+                sink.emit(
+                    Rule::ClusterJournalDiverged,
+                    subject,
+                    format!("the standby's copy is cut at {s_len} of {a_len} bytes, yet the standby has newer files: it went on without this file's end"),
+                    with_states(details! { "file" => sf.name, "active_bytes" => a_len, "standby_bytes" => s_len }),
+                    None,
+                );
+            }
+            Prefix::StandbyLonger(a_len, s_len) => {
+                diverged = true;
+                sink.emit(
+                    Rule::ClusterJournalDiverged,
+                    subject,
+                    format!("the standby's copy goes on past the active node's ({s_len} > {a_len} bytes, the same bytes up to there): {ahead}"),
+                    with_states(details! { "file" => sf.name, "active_bytes" => a_len, "standby_bytes" => s_len }),
+                    None,
+                );
+            }
+            Prefix::Differ(at) => {
+                diverged = true;
+                sink.emit(
+                    Rule::ClusterJournalDiverged,
+                    subject,
+                    format!("the copies differ at byte {at}: the nodes' journals diverged"),
+                    with_states(details! { "file" => sf.name, "offset" => at }),
+                    None,
+                );
+            }
         }
     }
-    if standby_last < active_last {
-        sink.emit(
-            Rule::ClusterStandbyBehind,
-            "standby".to_string(),
-            format!("the standby's newest journal file is {standby_last}, the active node's {active_last}: the standby is behind"),
-            details! { "active_last_file" => active_last, "standby_last_file" => standby_last },
-            None,
-        );
+    if diverged || (standby_last == active_last && last_shorter.is_none()) {
+        return Ok(());
     }
+    let newest = standby.files.last().map(|f| f.name.clone()).unwrap_or_default();
+    let (active_bytes, standby_bytes) = last_shorter.unzip();
+    let how = match last_shorter {
+        Some((a_len, s_len)) if standby_last == active_last => format!("its copy of the current file has {s_len} of {a_len} bytes"),
+        Some((a_len, s_len)) => format!("its newest file {newest} has {s_len} of {a_len} bytes, and the active node has newer files up to {active_last}"),
+        None => format!("its newest file is {newest}, the active node's goes up to {active_last}"),
+    };
+    sink.emit(
+        Rule::ClusterStandbyBehind,
+        "standby".to_string(),
+        format!("the standby's journal is a byte prefix of the active node's but shorter: {how}; a fail-over now would lose the rest"),
+        with_states(details! { "active_last_file" => active_last, "standby_last_file" => standby_last, "active_bytes" => active_bytes, "standby_bytes" => standby_bytes }),
+        None,
+    );
     Ok(())
 }
 
