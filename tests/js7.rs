@@ -263,6 +263,7 @@ fn a_held_lock_means_the_instance_is_running() {
     let f = r.of("js7/instance-running");
     assert_eq!(f.len(), 1, "{}", r.report["findings"]);
     assert_eq!(f[0]["details"]["pid"], holder.id());
+    assert_eq!(f[0]["details"]["pid_in_lock_file"], 12345, "the PID the generator wrote into state/lock");
 }
 
 #[test]

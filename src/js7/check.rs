@@ -166,11 +166,15 @@ fn read_journal(sink: &Sink, dir: &Path, label: &str, base: Base, state: &mut dy
         sink.emit(Rule::JournalLeftover, format!("{label}/{}", l.name), format!("{}: {}", l.name, l.why), details! { "file" => l.name }, None);
     }
     if let Some(pid) = journal::lock_holder(dir) {
+        // The lock file holds the PID the instance wrote at its start; the kernel's answer is
+        // 0 for a holder in another PID namespace (a container) and -1 for an OFD lock.
+        let written: Option<i64> = std::fs::read_to_string(dir.join("lock")).ok().and_then(|t| t.trim().parse().ok());
+        let holder = if pid > 0 { format!("process {pid}") } else { "another process".to_string() };
         sink.emit(
             Rule::InstanceRunning,
             format!("{label}/lock"),
-            format!("the {} is running (process {pid} holds state/lock): a copy taken now is not consistent", base.as_str()),
-            details! { "pid" => pid },
+            format!("the {} is running ({holder} holds state/lock): a copy taken now is not consistent", base.as_str()),
+            details! { "pid" => (pid > 0).then_some(pid), "pid_in_lock_file" => written },
             None,
         );
     }
