@@ -416,12 +416,8 @@ fn bad_arguments_are_exit_2() {
     }
 }
 
-/// Rebuilds `testdata/js7/`: `cargo test --test js7 -- --ignored regenerate_js7_examples`.
-#[test]
-#[ignore]
-fn regenerate_js7_examples() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/js7");
-    let _ = std::fs::remove_dir_all(&root);
+/// Writes the example state directories of `testdata/js7/` (all but its README) into `root`.
+fn generate_examples(root: &Path) {
     let healthy = Scenario::healthy();
     let put = |name: &str, s: &Scenario| {
         let dir = root.join(name);
@@ -430,6 +426,7 @@ fn regenerate_js7_examples() {
         dir
     };
     put("consistent", &healthy);
+    std::fs::write(root.join("consistent/joc.sql"), joc_sql(&healthy, healthy.controller_last())).unwrap();
     let older = put("agent-restored-older", &healthy);
     std::fs::remove_file(journals(&older.join("agent-1/state")).pop().unwrap()).unwrap();
     let mut reset = healthy.clone();
@@ -451,15 +448,100 @@ fn regenerate_js7_examples() {
     for f in journals(&cluster.join("controller/state")) {
         std::fs::copy(&f, standby.join(f.file_name().unwrap())).unwrap();
     }
+    // The standby failed over and wrote its own last event where the active node wrote another.
     let last = journals(&standby).pop().unwrap();
-    let mut bytes = std::fs::read(&last).unwrap();
-    let at = bytes.len() - 20;
-    bytes[at] = if bytes[at] == b'1' { b'2' } else { b'1' };
-    std::fs::write(&last, bytes).unwrap();
-    std::fs::write(root.join("consistent/joc.sql"), joc_sql(&healthy, healthy.controller_last())).unwrap();
-    std::fs::write(
-        root.join("README.md"),
-        "# JS7 example state directories\n\nWritten by `src/testkit/js7.rs` in the documented journal format (facts/js7.md §2) —\n`cargo test --test js7 -- --ignored regenerate_js7_examples` rebuilds them:\n\n- `consistent/` — a Controller and its Agent `agent-1`, two journal files each, and\n  `joc.sql`: JOC Cockpit's `dep_history`/`dep_configurations`/`joc_variables` agreeing with them.\n- `agent-restored-older/` — the Agent's newest journal file is missing (restored from an older copy).\n- `agent-reset/` — the Agent has a new journal (another AgentRunId).\n- `agent-other-controller/` — the Agent is dedicated to another Controller.\n- `crash-tail/` — the Controller's current file ends in an uncommitted transaction and a cut line.\n- `cluster-diverged/` — `standby/` holds a copy of the Controller's journal that differs in one byte.\n\n```sh\nrepocheck check js7 --controller testdata/js7/agent-restored-older/controller/state --agent agent-1=testdata/js7/agent-restored-older/agent-1/state\n```\n",
-    )
-    .unwrap();
+    let text = std::fs::read_to_string(&last).unwrap();
+    let cut = text[..text.len() - 1].rfind('\n').unwrap() + 1;
+    let failed_at = serde_json::json!({"eventId": healthy.controller_last(), "TYPE": "ClusterFailedOver", "failedActiveId": "Primary", "activatedId": "Backup",
+        "failedAt": {"fileEventId": healthy.controller_ids().0, "position": cut}});
+    std::fs::write(&last, format!("{}{failed_at}\n", &text[..cut])).unwrap();
+    // JOC databases for consistent/'s Controller, restored from other moments than its journal.
+    std::fs::create_dir_all(root.join("joc-newer")).unwrap();
+    std::fs::write(root.join("joc-newer/joc.sql"), joc_sql(&healthy, healthy.controller_last()) + &joc_newer_sql(&healthy)).unwrap();
+    std::fs::create_dir_all(root.join("joc-older")).unwrap();
+    std::fs::write(root.join("joc-older/joc.sql"), joc_sql(&healthy, healthy.controller_last() - 1_000_000) + &joc_older_sql(&healthy) + "\n").unwrap();
+}
+
+/// Every file below `root` (relative path → bytes), README.md aside.
+fn tree(root: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path != root.join("README.md") {
+                files.insert(path.strip_prefix(root).unwrap().to_path_buf(), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    files
+}
+
+fn examples() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/js7")
+}
+
+#[test]
+fn the_committed_examples_are_what_the_generator_writes() {
+    let tmp = tempfile::tempdir().unwrap();
+    generate_examples(tmp.path());
+    let (want, have) = (tree(tmp.path()), tree(&examples()));
+    assert_eq!(want.keys().collect::<Vec<_>>(), have.keys().collect::<Vec<_>>(), "regenerate: cargo test --test js7 -- --ignored regenerate_js7_examples");
+    for (path, bytes) in &want {
+        assert!(have[path] == *bytes, "{} differs from what the generator writes", path.display());
+    }
+}
+
+/// Runs `check js7` on one committed example, its Controller and `agent-1`.
+fn check_example(name: &str, extra: &[&str]) -> Run {
+    let dir = examples().join(name);
+    let d = Dirs { _tmp: tempfile::tempdir().unwrap(), controller: dir.join("controller/state"), agent: dir.join("agent-1/state"), root: dir };
+    run(&d, extra)
+}
+
+#[test]
+fn each_committed_example_shows_its_failure() {
+    let set = |rules: &[&str]| rules.iter().map(|r| r.to_string()).collect::<BTreeSet<_>>();
+    let standby = examples().join("cluster-diverged/standby/state");
+    for (name, extra, rules) in [
+        ("consistent", vec![], set(&[])),
+        ("agent-restored-older", vec![], set(&["js7/agent-behind-controller"])),
+        ("agent-reset", vec![], set(&["js7/agent-run-id-mismatch"])),
+        ("agent-other-controller", vec![], set(&["js7/agent-controller-mismatch"])),
+        ("crash-tail", vec![], set(&["js7/journal-truncated"])),
+        ("cluster-diverged", vec!["--standby", standby.to_str().unwrap()], set(&["js7/cluster-journal-diverged"])),
+    ] {
+        let r = check_example(name, &extra);
+        assert_eq!(r.rules(), rules, "{name}: {} {}", r.report["findings"], r.stderr);
+    }
+}
+
+#[test]
+fn the_committed_joc_examples_against_the_consistent_journal() {
+    for (name, rules) in [
+        ("consistent", vec![]),
+        ("joc-older", vec!["js7/deployment-unknown"]),
+        ("joc-newer", vec!["js7/deployment-missing", "js7/history-ahead"]),
+    ] {
+        let db = shared().create_database(&name.replace('-', "_")).unwrap();
+        db.psql_file(&examples().join(name).join("joc.sql")).unwrap();
+        let r = check_example("consistent", &["--joc-db", &db.url()]);
+        assert_eq!(r.rules(), rules.iter().map(|r| r.to_string()).collect::<BTreeSet<_>>(), "{name}: {} {}", r.report["findings"], r.stderr);
+    }
+}
+
+/// Rebuilds `testdata/js7/` (all but its README): `cargo test --test js7 -- --ignored regenerate_js7_examples`.
+#[test]
+#[ignore]
+fn regenerate_js7_examples() {
+    let root = examples();
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            std::fs::remove_dir_all(&path).unwrap();
+        }
+    }
+    generate_examples(&root);
 }
