@@ -82,6 +82,8 @@ fn an_agent_restored_from_an_older_copy_is_behind_the_controller() {
     assert_eq!(f[0]["subject"], "agent agent-1");
     assert_eq!(f[0]["repair"], serde_json::json!({"action": "reset-agent-journal", "agent": "agent-1", "state_dir": d.agent.display().to_string()}));
     assert_eq!(f[0]["details"]["controller_agent_event_id"], Scenario::healthy().observed());
+    let message = f[0]["message"].as_str().unwrap();
+    assert!(message.contains("stop the Agent, empty") && message.contains("Reset-JS7Agent -Force"), "the exact steps: {message}");
     assert_eq!(r.code, 1);
 }
 

@@ -314,6 +314,13 @@ fn check_agent(sink: &Sink, controller: &ControllerState, controller_usable: boo
         return Ok(());
     };
     let reset = Some(Repair::ResetAgentJournal { agent: path.to_string(), state_dir: dir.display().to_string() });
+    // The Controller dedicates an Agent only while it holds no AgentRunId for it
+    // (AgentDriver.dedicateAgentIfNeeded), so a fresh Agent journal needs the Controller-side
+    // reset as well.
+    let steps = format!(
+        "stop the Agent, empty {}, start it, then reset Agent '{path}' in JOC Cockpit with force (Reset-JS7Agent -Force) so the Controller dedicates it anew and re-syncs it",
+        dir.display()
+    );
     let agent_journal_id = agent.header.as_ref().map(|h| h.journal_id.clone());
     let controller_id = controller.controller_id.clone().unwrap_or_default();
     let controller_run_id = controller.header.as_ref().map(|h| h.journal_id.clone());
@@ -325,9 +332,9 @@ fn check_agent(sink: &Sink, controller: &ControllerState, controller_usable: boo
             sink.emit(
                 Rule::AgentRunIdMismatch,
                 &label,
-                format!("the Agent's state directory has no journal, but the Controller dedicated '{path}' with run {}: coupling fails with AgentNotDedicated until the Agent is reset from the Controller", agent_ref.agent_run_id.as_deref().unwrap_or_default()),
+                format!("the Agent's state directory has no journal, but the Controller dedicated '{path}' with run {}: coupling fails with AgentNotDedicated until the Agent is reset in JOC Cockpit with force (Reset-JS7Agent -Force)", agent_ref.agent_run_id.as_deref().unwrap_or_default()),
                 details! { "agent" => path, "controller_agent_run_id" => agent_ref.agent_run_id, "agent_journal_id" => Value::Null },
-                None,
+                reset.clone(),
             );
         }
         return Ok(());
@@ -343,7 +350,7 @@ fn check_agent(sink: &Sink, controller: &ControllerState, controller_usable: boo
         sink.emit(
             Rule::AgentRunIdMismatch,
             &label,
-            format!("the Controller knows Agent '{path}' as run {want}, this Agent's journal is {have}: coupling fails with AgentRunIdMismatch (the Agent was reset, or this is another Agent's copy)"),
+            format!("the Controller knows Agent '{path}' as run {want}, this Agent's journal is {have}: coupling fails with AgentRunIdMismatch (the Agent was reset, or this is another Agent's copy); repair: {steps}"),
             details! { "agent" => path, "controller_agent_run_id" => want, "agent_journal_id" => have },
             reset.clone(),
         );
@@ -393,7 +400,7 @@ fn check_agent(sink: &Sink, controller: &ControllerState, controller_usable: boo
         sink.emit(
             Rule::AgentBehindController,
             &label,
-            format!("the Controller has committed Agent events up to {e}, the Agent's journal ends at {last}: the Agent was restored from an older copy (coupling fails with UnknownEventId); stop the Agent, empty its state directory, restart it — the Controller re-syncs it"),
+            format!("the Controller has committed Agent events up to {e}, the Agent's journal ends at {last}: the Agent was restored from an older copy (coupling fails with UnknownEventId); repair: {steps}"),
             details! { "agent" => path, "controller_agent_event_id" => e, "agent_last_event_id" => last, "agent_oldest_file_event_id" => oldest, "state_dir" => dir.display().to_string() },
             reset.clone(),
         );
