@@ -225,7 +225,8 @@ pub struct AgentState {
 impl AgentState {
     fn apply(&mut self, value: &Value) {
         match value.get("TYPE").and_then(Value::as_str).unwrap_or_default() {
-            "AgentMetaState" | "AgentDedicated" => {
+            // AgentCreated is the older name of the Agent's AgentDedicated (AgentEvent.scala).
+            "AgentMetaState" | "AgentDedicated" | "AgentCreated" => {
                 let s = |k: &str| value.get(k).and_then(Value::as_str).map(str::to_string);
                 self.meta = Some(AgentMeta {
                     agent_path: s("agentPath"),
