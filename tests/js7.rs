@@ -158,6 +158,9 @@ fn crash_tails_are_warnings_and_the_committed_part_is_used() {
     let t = r.of("js7/journal-truncated");
     assert_eq!(t.len(), 1, "{}", r.report["findings"]);
     assert_eq!(t[0]["severity"], "warning");
+    assert_eq!(t[0]["details"]["uncommitted_events"], 1, "{}", t[0]);
+    assert!(t[0]["details"]["cut_line"].is_u64(), "the cut last line is named too: {}", t[0]);
+    assert_eq!(t[0]["details"]["committed_event_id"], Scenario::healthy().controller_last());
     assert_eq!(r.code, 0, "only a warning: {}", r.report["findings"]);
     // An uncommitted transaction alone.
     let text = std::fs::read_to_string(&current).unwrap();
@@ -312,7 +315,9 @@ fn cluster_standby_behind_and_diverged() {
     bytes[at] = if bytes[at] == b'1' { b'2' } else { b'1' };
     std::fs::write(&current, &bytes).unwrap();
     let r = with_standby(&[]);
-    assert_eq!(r.of("js7/cluster-journal-diverged").len(), 1, "{}", r.report["findings"]);
+    let diverged = r.of("js7/cluster-journal-diverged");
+    assert_eq!(diverged.len(), 1, "{}", r.report["findings"]);
+    assert_eq!(diverged[0]["details"]["line"], text[..at].matches('\n').count() + 1);
     assert_eq!(r.code, 1);
     std::fs::write(&current, &text).unwrap();
 

@@ -263,11 +263,17 @@ fn read_journal(sink: &Sink, dir: &Path, label: &str, base: Base, state: &mut dy
                 details! { "file" => file.name, "line" => line, "committed_event_id" => summary.last_event_id },
                 None,
             ),
-            Some(Tail::Uncommitted { line, events }) => sink.emit(
+            Some(Tail::Uncommitted { line, events, cut_line }) => sink.emit(
                 Rule::JournalTruncated,
                 &subject,
-                format!("the transaction from line {line} ({events} events) has no COMMIT: a crash; it is not committed"),
-                details! { "file" => file.name, "line" => line, "uncommitted_events" => events },
+                format!(
+                    "the transaction from line {line} ({events} complete event{}) has no COMMIT{}: the {} stopped while writing (a crash); the transaction is not committed, the committed part up to EventId {} is used",
+                    if *events == 1 { "" } else { "s" },
+                    cut_line.map(|c| format!(" and line {c} has no newline")).unwrap_or_default(),
+                    base.as_str(),
+                    summary.last_event_id.unwrap_or(0)
+                ),
+                details! { "file" => file.name, "line" => line, "uncommitted_events" => events, "cut_line" => cut_line, "committed_event_id" => summary.last_event_id },
                 None,
             ),
             None => {}
@@ -381,7 +387,7 @@ fn check_agent(sink: &Sink, controller: &ControllerState, controller_usable: boo
                 sink.emit(
                     Rule::AgentControllerMismatch,
                     &label,
-                    format!("the Agent is dedicated to {}", wrong.join(", ")),
+                    format!("the Agent is dedicated to {}: coupling fails (AgentPathMismatch, AgentWrongController or \"ControllerRunId does not match\"); repair: {steps}", wrong.join(", ")),
                     details! { "agent" => path, "agent_meta" => serde_json::json!({"agentPath": meta.agent_path, "controllerId": meta.controller_id, "controllerRunId": meta.controller_run_id}), "controller_id" => controller_id, "controller_run_id" => controller_run_id },
                     reset.clone(),
                 );
@@ -529,13 +535,13 @@ fn check_cluster(sink: &Sink, active: &StateRead, active_state: &ControllerState
                     None,
                 );
             }
-            Prefix::Differ(at) => {
+            Prefix::Differ(at, line) => {
                 diverged = true;
                 sink.emit(
                     Rule::ClusterJournalDiverged,
                     subject,
-                    format!("the copies differ at byte {at}: the nodes' journals diverged"),
-                    with_states(details! { "file" => sf.name, "offset" => at }),
+                    format!("the copies differ at byte {at} (line {line}): the nodes' journals diverged"),
+                    with_states(details! { "file" => sf.name, "offset" => at, "line" => line }),
                     None,
                 );
             }
@@ -565,23 +571,29 @@ enum Prefix {
     Equal,
     StandbyShorter(u64, u64),
     StandbyLonger(u64, u64),
-    Differ(u64),
+    /// Byte offset and line.
+    Differ(u64, u64),
 }
 
-/// Compares two files: equal, one a byte prefix of the other, or differing at an offset.
+/// Compares two files: equal, one a byte prefix of the other, or differing at an offset
+/// (with the 1-based line it is on).
 fn compare_prefix(active: &Path, standby: &Path) -> Result<Prefix> {
     let mut a = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(active)?);
     let mut s = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(standby)?);
     let (mut ab, mut sb) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
     let mut offset = 0u64;
+    let mut newlines = 0u64;
+    let count = |bytes: &[u8]| bytes.iter().filter(|&&b| b == b'\n').count() as u64;
     loop {
         let an = crate::engine::io::read_full(&mut a, &mut ab)?;
         let sn = crate::engine::io::read_full(&mut s, &mut sb)?;
         let n = an.min(sn);
-        if let Some(i) = (0..n).find(|&i| ab[i] != sb[i]) {
-            return Ok(Prefix::Differ(offset + i as u64));
+        if ab[..n] != sb[..n] {
+            let i = ab[..n].iter().zip(&sb[..n]).position(|(x, y)| x != y).unwrap_or(0);
+            return Ok(Prefix::Differ(offset + i as u64, newlines + count(&ab[..i]) + 1));
         }
         offset += n as u64;
+        newlines += count(&ab[..n]);
         if an != sn {
             let a_len = std::fs::metadata(active)?.len();
             let s_len = std::fs::metadata(standby)?.len();
@@ -592,7 +604,6 @@ fn compare_prefix(active: &Path, standby: &Path) -> Result<Prefix> {
         }
     }
 }
-
 
 fn check_joc(sink: &Sink, db: &DbSource, db_name: &str, controller: &ControllerState, controller_id: &str, last_event_id: i64) -> Result<()> {
     let joc = super::joc::read(db, db_name)?;

@@ -113,8 +113,9 @@ pub struct Damage {
 pub enum Tail {
     /// The last line has no newline.
     CutLine { line: u64 },
-    /// A transaction without `"COMMIT"`: its events are not committed.
-    Uncommitted { line: u64, events: u64 },
+    /// A transaction without `"COMMIT"`: its events are not committed. `cut_line` is the
+    /// line without newline the file ends in, if it does.
+    Uncommitted { line: u64, events: u64, cut_line: Option<u64> },
 }
 
 /// Receives a file's content as it is read.
@@ -275,9 +276,11 @@ pub fn read(file: &JournalFile, visitor: &mut dyn Visitor) -> std::io::Result<Fi
         && summary.damage.is_none()
     {
         // A transaction without COMMIT is dropped (JournalReader): not committed.
-        if summary.tail.is_none() || !events.is_empty() {
-            summary.tail = Some(Tail::Uncommitted { line, events: events.len() as u64 });
-        }
+        let cut_line = match summary.tail {
+            Some(Tail::CutLine { line }) => Some(line),
+            _ => None,
+        };
+        summary.tail = Some(Tail::Uncommitted { line, events: events.len() as u64, cut_line });
     }
     // Recovery needs the events section and at least its SnapshotTaken ("Journal file
     // contains no event — it must start with SnapshotTaken").
