@@ -175,6 +175,29 @@ fn transient_stores_in_a_backup_are_warnings() {
 }
 
 #[test]
+fn an_unreadable_event_process_folder_is_a_finding() {
+    // root reads everything: the check runs as an unprivileged user.
+    let c = case();
+    let _ = std::process::Command::new("chmod").args(["-R", "a+rX"]).arg(c.rd.parent().unwrap()).status();
+    use std::os::unix::fs::PermissionsExt;
+    let guid_dir = c.rd.join("repository/applications/ORDERS");
+    std::fs::set_permissions(&guid_dir, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("repocheck"));
+    cmd.args(["check", "fiorano", "--format", "json", "--runtimedata"]).arg(&c.rd).arg("--install").arg(&c.install);
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        use std::os::unix::process::CommandExt;
+        cmd.uid(65534).gid(65534);
+    }
+    let out = cmd.output().unwrap();
+    std::fs::set_permissions(&guid_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    let f = of(&r, "fiorano/event-process-incomplete");
+    assert_eq!(f.len(), 1, "{}", r["findings"]);
+    assert!(f[0]["message"].as_str().unwrap().contains("cannot be read"));
+}
+
+#[test]
 fn bad_arguments_are_exit_2() {
     for args in [vec!["--runtimedata", "/nonexistent"], vec!["--runtimedata", "/", "--install", "/nonexistent"]] {
         let out = Command::cargo_bin("repocheck").unwrap().args(["check", "fiorano"]).args(&args).output().unwrap();

@@ -388,6 +388,7 @@ fn joc_deployments_against_the_controller_journal_from_server_and_dump() {
         let ahead = r.of("js7/history-ahead");
         assert_eq!(ahead[0]["details"]["history_event_id"], s.controller_last() + 5_000_000);
         assert_eq!(ahead[0]["details"]["ready_event_id"], s.controller_last() + 4_000_000);
+        assert_eq!(ahead[0]["details"]["sources"], serde_json::json!(["JOC_VARIABLES", "HISTORY_CONTROLLERS.READY_EVENT_ID"]));
     }
     // JOC older than the journal: restored from before the job resource was deployed.
     let db = shared().create_database("joc_older").unwrap();
@@ -401,6 +402,20 @@ fn joc_deployments_against_the_controller_journal_from_server_and_dump() {
         assert_eq!(unknown.len(), 1);
         assert_eq!(unknown[0]["subject"], "controller/JobResource:env");
         assert_eq!(r.code, 0, "deployment-unknown is a warning");
+    }
+    // The history tables' own record of Controller readiness alone, later than the journal.
+    db.psql(&format!(
+        r#"INSERT INTO HISTORY_CONTROLLERS ("READY_EVENT_ID", "CONTROLLER_ID", "URI", "TIMEZONE", "TOTAL_RUNNING_TIME", "READY_TIME", "CREATED") VALUES ({}, 'controller', 'https://controller:4443', 'UTC', 0, now(), now())"#,
+        s.controller_last() + 7_000_000
+    ))
+    .unwrap();
+    db.pg_dump_gzip(&dump).unwrap();
+    for source in [db.url(), dump.display().to_string()] {
+        let r = run(&d, &["--joc-db", &source]);
+        let h = r.of("js7/history-ahead");
+        assert_eq!(h.len(), 1, "{}", r.report["findings"]);
+        assert_eq!(h[0]["details"]["sources"], serde_json::json!(["HISTORY_CONTROLLERS.READY_EVENT_ID"]));
+        assert_eq!(h[0]["details"]["ready_event_id"], s.controller_last() + 7_000_000);
     }
     // Not a JOC database: exit 2.
     let other = shared().create_database("not_joc").unwrap();

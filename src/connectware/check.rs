@@ -1,8 +1,10 @@
-//! The Connectware checks.
+//! The Connectware checks: the Docker volume backup, the user database backup, the
+//! maintenance status, and how the three agree.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
 use super::Rule;
@@ -30,14 +32,18 @@ pub struct BackupId {
 }
 
 /// Finds a backup id in `text` (a status field, a file name, an archive member name).
+/// facts/connectware.md §B.1 [I]: the version, `_`, the time; file names may spell the
+/// time's colons as `-`.
 pub fn find_backup_id(text: &str) -> Option<BackupId> {
-    static ID: std::sync::LazyLock<regex::Regex> =
-        std::sync::LazyLock::new(|| regex::Regex::new(r"(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)_(\d{4}-\d{2}-\d{2}T\d{2}[:\-]\d{2}[:\-]\d{2}(?:\.\d+)?Z)").expect("valid regex"));
+    static ID: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)_(\d{4}-\d{2}-\d{2})T(\d{2})([:\-])(\d{2})([:\-])(\d{2}(?:\.\d+)?Z)").expect("valid regex")
+    });
     let caps = ID.captures(text)?;
-    let iso = caps[2].to_string();
-    // File names cannot hold ':' everywhere; accept '-' in the time part.
-    let fixed = if iso.matches(':').count() == 0 { format!("{}:{}:{}", &iso[..13], &iso[14..16], &iso[17..]) } else { iso.clone() };
-    let t = time::OffsetDateTime::parse(&fixed, &time::format_description::well_known::Rfc3339).ok()?;
+    if caps[4] != caps[6] {
+        return None;
+    }
+    let iso = format!("{}T{}:{}:{}", &caps[2], &caps[3], &caps[5], &caps[7]);
+    let t = time::OffsetDateTime::parse(&iso, &time::format_description::well_known::Rfc3339).ok()?;
     Some(BackupId { version: caps[1].to_string(), time: t.unix_timestamp(), text: caps[0].to_string() })
 }
 
@@ -47,6 +53,146 @@ fn iso(t: i64) -> String {
 
 fn mtime(p: &Path) -> Option<i64> {
     std::fs::metadata(p).ok()?.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok().map(|d| d.as_secs() as i64)
+}
+
+/// The volumes of the Connectware 1.10.2 docker-compose file (facts/connectware.md §B.2),
+/// used only to recognise the compose project name in volume names.
+const COMPOSE_VOLUMES: &[&str] = &["brokerData", "brokerLog", "certs", "postgresql", "service-manager", "systemControlServerData", "workbench"];
+
+/// The project name docker compose takes from the install directory `/opt/connectware`
+/// (facts/connectware.md §B.2 [I]), used when the volume names show none.
+const DEFAULT_PROJECT: &str = "connectware";
+
+/// A Docker volume found in the backup: `<project>_<volume>/_data`.
+#[derive(Debug, Default)]
+struct Volume {
+    /// Where it lies in the backup (`./` for the documented archive, or e.g.
+    /// `var/lib/docker/volumes` when it was taken from `/`).
+    at: String,
+    /// The newest modification time of a file in it.
+    newest: Option<i64>,
+}
+
+/// The volumes of a backup, by name: every path component followed by `_data` (the first
+/// one, so a `_data` inside a volume is not taken for another volume).
+fn volumes(listing: &archive::Listing) -> BTreeMap<String, Volume> {
+    let mut found: BTreeMap<String, Volume> = BTreeMap::new();
+    for (path, member) in &listing.members {
+        let parts: Vec<&str> = path.split('/').collect();
+        let Some(n) = parts.iter().position(|p| *p == "_data").and_then(|i| i.checked_sub(1)) else { continue };
+        let volume = found.entry(parts[n].to_string()).or_insert_with(|| Volume { at: parts[..n].join("/"), newest: None });
+        if !member.is_dir {
+            volume.newest = volume.newest.max(Some(member.mtime));
+        }
+    }
+    found
+}
+
+/// The compose project: the prefix of the most volume names `<project>_<compose volume>`;
+/// ties go to the default name, then to the first in name order.
+fn project_of(names: &BTreeMap<String, Volume>, required: &[String]) -> String {
+    let mut count: BTreeMap<&str, usize> = BTreeMap::new();
+    for name in names.keys() {
+        for v in COMPOSE_VOLUMES.iter().copied().chain(required.iter().map(String::as_str)) {
+            if let Some(p) = name.strip_suffix(v).and_then(|p| p.strip_suffix('_')).filter(|p| !p.is_empty()) {
+                *count.entry(p).or_default() += 1;
+                break;
+            }
+        }
+    }
+    let best = count.values().copied().max().unwrap_or(0);
+    if best == 0 || count.get(DEFAULT_PROJECT) == Some(&best) {
+        return DEFAULT_PROJECT.to_string();
+    }
+    count.into_iter().find(|(_, n)| *n == best).map(|(p, _)| p.to_string()).unwrap_or_else(|| DEFAULT_PROJECT.to_string())
+}
+
+/// What a restore loses without the volume (facts/connectware.md §B.2).
+fn role(volume: &str) -> &'static str {
+    match volume {
+        "service-manager" => "the service commissioning files",
+        "postgresql" => "the database server's files",
+        "certs" => "the certificates (cybus_ca.crt, cybus_server.key, …)",
+        _ => "its data",
+    }
+}
+
+/// The database backup as far as it could be read: its members (when it is an archive)
+/// and their newest time.
+#[derive(Debug, Default)]
+struct DbBackup {
+    members: Vec<String>,
+    newest_member: Option<i64>,
+}
+
+/// How strictly the database backup's format is judged (rule parameter `format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DbFormat {
+    /// A gzip-compressed tar read to its end (the documents download it as
+    /// `connectware-db-backup.tgz`; its inside is not documented).
+    Tgz,
+    /// A gzip stream read to its end, whatever it holds.
+    Gzip,
+    /// Any non-empty file.
+    Any,
+}
+
+impl DbFormat {
+    const NAMES: [(&str, DbFormat); 3] = [("tgz", DbFormat::Tgz), ("gzip", DbFormat::Gzip), ("any", DbFormat::Any)];
+
+    fn name(self) -> &'static str {
+        Self::NAMES.iter().find(|(_, f)| *f == self).map(|(n, _)| *n).unwrap_or("tgz")
+    }
+}
+
+/// Reads the database backup; `Err` is the problem a finding reports.
+fn read_db_backup(path: &Path, format: DbFormat) -> Result<DbBackup, String> {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err("there is no database backup: the user, role and permission data cannot be restored".into()),
+        Err(e) => return Err(format!("the database backup cannot be read: {e}")),
+    };
+    if !meta.is_file() {
+        return Err("the database backup is not a file".into());
+    }
+    if meta.len() == 0 {
+        return Err("the database backup file is empty".into());
+    }
+    match format {
+        DbFormat::Any => Ok(DbBackup::default()),
+        DbFormat::Gzip => {
+            use std::io::{Read, Seek};
+            let cannot = |e: std::io::Error| format!("the database backup cannot be read: {e}");
+            let mut file = std::fs::File::open(path).map_err(cannot)?;
+            let mut magic = [0u8; 2];
+            if file.read_exact(&mut magic).is_err() || magic != [0x1f, 0x8b] {
+                return Err("the database backup is not gzip-compressed".into());
+            }
+            file.rewind().map_err(cannot)?;
+            let mut gz = flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file));
+            std::io::copy(&mut gz, &mut std::io::sink()).map_err(|e| format!("the database backup cannot be read to its end (gzip stream: {e}): it is damaged or incomplete"))?;
+            Ok(DbBackup::default())
+        }
+        DbFormat::Tgz => {
+            let listing = archive::list(path, &|_| false).map_err(|e| format!("the database backup cannot be read: {e:#}"))?;
+            if let Some(d) = listing.damage {
+                return Err(format!("the database backup cannot be read to its end ({d}): it is damaged or incomplete"));
+            }
+            let files: Vec<(&String, &archive::Member)> = listing.members.iter().filter(|(_, m)| !m.is_dir).collect();
+            if files.is_empty() {
+                return Err("the database backup archive holds no file".into());
+            }
+            Ok(DbBackup {
+                newest_member: files.iter().map(|(_, m)| m.mtime).filter(|t| *t > 0).max(),
+                members: files.into_iter().map(|(k, _)| k.clone()).collect(),
+            })
+        }
+    }
+}
+
+/// `1.10.2` → [1, 10, 2] (a pre-release suffix is ignored); `None` when not a version.
+fn version_numbers(v: &str) -> Option<Vec<u64>> {
+    v.split('-').next()?.split('.').map(|n| n.parse().ok()).collect()
 }
 
 pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
@@ -64,134 +210,90 @@ pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
         .iter()
         .filter(|r| match r {
             Rule::BackupFailed => opts.status.is_some(),
+            Rule::VersionMismatch => opts.version.is_some(),
             _ => true,
         })
         .map(|r| r.id())
         .collect();
-    sink.begin_target(target, &rules);
-
+    let catalogue = sink.catalogue();
+    let required: Vec<String> = catalogue.param(Rule::VolumeMissing.id(), "required", vec!["service-manager".to_string(), "postgresql".to_string(), "certs".to_string()])?;
+    let forced_project: String = catalogue.param(Rule::VolumeMissing.id(), "project", String::new())?;
+    let tolerance: i64 = catalogue.param(Rule::BackupSkew.id(), "tolerance_minutes", 10i64)?;
+    let format_name: String = catalogue.param(Rule::DbBackupMissing.id(), "format", "tgz".to_string())?;
+    let Some(format) = DbFormat::NAMES.iter().find(|(n, _)| *n == format_name).map(|(_, f)| *f) else {
+        bail!("rule {}: parameter format is '{format_name}', expected tgz, gzip or any", Rule::DbBackupMissing.id());
+    };
     // The status JSON, when given, names the backup and says whether it succeeded.
     let status: Option<Value> = match &opts.status {
         None => None,
         Some(p) => {
             let text = std::fs::read_to_string(p).map_err(|e| anyhow::anyhow!("--status {}: cannot read ({e})", p.display()))?;
-            Some(serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("--status {}: not the maintenance status JSON ({e})", p.display()))?)
+            let value: Value = serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("--status {}: not the maintenance status JSON ({e})", p.display()))?;
+            if !value.is_object() {
+                bail!("--status {}: not the maintenance status JSON (not an object)", p.display());
+            }
+            Some(value)
         }
     };
+    let listing = archive::list(&opts.volumes, &|_| false).with_context(|| format!("--volumes {}", opts.volumes.display()))?;
+    sink.begin_target(target, &rules);
+    sink.stats.add_entries(listing.members.len() as u64);
+
     if let Some(s) = &status {
-        for op in ["backup", "restore"] {
-            // The API spells it "succeded".
-            let ok = s.pointer(&format!("/{op}/succeded")).or_else(|| s.pointer(&format!("/{op}/succeeded"))).and_then(Value::as_bool);
-            if ok == Some(false) {
-                let message = s.pointer(&format!("/{op}/statusMessage")).and_then(Value::as_str).unwrap_or_default();
-                sink.emit(
-                    Rule::BackupFailed,
-                    format!("status/{op}"),
-                    format!("the maintenance status reports the last database {op} failed: {message}"),
-                    details! { "operation" => op, "id" => s.pointer(&format!("/{op}/id")), "status_message" => message },
-                    None,
-                );
-            }
-        }
-        if s.get("running").and_then(Value::as_bool) == Some(true) {
-            sink.emit(Rule::BackupFailed, "status", "a database maintenance operation is still running: the backup file may be incomplete".to_string(), details! { "running" => true }, None);
-        }
+        check_status(sink, s);
     }
 
     // The volume backup.
-    let listing = archive::list(&opts.volumes, &|_| false)?;
-    sink.stats.add_entries(listing.members.len() as u64);
+    let shown = opts.volumes.display().to_string();
     if let Some(d) = &listing.damage {
-        sink.emit(Rule::VolumeMissing, opts.volumes.display().to_string(), format!("the volume archive cannot be read to its end ({d}): volumes in it may be missing"), details! { "error" => d }, None);
+        sink.emit(Rule::VolumeMissing, &shown, format!("the volume archive cannot be read to its end ({d}): volumes after that point are lost to a restore"), details! { "error" => d }, None);
     }
-    let required: Vec<String> = sink.catalogue().param(Rule::VolumeMissing.id(), "required", vec!["service-manager".to_string(), "postgresql".to_string(), "certs".to_string()])?;
-    let forced_project: String = sink.catalogue().param(Rule::VolumeMissing.id(), "project", String::new())?;
-    // Volume directories: "<project>_<volume>" holding "_data".
-    let volume_names: Vec<String> = {
-        let mut v: Vec<String> = listing.members.keys().filter_map(|k| k.split('/').next().map(str::to_string)).collect();
-        v.dedup();
-        v
-    };
-    let project = if !forced_project.is_empty() {
-        Some(forced_project)
-    } else {
-        // The compose project is the prefix shared by the most required volumes.
-        let mut best: Option<(usize, String)> = None;
-        for name in &volume_names {
-            for r in &required {
-                if let Some(p) = name.strip_suffix(&format!("_{r}")) {
-                    let n = required.iter().filter(|q| volume_names.contains(&format!("{p}_{q}"))).count();
-                    if best.as_ref().is_none_or(|(m, _)| n > *m) {
-                        best = Some((n, p.to_string()));
-                    }
-                }
-            }
-        }
-        best.map(|(_, p)| p)
-    };
-    let has_data = |vol: &str| listing.members.keys().any(|k| k == &format!("{vol}/_data") || k.starts_with(&format!("{vol}/_data/")));
+    let found = volumes(&listing);
+    let project = if forced_project.is_empty() { project_of(&found, &required) } else { forced_project };
     let mut volume_time: Option<i64> = None;
     for r in &required {
-        let name = match &project {
-            Some(p) => format!("{p}_{r}"),
-            None => r.clone(),
-        };
-        // Kubernetes volumes start with the volume name and carry suffixes.
-        let found = has_data(&name) || volume_names.iter().any(|v| v.starts_with(r.as_str()) && has_data(v));
-        if !found {
-            sink.emit(
+        let name = format!("{project}_{r}");
+        // Kubernetes: "the name of the volume is starting with service-manager and may have
+        // certain suffixes" (the backup-restore document).
+        let volume = found.get(&name).or_else(|| found.iter().find(|(n, _)| n.starts_with(r.as_str())).map(|(_, v)| v));
+        match volume {
+            Some(v) => volume_time = volume_time.max(v.newest),
+            None => sink.emit(
                 Rule::VolumeMissing,
                 format!("{name}/_data"),
-                format!("the volume backup has no {name}/_data: a restore would lack the {r} volume"),
-                details! { "volume" => name, "project" => project, "volumes_found" => volume_names },
+                format!("the volume backup has no {name}/_data: a restore would lack {} ({r} volume)", role(r)),
+                details! { "volume" => name, "project" => project, "volumes_found" => found.iter().map(|(n, v)| if v.at.is_empty() { n.clone() } else { format!("{}/{n}", v.at) }).collect::<Vec<_>>() },
                 None,
-            );
-        } else {
-            let newest = listing.members.iter().filter(|(k, m)| !m.is_dir && k.starts_with(&format!("{name}/"))).map(|(_, m)| m.mtime).max();
-            volume_time = volume_time.max(newest);
+            ),
         }
     }
-    // Two clocks, neither of them trusted alone: the newest file in the volumes (a file
-    // changed after the database backup makes the two inconsistent), and the archive's own
-    // time (written when the volume backup was taken — unless it was copied since, which only
-    // makes it later, so it is used only to see a database backup taken long after it).
-    let archive_time = if opts.volumes.is_dir() { None } else { listing.mtime };
-    // The database backup.
-    let db_meta = std::fs::metadata(&opts.db_backup);
-    let db_ok = match &db_meta {
-        Ok(m) if m.is_file() && m.len() > 0 => {
-            let listing = archive::list(&opts.db_backup, &|_| false);
-            match listing {
-                Ok(l) if l.damage.is_none() => true,
-                Ok(l) => {
-                    sink.emit(Rule::DbBackupMissing, opts.db_backup.display().to_string(), format!("the database backup cannot be read ({}): it is damaged or incomplete", l.damage.unwrap_or_default()), details! {}, None);
-                    false
-                }
-                Err(e) => {
-                    sink.emit(Rule::DbBackupMissing, opts.db_backup.display().to_string(), format!("the database backup cannot be read: {e:#}"), details! {}, None);
-                    false
-                }
-            }
-        }
-        Ok(m) if m.is_file() => {
-            sink.emit(Rule::DbBackupMissing, opts.db_backup.display().to_string(), "the database backup file is empty".to_string(), details! { "size" => 0 }, None);
-            false
-        }
-        _ => {
-            sink.emit(Rule::DbBackupMissing, opts.db_backup.display().to_string(), "there is no database backup: the user, role and permission data cannot be restored".to_string(), details! {}, None);
-            false
+
+    // The database backup, and its id: from the status, else its name, else its members.
+    let db = match read_db_backup(&opts.db_backup, format) {
+        Ok(db) => Some(db),
+        Err(problem) => {
+            sink.emit(Rule::DbBackupMissing, opts.db_backup.display().to_string(), problem, details! { "format" => format.name() }, None);
+            None
         }
     };
-    // Its id: from the status, else from its name, else its members.
     let id = status
         .as_ref()
         .and_then(|s| s.pointer("/backup/id").and_then(Value::as_str).and_then(find_backup_id))
         .or_else(|| opts.db_backup.file_name().and_then(|n| find_backup_id(&n.to_string_lossy())))
-        .or_else(|| if db_ok { archive::list(&opts.db_backup, &|_| false).ok().and_then(|l| l.members.keys().find_map(|k| find_backup_id(k))) } else { None });
-    let db_time = id.as_ref().map(|i| i.time).or_else(|| if db_ok { mtime(&opts.db_backup) } else { None });
+        .or_else(|| db.as_ref().and_then(|d| d.members.iter().find_map(|m| find_backup_id(m))));
 
-    if db_ok && let Some(d) = db_time {
-        let tolerance: i64 = sink.catalogue().param(Rule::BackupSkew.id(), "tolerance_minutes", 10i64)?;
+    // When the database backup was taken: its id, else the newest member of the archive,
+    // else the file's own time (the download's, which is later than the backup).
+    let db_time = db.as_ref().and_then(|d| match &id {
+        Some(id) => Some((id.time, "backup id")),
+        None => d.newest_member.map(|t| (t, "member times")).or_else(|| mtime(&opts.db_backup).map(|t| (t, "file time"))),
+    });
+    // Two clocks, neither of them trusted alone: the newest file in the required volumes (a
+    // file changed after the database backup makes the two inconsistent), and the archive's
+    // own time (written when the volume backup was taken — unless it was copied since, which
+    // only makes it later, so it is used only to see a database backup taken long after it).
+    let archive_time = if opts.volumes.is_dir() { None } else { listing.mtime };
+    if let Some((d, from)) = db_time {
         let changed_after = volume_time.map(|v| v - d).unwrap_or(0);
         let db_after = archive_time.map(|a| d - a).unwrap_or(0);
         let (apart, what, v) = if changed_after >= db_after {
@@ -204,33 +306,74 @@ pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
         {
             sink.emit(
                 Rule::BackupSkew,
-                opts.volumes.display().to_string(),
+                &shown,
                 format!("{what}: {} vs {} is {} minutes (tolerance {tolerance}); services changed in between are inconsistent after a restore", iso(v), iso(d), apart / 60),
-                details! { "volume_time" => iso(v), "db_time" => iso(d), "minutes_apart" => apart / 60, "tolerance_minutes" => tolerance, "db_time_from" => if id.is_some() { "backup id" } else { "file time" } },
+                details! { "volume_time" => iso(v), "db_time" => iso(d), "minutes_apart" => apart / 60, "tolerance_minutes" => tolerance, "db_time_from" => from },
                 None,
             );
         }
     }
-    if let (Some(installed), Some(id)) = (&opts.version, &id)
-        && installed != &id.version
-    {
-        sink.emit(
-            Rule::VersionMismatch,
-            opts.db_backup.display().to_string(),
-            format!(
-                "the database backup {} is from Connectware {}, the installation runs {installed}: if the restore is refused, the documented path is to back up again, shut down, remove the postgresql volume (and service-manager up to 1.9), install {}, restore, then upgrade",
-                id.text, id.version, id.version
-            ),
-            details! { "backup_id" => id.text, "backup_version" => id.version, "installed_version" => installed },
-            None,
-        );
+
+    if let (Some(installed), Some(id)) = (&opts.version, &id) {
+        check_version(sink, &opts.db_backup, installed, id);
     }
     Ok(())
+}
+
+/// The maintenance status (GET /api/maintenance/db): the last backup and restore.
+fn check_status(sink: &Sink, s: &Value) {
+    for op in ["backup", "restore"] {
+        // The API spells it "succeded" (the backup-restore document); accept the dictionary
+        // spelling too, in case a later version corrects it.
+        let ok = s.pointer(&format!("/{op}/succeded")).or_else(|| s.pointer(&format!("/{op}/succeeded"))).and_then(Value::as_bool);
+        if ok == Some(false) {
+            let message = s.pointer(&format!("/{op}/statusMessage")).and_then(Value::as_str).unwrap_or_default();
+            sink.emit(
+                Rule::BackupFailed,
+                format!("status/{op}"),
+                format!("the maintenance status reports the last database {op} failed: {message}"),
+                details! { "operation" => op, "id" => s.pointer(&format!("/{op}/id")), "status_message" => message },
+                None,
+            );
+        }
+    }
+    if s.get("running").and_then(Value::as_bool) == Some(true) {
+        sink.emit(Rule::BackupFailed, "status", "a database maintenance operation is still running: the backup file may be incomplete".to_string(), details! { "running" => true }, None);
+    }
+}
+
+/// The backup's version against the installed one, with what the documents say to do.
+fn check_version(sink: &Sink, db_backup: &Path, installed: &str, id: &BackupId) {
+    let installed = installed.trim().trim_start_matches(['v', 'V']);
+    if installed == id.version {
+        return;
+    }
+    let order = version_numbers(&id.version).zip(version_numbers(installed)).map(|(b, i)| b.cmp(&i));
+    let (direction, advice) = match order {
+        Some(std::cmp::Ordering::Greater) => (
+            "backup-newer",
+            format!("the documents describe restores from an older version into a newer one only, so install {} (or later) before restoring", id.version),
+        ),
+        // The backup-restore document, "Limitations of restore across versions". Versions
+        // that do not compare as numbers get the same advice: it is the documented path.
+        o => (
+            if o == Some(std::cmp::Ordering::Less) { "backup-older" } else { "unknown" },
+            "the restore may be refused when the database structure changed; the status message then names the last version that can restore it, and the documented path is: back up everything again, shut down, remove the postgresql volume (older documents: also service-manager), install that version, restore, then upgrade and back up again".to_string(),
+        ),
+    };
+    sink.emit(
+        Rule::VersionMismatch,
+        db_backup.display().to_string(),
+        format!("the database backup {} is from Connectware {}, the installation runs {installed}: {advice}", id.text, id.version),
+        details! { "backup_id" => id.text, "backup_version" => id.version, "installed_version" => installed, "direction" => direction },
+        None,
+    );
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn backup_ids() {
@@ -241,5 +384,47 @@ mod tests {
         assert_eq!(id.version, "1.10.2");
         assert_eq!(iso(id.time), "2026-11-01T02:00:05Z");
         assert!(find_backup_id("connectware-db-backup.tgz").is_none());
+        assert!(find_backup_id("1.10.2_2026-11-01T02:00-05Z").is_none(), "mixed separators are no time");
+        assert!(find_backup_id("1.10.2_2026-13-01T02:00:05Z").is_none(), "no 13th month");
+    }
+
+    #[test]
+    fn versions_order_numerically() {
+        assert!(version_numbers("1.10.2") > version_numbers("1.9.0"));
+        assert_eq!(version_numbers("1.10.2-rc.1"), Some(vec![1, 10, 2]));
+        assert_eq!(version_numbers("latest"), None);
+    }
+
+    fn listing(paths: &[&str]) -> archive::Listing {
+        let mut l = archive::Listing::default();
+        for p in paths {
+            l.members.insert(p.to_string(), archive::Member { size: 1, mtime: 7, is_dir: p.ends_with("_data") });
+        }
+        l
+    }
+
+    #[test]
+    fn volumes_are_found_at_any_depth_and_the_project_from_their_names() {
+        let l = listing(&["var/lib/docker/volumes/plant7_certs/_data", "var/lib/docker/volumes/plant7_certs/_data/cybus_ca.crt", "var/lib/docker/volumes/plant7_brokerData/_data/x", "plant7_workbench"]);
+        let v = volumes(&l);
+        assert_eq!(v.keys().collect::<Vec<_>>(), vec!["plant7_brokerData", "plant7_certs"]);
+        assert_eq!(v["plant7_certs"].at, "var/lib/docker/volumes");
+        assert_eq!(v["plant7_certs"].newest, Some(7));
+        assert_eq!(project_of(&v, &["certs".into()]), "plant7");
+        // A `_data` inside a volume is not another volume.
+        let v = volumes(&listing(&["connectware_service-manager/_data/services/_data/x"]));
+        assert_eq!(v.keys().collect::<Vec<_>>(), vec!["connectware_service-manager"]);
+        // Nothing to go by: the default project; an underscore in the project is kept.
+        assert_eq!(project_of(&volumes(&listing(&[])), &[]), "connectware");
+        assert_eq!(project_of(&volumes(&listing(&["my_site_postgresql/_data/PG_VERSION"])), &["postgresql".into()]), "my_site");
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_is_no_backup_id_or_a_valid_one(text in ".{0,80}") {
+            if let Some(id) = find_backup_id(&text) {
+                prop_assert!(text.contains(&id.text));
+            }
+        }
     }
 }

@@ -12,13 +12,13 @@ crate::product_rules! {
     pub enum Rule for "connectware" {
         /// A required volume is absent from the volume backup.
         VolumeMissing = "volume-missing" [params: "required", "project"],
-        /// The database backup is absent or unreadable.
-        DbBackupMissing = "db-backup-missing",
+        /// The database backup is absent, empty or unreadable.
+        DbBackupMissing = "db-backup-missing" [params: "format"],
         /// The volume and database backups were taken too far apart.
         BackupSkew = "backup-skew" [params: "tolerance_minutes"],
-        /// The database backup's version is not the installed version.
+        /// The database backup's version is not the installed version (with `--version`).
         VersionMismatch = "version-mismatch",
-        /// The maintenance status reports a failed backup or restore.
+        /// The maintenance status reports a failed backup or restore (with `--status`).
         BackupFailed = "backup-failed",
     }
 }

@@ -98,22 +98,55 @@ fn unix(t: std::time::SystemTime) -> i64 {
 
 fn list_dir(root: &Path, want: &dyn Fn(&str) -> bool) -> Result<Listing> {
     let mut listing = Listing { mtime: std::fs::metadata(root).ok().and_then(|m| m.modified().ok()).map(unix), ..Listing::default() };
+    // The root must be readable (else nothing can be checked); below it, what cannot be read
+    // is damage to report, as for an archive that cannot be read to its end.
+    std::fs::read_dir(root).with_context(|| format!("{}: cannot read", root.display()))?;
+    let mut unreadable = Vec::new();
     let mut stack: Vec<PathBuf> = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).with_context(|| format!("{}: cannot read", dir.display()))?;
+        let rel_dir = dir.strip_prefix(root).unwrap_or(&dir).to_string_lossy().into_owned();
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) => {
+                unreadable.push(format!("{rel_dir}: {e}"));
+                continue;
+            }
+        };
         for entry in entries {
-            let entry = entry?;
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    unreadable.push(format!("{rel_dir}: {e}"));
+                    continue;
+                }
+            };
             let path = entry.path();
             let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
-            let meta = std::fs::symlink_metadata(&path)?;
+            let meta = match std::fs::symlink_metadata(&path) {
+                Ok(m) => m,
+                Err(e) => {
+                    unreadable.push(format!("{rel}: {e}"));
+                    continue;
+                }
+            };
             let member = Member { size: meta.len(), mtime: meta.modified().map(unix).unwrap_or(0), is_dir: meta.is_dir() };
             if meta.is_dir() {
                 stack.push(path.clone());
             } else if meta.is_file() && want(&rel) && meta.len() <= MAX_CONTENT {
-                listing.contents.insert(rel.clone(), std::fs::read(&path)?);
+                match std::fs::read(&path) {
+                    Ok(bytes) => {
+                        listing.contents.insert(rel.clone(), bytes);
+                    }
+                    Err(e) => unreadable.push(format!("{rel}: {e}")),
+                }
             }
             listing.members.insert(rel, member);
         }
+    }
+    if !unreadable.is_empty() {
+        unreadable.sort();
+        let more = if unreadable.len() > 3 { format!(" and {} more", unreadable.len() - 3) } else { String::new() };
+        listing.damage = Some(format!("cannot read {}{more}", unreadable.into_iter().take(3).collect::<Vec<_>>().join("; ")));
     }
     Ok(listing)
 }

@@ -39,6 +39,16 @@ fn subdirs(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
+/// The subdirectories of a repository folder the check walks; a folder that cannot be read
+/// is a finding (of `rule`), not a silent gap in the report.
+fn walked_subdirs(sink: &Sink, dir: &Path, rule: Rule, rel: &dyn Fn(&Path) -> String) -> Vec<PathBuf> {
+    if let Err(e) = std::fs::read_dir(dir) {
+        sink.emit(rule, rel(dir), format!("cannot be read ({e}): what it holds was not checked"), details! { "error" => e.to_string() }, None);
+        return Vec::new();
+    }
+    subdirs(dir)
+}
+
 fn name_of(p: &Path) -> String {
     p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
@@ -119,8 +129,8 @@ pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
     // Event processes of the user repository.
     let mut used_components = Vec::new();
     if let Some(apps) = find(&repo, "applications") {
-        for guid_dir in subdirs(&apps) {
-            for version_dir in subdirs(&guid_dir) {
+        for guid_dir in walked_subdirs(sink, &apps, Rule::EventProcessIncomplete, &rel) {
+            for version_dir in walked_subdirs(sink, &guid_dir, Rule::EventProcessIncomplete, &rel) {
                 sink.stats.add_entries(1);
                 check_event_process(sink, &guid_dir, &version_dir, &components, &app_repos, &rel, &mut used_components)?;
             }
@@ -129,8 +139,8 @@ pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
     // Every component of the user repository, and the system components in use.
     let mut checked = Vec::new();
     if let Some((_, user)) = components.repos.iter().find(|(l, _)| l == "user") {
-        for g in subdirs(user) {
-            for v in subdirs(&g) {
+        for g in walked_subdirs(sink, user, Rule::ComponentIncomplete, &rel) {
+            for v in walked_subdirs(sink, &g, Rule::ComponentIncomplete, &rel) {
                 check_component(sink, &v, &components, &rel);
                 checked.push(v);
             }
@@ -349,7 +359,7 @@ fn check_policies(sink: &Sink, repo: &Path, rel: &dyn Fn(&Path) -> String) -> Re
         .map(|n| std::fs::read_dir(n).into_iter().flatten().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("xml"))).filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned())).collect())
         .unwrap_or_default();
     let elements: Vec<String> = sink.catalogue().param(Rule::PolicyAlertMissing.id(), "alert_elements", vec!["alert".to_string(), "alertId".to_string(), "alert-id".to_string(), "alertName".to_string()])?;
-    for type_dir in subdirs(&policies) {
+    for type_dir in walked_subdirs(sink, &policies, Rule::PolicyAlertMissing, rel) {
         for entry in std::fs::read_dir(&type_dir).into_iter().flatten().flatten() {
             let path = entry.path();
             if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xml")) {

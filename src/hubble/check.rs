@@ -1,13 +1,14 @@
 //! The Hubble checks.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 use serde_json::Value;
 
 use super::Rule;
-use super::copydb;
+use super::copydb::{self, LogEvent};
 use crate::details;
 use crate::engine::archive;
 use crate::engine::finding::Severity;
@@ -83,7 +84,7 @@ pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
     check_definition(sink, &listing, &prefix);
     let created = check_scripts(sink, &listing, &prefix);
     if let Some(log) = &opts.restore_log {
-        check_restore_log(sink, log, &created)?;
+        check_restore_log(sink, log, created.as_ref())?;
     }
     if let Some(dir) = &opts.backup_dir {
         check_backup_dir(sink, dir)?;
@@ -91,18 +92,36 @@ pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
     Ok(())
 }
 
+/// A member the check reads, as far as the listing holds it.
+fn member<'a>(sink: &Sink, listing: &'a archive::Listing, path: &str) -> Option<&'a [u8]> {
+    if let Some(bytes) = listing.contents.get(path) {
+        return Some(bytes);
+    }
+    if let Some(m) = listing.members.get(path).filter(|m| !m.is_dir) {
+        sink.emit(
+            Rule::ArchiveUnreadable,
+            path,
+            format!("{path} is {} bytes, more than the {} repocheck reads into memory: it was not checked", m.size, archive::MAX_CONTENT),
+            details! { "size" => m.size, "limit" => archive::MAX_CONTENT },
+            None,
+        );
+    }
+    None
+}
+
 /// Qlik Replicate's repository export: `cmd.replication_definition` with `tasks` and
-/// `databases`; every task's source and targets must be databases of the export.
+/// `databases`; every task's source and targets must be databases of the export
+/// (facts/hubble.md §C.4).
 fn check_definition(sink: &Sink, listing: &archive::Listing, prefix: &str) {
     let path = format!("{prefix}{DEFINITION}");
-    let Some(bytes) = listing.contents.get(&path) else {
-        if listing.damage.is_none() {
+    let Some(bytes) = member(sink, listing, &path) else {
+        if listing.damage.is_none() && !listing.members.contains_key(&path) {
             sink.emit(Rule::ReplicationDefinitionMissing, path.clone(), "the archive has no Replication_Definition.json: the Qlik Replicate tasks cannot be imported".to_string(), details! {}, None);
         }
         return;
     };
     let text = String::from_utf8_lossy(bytes);
-    // Some exports start with a "Host name: …" line before the JSON.
+    // facts/hubble.md §C.4 [I]: some exports start with a "Host name: …" line before the JSON.
     let parsed: Result<Value, _> = serde_json::from_str(&text).or_else(|e| match text.split_once('\n') {
         Some((_, rest)) => serde_json::from_str(rest).map_err(|_| e),
         None => Err(e),
@@ -114,6 +133,7 @@ fn check_definition(sink: &Sink, listing: &archive::Listing, prefix: &str) {
             return;
         }
     };
+    // The key is the literal dotted string.
     let Some(def) = json.get("cmd.replication_definition") else {
         sink.emit(Rule::ReplicationDefinitionInvalid, path, "Replication_Definition.json has no \"cmd.replication_definition\" object".to_string(), details! {}, None);
         return;
@@ -123,15 +143,20 @@ fn check_definition(sink: &Sink, listing: &archive::Listing, prefix: &str) {
         return;
     };
     let names: BTreeSet<&str> = databases.iter().filter_map(|d| d.get("name").and_then(Value::as_str)).collect();
-    for task in tasks {
-        let name = task.pointer("/task/name").and_then(Value::as_str).unwrap_or("(unnamed)");
+    for (i, task) in tasks.iter().enumerate() {
+        let name = task.pointer("/task/name").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| format!("#{}", i + 1));
+        let subject = format!("{path}#{name}");
         let source = task.pointer("/task/source_name").and_then(Value::as_str);
         let targets: Vec<&str> = task.pointer("/task/target_names").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+        if source.is_none() || targets.is_empty() {
+            let lacks = if source.is_none() { "source_name" } else { "target_names" };
+            sink.emit(Rule::ReplicationDefinitionInvalid, &subject, format!("task {name} has no {lacks}: it replicates nothing after import"), details! { "task" => name, "lacks" => lacks }, None);
+        }
         for db in source.into_iter().chain(targets) {
             if !names.contains(db) {
                 sink.emit(
                     Rule::ReplicationDefinitionInvalid,
-                    format!("{path}#{name}"),
+                    &subject,
                     format!("task {name} uses database '{db}', which the export does not define: the task cannot run after import"),
                     details! { "task" => name, "database" => db, "databases" => names.iter().collect::<Vec<_>>() },
                     None,
@@ -141,113 +166,153 @@ fn check_definition(sink: &Sink, listing: &archive::Listing, prefix: &str) {
     }
 }
 
-/// The copydb scripts and the data files they name. Returns the tables copy.in creates.
-fn check_scripts(sink: &Sink, listing: &archive::Listing, prefix: &str) -> BTreeSet<String> {
+/// The file name a script's path ends in (the scripts hold the path the backup was written
+/// to, e.g. /import/dbbackup/…, not the archive's).
+fn base(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
+/// The copydb scripts and the data files they name. Returns the tables copy.in creates
+/// (lower case), when copy.in could be read.
+fn check_scripts(sink: &Sink, listing: &archive::Listing, prefix: &str) -> Option<BTreeSet<String>> {
     let dir = format!("{prefix}DatabaseBackup/");
+    let damaged = listing.damage.is_some();
     let mut scripts = BTreeMap::new();
     for name in ["copy.in", "copy.out"] {
         let path = format!("{dir}{name}");
-        match listing.contents.get(&path) {
+        match member(sink, listing, &path) {
             Some(bytes) => {
                 scripts.insert(name, copydb::parse(&String::from_utf8_lossy(bytes)));
             }
-            None if listing.damage.is_none() => sink.emit(
+            None if !damaged && !listing.members.contains_key(&path) => sink.emit(
                 Rule::CopyScriptMissing,
                 path,
-                format!("DatabaseBackup has no {name}: the hubble schema cannot be {}", if name == "copy.in" { "restored" } else { "unloaded again the same way" }),
+                format!("DatabaseBackup has no {name}: {}", if name == "copy.in" { "the hubble schema cannot be restored from this backup" } else { "the unload cannot be repeated the same way" }),
                 details! { "script" => name },
                 None,
             ),
             None => {}
         }
     }
-    // Data files: the members of DatabaseBackup other than the scripts, by base name
-    // (the scripts hold the path the backup was written to, not the archive's).
-    let data: BTreeSet<String> = listing
+    // Data files: the members of DatabaseBackup other than the scripts, by base name.
+    let data: BTreeMap<&str, &str> = listing
         .members
         .iter()
         .filter(|(k, m)| !m.is_dir && k.starts_with(&dir) && !k.ends_with("/copy.in") && !k.ends_with("/copy.out"))
-        .map(|(k, _)| k[dir.len()..].to_string())
+        .map(|(k, _)| (base(k), &k[dir.len()..]))
         .collect();
-    let base = |p: &str| p.rsplit(['/', '\\']).next().unwrap_or(p).to_string();
-    let mut named = BTreeSet::new();
-    if let Some(copy_in) = scripts.get("copy.in") {
-        for (table, file, line) in &copy_in.copies {
-            let b = base(file);
-            named.insert(b.clone());
-            if !data.contains(&b) && listing.damage.is_none() {
-                sink.emit(
-                    Rule::DataFileMissing,
-                    format!("{dir}{b}"),
-                    format!("copy.in line {line} loads table {table} from '{file}', which is not in the backup"),
-                    details! { "table" => table, "file" => file, "line" => line },
-                    None,
-                );
-            }
-        }
-        if let Some(line) = copy_in.nocontinue.first() {
+    // What the restore loads is what copy.in names; without copy.in, copy.out tells what
+    // the unload wrote.
+    let (script, loader) = scripts.get("copy.in").map(|s| ("copy.in", s)).or_else(|| scripts.get("copy.out").map(|s| ("copy.out", s)))?;
+    let does = |c: &copydb::Copy| if script == "copy.in" { format!("loads table {} from", c.table) } else { format!("unloads table {} into", c.table) };
+    let named: BTreeSet<&str> = loader.copies.iter().map(|c| base(&c.file)).collect();
+    // A file after the damage may be missing only from what could be read.
+    if !damaged {
+        for c in loader.copies.iter().filter(|c| !data.contains_key(base(&c.file))) {
             sink.emit(
-                Rule::Nocontinue,
-                format!("{dir}copy.in"),
-                format!("copy.in line {line} says \\nocontinue: the restore stops at the first error; if the backup has synonyms to tables no longer replicated, change it to \\continue and check output.txt for E_ lines afterwards (vendor advice)"),
-                details! { "line" => line },
+                Rule::DataFileMissing,
+                format!("{dir}{}", base(&c.file)),
+                format!("{script} line {} {} '{}', which is not in the backup: that table's data cannot be restored", c.line, does(c), c.file),
+                details! { "table" => c.table, "file" => c.file, "script" => script, "line" => c.line },
                 None,
             );
         }
     }
-    if let Some(copy_out) = scripts.get("copy.out") {
-        named.extend(copy_out.copies.iter().map(|(_, f, _)| base(f)));
+    let unloaded: BTreeSet<&str> = scripts.get("copy.out").filter(|_| script == "copy.in").map(|s| s.copies.iter().map(|c| base(&c.file)).collect()).unwrap_or_default();
+    for (b, f) in data.iter().filter(|(b, _)| !named.contains(*b)) {
+        let why = if unloaded.contains(b) { "copy.out unloads it but copy.in does not load it" } else { "no copy statement names it" };
+        sink.emit(
+            Rule::DataFileUnreferenced,
+            format!("{dir}{f}"),
+            format!("{f} is in DatabaseBackup but {why}: it will not be restored"),
+            details! { "file" => f, "named_by_copy_out" => unloaded.contains(b), "script" => script },
+            None,
+        );
     }
-    if !scripts.is_empty() {
-        for f in data.iter().filter(|f| !named.contains(*f)) {
-            sink.emit(Rule::DataFileUnreferenced, format!("{dir}{f}"), format!("{f} is in DatabaseBackup but no copy statement names it: it will not be restored"), details! { "file" => f }, None);
-        }
+    let copy_in = scripts.get("copy.in")?;
+    if let Some(line) = copy_in.nocontinue {
+        // The hubble-backup-api document, "Copy.in Script".
+        sink.emit(
+            Rule::Nocontinue,
+            format!("{dir}copy.in"),
+            format!("copy.in line {line} says \\nocontinue: the restore stops at the first error; if the backup has synonyms to tables no longer replicated, change it to \\continue and check output.txt with grep ^E_ afterwards (vendor advice)"),
+            details! { "line" => line },
+            None,
+        );
     }
-    scripts.get("copy.in").map(|s| s.tables.iter().cloned().collect()).unwrap_or_default()
+    Some(copy_in.tables.iter().map(|t| t.to_lowercase()).collect())
 }
 
-fn check_restore_log(sink: &Sink, log: &Path, created: &BTreeSet<String>) -> Result<()> {
-    let bytes = std::fs::read(log).map_err(|e| anyhow::anyhow!("--restore-log {}: cannot read ({e})", log.display()))?;
-    let text = String::from_utf8_lossy(&bytes);
-    let benign: Vec<String> = sink.catalogue().param(Rule::RestoreErrors.id(), "benign_codes", vec!["E_US0845".to_string()])?;
-    let benign_severity: Severity = sink.catalogue().param(Rule::RestoreErrors.id(), "benign_severity", "warning".to_string())?.parse().map_err(|e: String| anyhow::anyhow!("rule hubble/restore-errors: benign_severity: {e}"))?;
-    // Grouped by code and table.
-    // (code, table) → (count, first message, first lines).
-    type Groups = BTreeMap<(String, Option<String>), (usize, String, Vec<usize>)>;
-    let mut groups: Groups = BTreeMap::new();
-    for (code, message, table, line) in copydb::restore_errors(&text) {
-        let g = groups.entry((code, table)).or_insert((0, message, Vec::new()));
-        g.0 += 1;
-        if g.2.len() < 20 {
-            g.2.push(line);
-        }
+/// The restore log (`sql db -uhubble < copy.in > output.txt`): `E_` errors grouped by code
+/// and table, and whether `\nocontinue` ended the restore early.
+fn check_restore_log(sink: &Sink, log: &Path, created: Option<&BTreeSet<String>>) -> Result<()> {
+    let catalogue = sink.catalogue();
+    let benign: Vec<String> = catalogue.param(Rule::RestoreErrors.id(), "benign_codes", vec!["E_US0845".to_string()])?;
+    let benign_severity: Severity = catalogue
+        .param(Rule::RestoreErrors.id(), "benign_severity", "warning".to_string())?
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!("rule {}: parameter benign_severity: {e}", Rule::RestoreErrors.id()))?;
+    let file = std::fs::File::open(log).map_err(|e| anyhow::anyhow!("--restore-log {}: cannot read ({e})", log.display()))?;
+    /// One code on one table: how often, its first message, its first lines.
+    struct Group {
+        count: usize,
+        message: String,
+        lines: Vec<usize>,
     }
+    let mut groups: BTreeMap<(String, Option<String>), Group> = BTreeMap::new();
+    let mut terminated = None;
+    copydb::scan_restore_log(BufReader::new(file), |event| match event {
+        LogEvent::Error(e) => {
+            let g = groups.entry((e.code, e.table)).or_insert_with(|| Group { count: 0, message: e.message, lines: Vec::new() });
+            g.count += 1;
+            if g.lines.len() < 20 {
+                g.lines.push(e.line);
+            }
+        }
+        LogEvent::Terminated { line } => terminated = terminated.or(Some(line)),
+    })
+    .map_err(|e| anyhow::anyhow!("--restore-log {}: cannot read ({e})", log.display()))?;
     let shown = log.display().to_string();
-    for ((code, table), (count, message, lines)) in groups {
+    for ((code, table), g) in groups {
         // A table that does not exist, and that the backup did not create either: a synonym
         // to a table no longer replicated — the case the vendor describes as expected.
-        let synonym = benign.contains(&code) && table.as_ref().is_some_and(|t| !created.contains(t));
+        let synonym = benign.contains(&code) && table.as_ref().zip(created).is_some_and(|(t, created)| !created.contains(t));
         let subject = format!("{shown}#{code}{}", table.as_ref().map(|t| format!(":{t}")).unwrap_or_default());
-        let d = details! { "code" => code, "table" => table, "count" => count, "lines" => lines, "message" => message, "known_synonym_case" => synonym };
-        let text = format!("{count} × {code} {message}{}", if synonym { " (a synonym to a table not in the backup: expected)" } else { "" });
+        let d = details! { "code" => code, "table" => table, "count" => g.count, "lines" => g.lines, "message" => g.message, "known_synonym_case" => synonym };
+        let text = format!("{} × {code} {}{}", g.count, g.message, if synonym { " (a synonym to a table not in the backup: expected)" } else { "" });
         if synonym {
             sink.emit_capped(Rule::RestoreErrors, benign_severity, subject, text, d, None);
         } else {
             sink.emit(Rule::RestoreErrors, subject, text, d, None);
         }
     }
+    if let Some(line) = terminated {
+        sink.emit(
+            Rule::RestoreErrors,
+            format!("{shown}#terminated"),
+            format!("line {line}: the restore was terminated by errors (\\nocontinue): nothing after the failing statement was restored; change copy.in to \\continue, empty the hubble schema and restore again"),
+            details! { "line" => line, "terminated" => true },
+            None,
+        );
+    }
     Ok(())
 }
 
 /// The backup target: it must exist, be a directory, not be on the root file system (the
-/// vendor: not on the accelerator's own disk), and have the minimum free space (2 GB).
+/// vendor: not on the accelerator's own disk), and have the minimum free space (the
+/// vendor's default 2GB, taken as 2 GiB: its log message counts in MB).
 fn check_backup_dir(sink: &Sink, dir: &Path) -> Result<()> {
     use std::os::unix::fs::MetadataExt;
+    const GIB: f64 = (1u64 << 30) as f64;
     let shown = dir.display().to_string();
     let meta = match std::fs::metadata(dir) {
         Ok(m) => m,
-        Err(_) => {
-            sink.emit(Rule::BackupDirUnfit, &shown, "the backup directory does not exist: the backup fails (the accelerator writes to /import/dbbackup, usually an NFS mount)".to_string(), details! { "problem" => "missing" }, None);
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            sink.emit(Rule::BackupDirUnfit, &shown, "the backup directory does not exist: every backup fails (the accelerator writes to /import/dbbackup, usually an NFS mount)".to_string(), details! { "problem" => "missing" }, None);
+            return Ok(());
+        }
+        Err(e) => {
+            sink.emit(Rule::BackupDirUnfit, &shown, format!("the backup directory cannot be examined: {e}"), details! { "problem" => "unreadable", "error" => e.to_string() }, None);
             return Ok(());
         }
     };
@@ -261,21 +326,23 @@ fn check_backup_dir(sink: &Sink, dir: &Path) -> Result<()> {
         sink.emit(Rule::BackupDirUnfit, &shown, "the backup directory is on the same file system as / : a backup on the accelerator's own disk is lost with it (mount a separate or network volume)".to_string(), details! { "problem" => "same filesystem as /" }, None);
     }
     let min_gb: f64 = sink.catalogue().param(Rule::BackupDirUnfit.id(), "min_free_gb", 2.0f64)?;
-    if let Some(free) = free_bytes(dir) {
-        let min = (min_gb * 1e9) as u64;
-        if free < min {
-            sink.emit(
-                Rule::BackupDirUnfit,
-                &shown,
-                format!("{:.2} GB free, the backup needs at least {min_gb} GB (\"Not enough space is left\")", free as f64 / 1e9),
-                details! { "problem" => "free space", "free_bytes" => free, "min_bytes" => min },
-                None,
-            );
-        }
+    let min = (min_gb * GIB) as u64;
+    match free_bytes(dir) {
+        Some(free) if free < min => sink.emit(
+            Rule::BackupDirUnfit,
+            &shown,
+            format!("{:.2} GiB free, a backup needs at least {min_gb} GiB (the accelerator's \"Not enough space is left\")", free as f64 / GIB),
+            details! { "problem" => "free space", "free_bytes" => free, "min_bytes" => min },
+            None,
+        ),
+        Some(_) => {}
+        None => sink.emit(Rule::BackupDirUnfit, &shown, "the free space of the backup directory cannot be determined (statvfs failed)".to_string(), details! { "problem" => "free space unknown" }, None),
     }
     Ok(())
 }
 
+/// Space a writer that is not root may use (`f_bavail`, not `f_bfree`, which counts the
+/// blocks reserved for root).
 fn free_bytes(dir: &Path) -> Option<u64> {
     use std::os::unix::ffi::OsStrExt;
     let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;

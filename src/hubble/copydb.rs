@@ -1,23 +1,43 @@
 //! The scripts Vector's `copydb` writes (facts/hubble.md §C.2): statements ended by a line
 //! `\p\g`, `\nocontinue` / `\continue`, `create table <t>(…)`, and
-//! `copy <t> () from '<file>'` (copy.in) or `copy <t> () into '<file>'` (copy.out).
+//! `copy <t> () from '<file>'` (copy.in) or `copy <t> () into '<file>'` (copy.out); and the
+//! terminal monitor's log of running one (§C.3).
+
+use std::io::BufRead;
+
+/// One `copy` statement: the table and the data file as the script names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Copy {
+    pub table: String,
+    pub file: String,
+    /// The line the statement starts on.
+    pub line: usize,
+}
 
 /// What a script holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Script {
     /// Tables created (copy.in).
     pub tables: Vec<String>,
-    /// `(table, data file as written, line)`.
-    pub copies: Vec<(String, String, usize)>,
-    /// Lines of `\nocontinue` that are in force when the tables section starts.
-    pub nocontinue: Vec<usize>,
+    pub copies: Vec<Copy>,
+    /// The line of the `\nocontinue` in force when the first `create table` or `copy`
+    /// runs: from there on the restore stops at the first error.
+    pub nocontinue: Option<usize>,
     pub statements: usize,
 }
 
-fn unquote(s: &str) -> String {
+/// A table name as the script writes it: `"Name"` keeps its case, a bare name is lower case
+/// (Ingres folds regular identifiers), an owner prefix `hubble.` is dropped.
+fn table_name(s: &str) -> String {
     let s = s.trim();
-    let s = s.strip_prefix('"').and_then(|x| x.strip_suffix('"')).unwrap_or(s);
-    s.to_ascii_lowercase()
+    let s = match s.rsplit_once('.') {
+        Some((_, t)) if !s.ends_with('"') || t.starts_with('"') => t,
+        _ => s,
+    };
+    match s.strip_prefix('"').and_then(|x| x.strip_suffix('"')) {
+        Some(quoted) => quoted.to_string(),
+        None => s.to_ascii_lowercase(),
+    }
 }
 
 /// Parses a script; never fails (unknown lines are skipped).
@@ -25,40 +45,28 @@ pub fn parse(text: &str) -> Script {
     let mut script = Script::default();
     let mut statement = String::new();
     let mut statement_line = 0;
-    let mut continue_mode = true;
+    // The line of the \nocontinue in force, if one is.
+    let mut in_force: Option<usize> = None;
     for (i, raw) in text.lines().enumerate() {
-        let line = raw.trim();
         let number = i + 1;
-        match line {
-            "\\nocontinue" => {
-                continue_mode = false;
-                script.nocontinue.push(number);
-                continue;
-            }
-            "\\continue" => {
-                continue_mode = true;
-                continue;
-            }
+        match raw.trim() {
+            "\\nocontinue" => in_force = Some(number),
+            "\\continue" => in_force = None,
+            // xf.qsh: GO_STMT is "\n\\p\\g\n".
             "\\p\\g" | "\\g" | "\\p\\g;" => {
-                finish(&mut script, &statement, statement_line);
+                finish(&mut script, &statement, statement_line, in_force);
                 statement.clear();
-                continue;
             }
-            _ => {}
+            _ => {
+                if statement.is_empty() {
+                    statement_line = number;
+                }
+                statement.push_str(raw);
+                statement.push('\n');
+            }
         }
-        if statement.is_empty() {
-            statement_line = number;
-        }
-        statement.push_str(raw);
-        statement.push('\n');
     }
-    finish(&mut script, &statement, statement_line);
-    // Only a \nocontinue still in force matters.
-    if continue_mode {
-        script.nocontinue.clear();
-    } else if let Some(last) = script.nocontinue.last().copied() {
-        script.nocontinue = vec![last];
-    }
+    finish(&mut script, &statement, statement_line, in_force);
     script
 }
 
@@ -77,7 +85,25 @@ fn strip_comments(s: &str) -> String {
     out
 }
 
-fn finish(script: &mut Script, statement: &str, line: usize) {
+/// The name that starts `s`: up to `(` or white space outside double quotes.
+fn name_after(s: &str) -> &str {
+    let s = s.trim_start();
+    let mut quoted = false;
+    let end = s
+        .char_indices()
+        .find(|&(_, c)| {
+            if c == '"' {
+                quoted = !quoted;
+            }
+            !quoted && (c == '(' || c.is_whitespace())
+        })
+        .map(|(i, _)| i)
+        .unwrap_or(s.len());
+    &s[..end]
+}
+
+fn finish(script: &mut Script, statement: &str, line: usize, in_force: Option<usize>) {
+    static FILE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| regex::Regex::new(r"(?i)\b(?:from|into)\s*'([^']*)'").expect("valid regex"));
     let statement = strip_comments(statement);
     let s = statement.trim();
     if s.is_empty() {
@@ -85,41 +111,81 @@ fn finish(script: &mut Script, statement: &str, line: usize) {
     }
     script.statements += 1;
     let lower = s.to_ascii_lowercase();
-    if let Some(rest) = lower.strip_prefix("create table ") {
-        let name = rest.split(|c: char| c == '(' || c.is_whitespace()).next().unwrap_or_default();
-        script.tables.push(unquote(name));
-    } else if let Some(rest) = lower.strip_prefix("copy ") {
-        let table = rest.split(|c: char| c == '(' || c.is_whitespace()).next().unwrap_or_default();
-        // The file is the quoted string after "from" or "into"; keep its original case.
-        for keyword in [" from ", " into ", "\nfrom ", "\ninto ", ")from ", ")into "] {
-            if let Some(pos) = lower.find(keyword) {
-                let after = &s[pos + keyword.len()..];
-                if let Some(start) = after.find('\'') {
-                    let quoted = &after[start + 1..];
-                    if let Some(end) = quoted.find('\'') {
-                        script.copies.push((unquote(table), quoted[..end].to_string(), line));
-                        break;
-                    }
-                }
-            }
+    let loads = if lower.starts_with("create table ") {
+        script.tables.push(table_name(name_after(&s["create table ".len()..])));
+        true
+    } else if lower.starts_with("copy ") {
+        // The file is the last quoted string after "from"/"into": a portable script's column
+        // list holds quoted null markers (`with null(']^NULL^[')`) before it.
+        if let Some(file) = FILE.captures_iter(s).last().and_then(|c| c.get(1)) {
+            script.copies.push(Copy { table: table_name(name_after(&s["copy ".len()..])), file: file.as_str().to_string(), line });
+        }
+        true
+    } else {
+        false
+    };
+    if loads && script.nocontinue.is_none() {
+        script.nocontinue = in_force;
+    }
+}
+
+/// One `E_` line of a restore log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestoreError {
+    /// The code as the terminal monitor prints it: 8 characters (`E_US0845`).
+    pub code: String,
+    pub message: String,
+    /// The table (or object) it names, lower case.
+    pub table: Option<String>,
+    pub line: usize,
+}
+
+/// What a restore log tells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogEvent {
+    Error(RestoreError),
+    /// ` - Terminated by Errors` (ermf.msg F_MF000D): `\nocontinue` stopped the script here.
+    Terminated { line: usize },
+}
+
+fn event(text: &str, line: usize) -> Option<LogEvent> {
+    // ugerr.c: the error name shortened to 8 characters, a space, the message.
+    static E: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| regex::Regex::new(r"^(E_[A-Z]{2}[0-9A-F]{4})(?:_[0-9A-F]+)?(?:\s+(.*))?$").expect("valid regex"));
+    static TABLE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| regex::Regex::new(r"[Tt]able '([^']+)'").expect("valid regex"));
+    static QUOTED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| regex::Regex::new(r"'([^']+)'").expect("valid regex"));
+    let text = text.trim_end();
+    if text.contains("Terminated by Errors") {
+        return Some(LogEvent::Terminated { line });
+    }
+    let c = E.captures(text)?;
+    let message = c.get(2).map(|m| m.as_str().to_string()).unwrap_or_default();
+    let table = TABLE.captures(&message).or_else(|| QUOTED.captures(&message)).and_then(|t| t.get(1)).map(|t| t.as_str().to_ascii_lowercase());
+    Some(LogEvent::Error(RestoreError { code: c[1].to_string(), message, table, line }))
+}
+
+/// Reads a restore log line by line (bytes that are not UTF-8 are replaced), handing each
+/// event on as it is found.
+pub fn scan_restore_log(mut log: impl BufRead, mut each: impl FnMut(LogEvent)) -> std::io::Result<()> {
+    let mut buf = Vec::new();
+    let mut line = 0;
+    loop {
+        buf.clear();
+        if log.read_until(b'\n', &mut buf)? == 0 {
+            return Ok(());
+        }
+        line += 1;
+        if let Some(e) = event(&String::from_utf8_lossy(&buf), line) {
+            each(e);
         }
     }
 }
 
-/// `E_` errors of a restore log: the code (8 characters, as the terminal monitor prints it),
-/// the message, and the table it names.
-pub fn restore_errors(log: &str) -> Vec<(String, String, Option<String>, usize)> {
-    static E: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| regex::Regex::new(r"^(E_[A-Z]{2}[0-9A-F]{4})(?:_[0-9A-F]+)?\s+(.*)$").expect("valid regex"));
-    static TABLE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| regex::Regex::new(r"[Tt]able '([^']+)'").expect("valid regex"));
-    log.lines()
-        .enumerate()
-        .filter_map(|(i, l)| {
-            let c = E.captures(l.trim_end())?;
-            let message = c[2].to_string();
-            let table = TABLE.captures(&message).map(|t| t[1].to_ascii_lowercase());
-            Some((c[1].to_string(), message, table, i + 1))
-        })
-        .collect()
+/// Every event of a restore log held in memory.
+pub fn restore_events(log: &[u8]) -> Vec<LogEvent> {
+    let mut events = Vec::new();
+    // Reading from a slice cannot fail.
+    let _ = scan_restore_log(log, |e| events.push(e));
+    events
 }
 
 #[cfg(test)]
@@ -132,11 +198,18 @@ mod tests {
         fn any_text_parses_without_panic(parts in proptest::collection::vec(prop_oneof![
             Just("\\p\\g\n".to_string()), Just("copy t () from '".to_string()), Just("create table ".to_string()),
             Just("\\nocontinue\n".to_string()), Just("E_US0845 Table '".to_string()), Just("/*".to_string()), Just("\n".to_string()),
+            Just("\"".to_string()), Just(".".to_string()), Just(" - Terminated by Errors\n".to_string()),
             any::<String>(),
         ], 0..40)) {
             let text = parts.concat();
             let _ = parse(&text);
-            let _ = restore_errors(&text);
+            let _ = restore_events(text.as_bytes());
+        }
+
+        #[test]
+        fn any_bytes_scan_without_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let _ = restore_events(&bytes);
+            let _ = parse(&String::from_utf8_lossy(&bytes));
         }
     }
 
@@ -146,21 +219,41 @@ mod tests {
     fn reads_a_copy_in_script() {
         let s = parse(COPY_IN);
         assert_eq!(s.tables, vec!["budget_entry"]);
-        assert_eq!(s.copies, vec![("budget_entry".to_string(), "/import/dbbackup/x/budget_entry.hubble".to_string(), 18)]);
+        assert_eq!(s.copies, vec![Copy { table: "budget_entry".into(), file: "/import/dbbackup/x/budget_entry.hubble".into(), line: 18 }]);
+        assert_eq!(s.nocontinue, Some(10));
+        assert_eq!(s.statements, 4);
         let sectioned = parse(&COPY_IN.replace("\\nocontinue\n", "\\nocontinue\n/* a comment */\n"));
         assert_eq!(sectioned.tables, vec!["budget_entry"]);
-        assert_eq!(s.nocontinue, vec![10]);
-        let relaxed = parse(&COPY_IN.replace("\\nocontinue", "\\continue"));
-        assert!(relaxed.nocontinue.is_empty());
+        // The vendor's edit: \continue lets the restore run through.
+        assert_eq!(parse(&COPY_IN.replace("\\nocontinue", "\\continue")).nocontinue, None);
+        // copydb -nologging: \nocontinue around "set nologging" only, then \continue.
+        let nologging = COPY_IN.replace("\\nocontinue\n", "\\continue\n").replace("set nojournaling\n", "\\nocontinue\nset nologging\n\\p\\g\n\\continue\nset nojournaling\n");
+        assert_eq!(parse(&nologging).nocontinue, None);
+    }
+
+    #[test]
+    fn reads_quoted_owned_and_portable_copies() {
+        let s = parse("create table hubble.\"Budget Entry\" (\n\tid integer\n)\n\\p\\g\ncopy \"Budget Entry\"(\n\tid= c0tab with null(']^NULL^['),\n\tnl= d0nl)\nfrom '/d/budget_entry.hubble'\n\\p\\g\ncopy GL_Budget () into '/d/gl_budget.hubble'\n\\p\\g\n");
+        assert_eq!(s.tables, vec!["Budget Entry"]);
+        assert_eq!(s.copies.iter().map(|c| (c.table.as_str(), c.file.as_str())).collect::<Vec<_>>(), vec![("Budget Entry", "/d/budget_entry.hubble"), ("gl_budget", "/d/gl_budget.hubble")]);
+        assert_eq!(s.nocontinue, None);
     }
 
     #[test]
     fn reads_restore_errors() {
-        let log = "Executing . . .\n\nE_US0845 Table 'ar_receipt_classes' does not exist or is not owned by you.\n    (Tue Mar  5 10:11:12 2024)\nE_US0847_2119 User 'x' does not own table 'y'.\ncontinue\n";
-        let e = restore_errors(log);
-        assert_eq!(e.len(), 2);
-        assert_eq!(e[0].0, "E_US0845");
-        assert_eq!(e[0].2.as_deref(), Some("ar_receipt_classes"));
-        assert_eq!(e[1].0, "E_US0847");
+        let log = "Executing . . .\n\nE_US0845 Table 'ar_receipt_classes' does not exist or is not owned by you.\n    (Tue Mar  5 10:11:12 2024)\nE_US0847_2119 User 'x' does not own table 'Y'.\nE_US07DA Duplicate object name 'activity_log'.\nE_QE0002\ncontinue\n - Terminated by Errors\n";
+        let e = restore_events(log.as_bytes());
+        let errors: Vec<(&str, Option<&str>)> = e
+            .iter()
+            .filter_map(|e| match e {
+                LogEvent::Error(r) => Some((r.code.as_str(), r.table.as_deref())),
+                LogEvent::Terminated { .. } => None,
+            })
+            .collect();
+        assert_eq!(errors, vec![("E_US0845", Some("ar_receipt_classes")), ("E_US0847", Some("y")), ("E_US07DA", Some("activity_log")), ("E_QE0002", None)]);
+        assert_eq!(e.last(), Some(&LogEvent::Terminated { line: 9 }));
+        // Not UTF-8: still read, line numbers kept.
+        let e = restore_events(b"\xff\xfe\nE_US0845 Table 'caf\xe9' does not exist.\n");
+        assert!(matches!(&e[..], [LogEvent::Error(RestoreError { line: 2, .. })]));
     }
 }

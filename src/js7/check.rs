@@ -656,19 +656,21 @@ fn check_joc(sink: &Sink, db: &DbSource, db_name: &str, controller: &ControllerS
     // Controller EventIds: neither can be after the Controller's last event.
     let history = joc.history.get(controller_id).copied();
     let ready = joc.ready.get(controller_id).copied();
-    let mut ahead = Vec::new();
+    let (mut ahead, mut sources) = (Vec::new(), Vec::new());
     if let Some(h) = history.filter(|h| *h > last_event_id) {
         ahead.push(format!("JOC_VARIABLES history_{controller_id} = {h}"));
+        sources.push("JOC_VARIABLES");
     }
     if let Some(r) = ready.filter(|r| *r > last_event_id) {
         ahead.push(format!("HISTORY_CONTROLLERS.READY_EVENT_ID = {r}"));
+        sources.push("HISTORY_CONTROLLERS.READY_EVENT_ID");
     }
     if !ahead.is_empty() {
         sink.emit(
             Rule::HistoryAhead,
             format!("{controller_id}/history"),
             format!("JOC has read Controller events the Controller's journal does not have ({}; the journal ends at {last_event_id}): the journal was restored older than the JOC database", ahead.join(", ")),
-            details! { "controller" => controller_id, "history_event_id" => history, "ready_event_id" => ready, "controller_last_event_id" => last_event_id },
+            details! { "controller" => controller_id, "sources" => sources, "history_event_id" => history, "ready_event_id" => ready, "controller_last_event_id" => last_event_id },
             None,
         );
     }
