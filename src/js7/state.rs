@@ -298,7 +298,7 @@ mod tests {
     #[test]
     fn a_coupling_failure_stays_the_last_word_until_something_clears_it() {
         let snapshot = json!({"TYPE": "AgentRefState", "agentRef": {"path": "agent-1"}, "agentRunId": "run", "couplingState": {"TYPE": "Coupled"}, "eventId": 7000, "problem": {"code": "AgentRunIdMismatch"}});
-        let s = controller(&[snapshot.clone()]);
+        let s = controller(std::slice::from_ref(&snapshot));
         assert_eq!(s.agents["agent-1"].coupling_failed.as_ref().map(|(id, p)| (*id, p["code"].clone())), Some((None, json!("AgentRunIdMismatch"))));
         assert_eq!(s.agents["agent-1"].event_id, 7000);
         let s = controller(&[snapshot.clone(), failed(10)]);
