@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use repocheck::testkit::js7::{Scenario, joc_sql};
+use repocheck::testkit::js7::{Scenario, joc_newer_sql, joc_older_sql, joc_sql};
 use repocheck::testkit::postgres::shared;
 use serde_json::Value;
 
@@ -82,6 +82,8 @@ fn an_agent_restored_from_an_older_copy_is_behind_the_controller() {
     assert_eq!(f[0]["subject"], "agent agent-1");
     assert_eq!(f[0]["repair"], serde_json::json!({"action": "reset-agent-journal", "agent": "agent-1", "state_dir": d.agent.display().to_string()}));
     assert_eq!(f[0]["details"]["controller_agent_event_id"], Scenario::healthy().observed());
+    let message = f[0]["message"].as_str().unwrap();
+    assert!(message.contains("stop the Agent, empty") && message.contains("Reset-JS7Agent -Force"), "the exact steps: {message}");
     assert_eq!(r.code, 1);
 }
 
@@ -156,6 +158,9 @@ fn crash_tails_are_warnings_and_the_committed_part_is_used() {
     let t = r.of("js7/journal-truncated");
     assert_eq!(t.len(), 1, "{}", r.report["findings"]);
     assert_eq!(t[0]["severity"], "warning");
+    assert_eq!(t[0]["details"]["uncommitted_events"], 1, "{}", t[0]);
+    assert!(t[0]["details"]["cut_line"].is_u64(), "the cut last line is named too: {}", t[0]);
+    assert_eq!(t[0]["details"]["committed_event_id"], Scenario::healthy().controller_last());
     assert_eq!(r.code, 0, "only a warning: {}", r.report["findings"]);
     // An uncommitted transaction alone.
     let text = std::fs::read_to_string(&current).unwrap();
@@ -199,6 +204,37 @@ fn broken_files_are_findings_not_crashes() {
 }
 
 #[test]
+fn files_that_cannot_be_recovered_and_files_of_another_history() {
+    let s = Scenario::healthy();
+    let d = write(&s);
+    let controller_files = journals(&d.controller);
+    // The first file goes on past the number of the second: the files are from two histories.
+    let original = std::fs::read_to_string(&controller_files[0]).unwrap();
+    std::fs::write(&controller_files[0], format!("{original}{{\"eventId\":{},\"TYPE\":\"OrderAdded\",\"Key\":\"late\"}}\n", s.controller_ids().0 + 5)).unwrap();
+    let r = run(&d, &[]);
+    assert_eq!(r.rules(), BTreeSet::from(["js7/journal-order".to_string()]), "{}", r.report["findings"]);
+    let order = r.of("js7/journal-order");
+    assert_eq!(order[0]["subject"], format!("controller/controller--{}.journal", s.controller_ids().0));
+    assert_eq!(order[0]["details"]["previous_last_event_id"], s.controller_ids().0 + 5);
+    std::fs::write(&controller_files[0], &original).unwrap();
+    // The current file ends after its snapshot, without events: recovery fails ("it must start
+    // with SnapshotTaken"), and without the Controller's state nothing is compared.
+    let current = controller_files.last().unwrap();
+    let text = std::fs::read_to_string(current).unwrap();
+    let cut = text.find("\"-------EVENTS-------\"\n").unwrap() + "\"-------EVENTS-------\"\n".len();
+    std::fs::write(current, &text[..cut]).unwrap();
+    let r = run(&d, &[]);
+    assert_eq!(r.rules(), BTreeSet::from(["js7/journal-unreadable".to_string()]), "{}", r.report["findings"]);
+    assert!(r.of("js7/journal-unreadable")[0]["message"].as_str().unwrap().contains("no committed event"));
+    // Cut in the middle of its snapshot: a truncated line, and still unrecoverable.
+    let in_snapshot = text.find("{\"TYPE\":\"AgentRefState\"").unwrap() + 10;
+    std::fs::write(current, &text[..in_snapshot]).unwrap();
+    let r = run(&d, &[]);
+    assert_eq!(r.rules(), BTreeSet::from(["js7/journal-unreadable".to_string(), "js7/journal-truncated".to_string()]), "{}", r.report["findings"]);
+    assert_eq!(r.code, 1);
+}
+
+#[test]
 fn leftovers_are_info() {
     let d = write(&Scenario::healthy());
     std::fs::write(d.controller.join("controller--1793527220000000.journal.tmp"), "{}").unwrap();
@@ -232,6 +268,7 @@ fn a_held_lock_means_the_instance_is_running() {
     let f = r.of("js7/instance-running");
     assert_eq!(f.len(), 1, "{}", r.report["findings"]);
     assert_eq!(f[0]["details"]["pid"], holder.id());
+    assert_eq!(f[0]["details"]["pid_in_lock_file"], 12345, "the PID the generator wrote into state/lock");
 }
 
 #[test]
@@ -278,8 +315,45 @@ fn cluster_standby_behind_and_diverged() {
     bytes[at] = if bytes[at] == b'1' { b'2' } else { b'1' };
     std::fs::write(&current, &bytes).unwrap();
     let r = with_standby(&[]);
-    assert_eq!(r.of("js7/cluster-journal-diverged").len(), 1, "{}", r.report["findings"]);
+    let diverged = r.of("js7/cluster-journal-diverged");
+    assert_eq!(diverged.len(), 1, "{}", r.report["findings"]);
+    assert_eq!(diverged[0]["details"]["line"], text[..at].matches('\n').count() + 1);
     assert_eq!(r.code, 1);
+    std::fs::write(&current, &text).unwrap();
+
+    // The standby pruned its first file on its own: nothing to say.
+    let first = journals(&standby).remove(0);
+    let first_bytes = std::fs::read(&first).unwrap();
+    std::fs::remove_file(&first).unwrap();
+    let r = with_standby(&[]);
+    assert!(r.report["findings"].as_array().unwrap().is_empty(), "{}", r.report["findings"]);
+    std::fs::write(&first, &first_bytes).unwrap();
+
+    // Behind by a whole file: the standby's copy ends with the first file, complete.
+    std::fs::remove_file(&current).unwrap();
+    let r = with_standby(&[]);
+    assert_eq!(r.rules(), BTreeSet::from(["js7/cluster-standby-behind".to_string()]), "{}", r.report["findings"]);
+    // ... and the first file cut short as well: still one finding, still behind.
+    std::fs::write(&first, &first_bytes[..first_bytes.len() - 30]).unwrap();
+    let r = with_standby(&[]);
+    assert_eq!(r.of("js7/cluster-standby-behind").len(), 1, "{}", r.report["findings"]);
+    assert!(r.of("js7/cluster-journal-diverged").is_empty(), "{}", r.report["findings"]);
+    std::fs::write(&first, &first_bytes).unwrap();
+    std::fs::write(&current, &text).unwrap();
+
+    // The standby goes on past the active node with the same bytes: roles the other way round.
+    std::fs::write(&current, format!("{text}{{\"eventId\":{},\"TYPE\":\"ClusterSwitchedOver\",\"activatedId\":\"Backup\"}}\n", Scenario::healthy().controller_last() + 1000)).unwrap();
+    let r = with_standby(&[]);
+    let diverged = r.of("js7/cluster-journal-diverged");
+    assert_eq!(diverged.len(), 1, "{}", r.report["findings"]);
+    assert!(diverged[0]["message"].as_str().unwrap().contains("switch-over"), "{}", diverged[0]["message"]);
+    std::fs::write(&current, &text).unwrap();
+
+    // A file in between that the active node never had.
+    let stray = standby.join(format!("controller--{}.journal", Scenario::healthy().controller_ids().0 - 1000));
+    std::fs::copy(&first, &stray).unwrap();
+    let r = with_standby(&[]);
+    assert!(r.of("js7/cluster-journal-diverged").iter().any(|f| f["subject"] == format!("standby/{}", stray.file_name().unwrap().to_str().unwrap())), "{}", r.report["findings"]);
 }
 
 #[test]
@@ -295,40 +369,53 @@ fn joc_deployments_against_the_controller_journal_from_server_and_dump() {
         assert_eq!(r.code, 0, "{source}: {} {}", r.report["findings"], r.stderr);
         assert!(r.report["findings"].as_array().unwrap().is_empty(), "{}", r.report["findings"]);
     }
-    // JOC newer than the journal: a workflow deployed after the journal copy, at a new version,
-    // and its history read further.
-    db.psql(&format!(
-        "INSERT INTO dep_history (account, path, folder, name, type, inv_cid, inv_iid, controller_id, commit_id, operation, state, deployment_date) VALUES
-           ('root', '/{w}', '/', '{w}', 1, 1, 1, 'controller', 'newer-commit', 0, 0, '2026-11-02 10:00:00'),
-           ('root', '/board-1', '/', 'board-1', 11, 6, 1, 'controller', 'newer-commit', 0, 0, '2026-11-02 10:00:00');
-         DELETE FROM dep_history WHERE name = 'env';
-         UPDATE joc_variables SET text_value = '{h}' WHERE name = 'history_controller';",
-        w = s.workflow.0,
-        h = s.controller_last() + 5_000_000
-    ))
-    .unwrap();
+    // JOC newer than the journal: a workflow deployed again and a board deployed after the
+    // journal copy, the history read further, a later ControllerReady recorded.
+    db.psql(&joc_newer_sql(&s)).unwrap();
     db.pg_dump_gzip(&dump).unwrap();
     for source in [db.url(), dump.display().to_string()] {
         let r = run(&d, &["--joc-db", &source]);
+        assert_eq!(r.rules(), BTreeSet::from(["js7/deployment-missing".to_string(), "js7/history-ahead".to_string()]), "{source}: {}", r.report["findings"]);
         let missing = r.of("js7/deployment-missing");
         assert_eq!(missing.len(), 2, "{source}: {}", r.report["findings"]);
         let repair = &missing[0]["repair"];
         assert_eq!(repair["action"], "redeploy");
         assert_eq!(repair["items"], serde_json::json!(["Board:board-1", "Workflow:daily-report"]));
-        let unknown = r.of("js7/deployment-unknown");
-        assert_eq!(unknown.len(), 1, "{}", r.report["findings"]);
-        assert_eq!(unknown[0]["details"]["name"], "env");
-        assert_eq!(r.of("js7/history-ahead").len(), 1);
         assert_eq!(r.report["repairs"].as_array().unwrap().len(), 1);
+        let workflow = missing.iter().find(|f| f["details"]["kind"] == "Workflow").unwrap();
+        assert_eq!(workflow["details"]["commit_id"], "a-newer-commit");
+        assert_eq!(workflow["details"]["controller_version"], s.workflow.1);
+        let ahead = r.of("js7/history-ahead");
+        assert_eq!(ahead[0]["details"]["history_event_id"], s.controller_last() + 5_000_000);
+        assert_eq!(ahead[0]["details"]["ready_event_id"], s.controller_last() + 4_000_000);
+        assert_eq!(ahead[0]["details"]["sources"], serde_json::json!(["JOC_VARIABLES", "HISTORY_CONTROLLERS.READY_EVENT_ID"]));
     }
-    // The history tables' own record of Controller readiness, later than the journal too.
-    db.psql(&format!("UPDATE joc_variables SET text_value = '0' WHERE name = 'history_controller'; INSERT INTO history_controllers (ready_event_id, controller_id, uri, created) VALUES ({}, 'controller', 'https://controller:4443', now())", s.controller_last() + 7_000_000)).unwrap();
+    // JOC older than the journal: restored from before the job resource was deployed.
+    let db = shared().create_database("joc_older").unwrap();
+    db.psql(&joc_sql(&s, s.controller_last() - 1_000_000)).unwrap();
+    db.psql(&joc_older_sql(&s)).unwrap();
+    db.pg_dump_gzip(&dump).unwrap();
+    for source in [db.url(), dump.display().to_string()] {
+        let r = run(&d, &["--joc-db", &source]);
+        assert_eq!(r.rules(), BTreeSet::from(["js7/deployment-unknown".to_string()]), "{source}: {}", r.report["findings"]);
+        let unknown = r.of("js7/deployment-unknown");
+        assert_eq!(unknown.len(), 1);
+        assert_eq!(unknown[0]["subject"], "controller/JobResource:env");
+        assert_eq!(r.code, 0, "deployment-unknown is a warning");
+    }
+    // The history tables' own record of Controller readiness alone, later than the journal.
+    db.psql(&format!(
+        r#"INSERT INTO HISTORY_CONTROLLERS ("READY_EVENT_ID", "CONTROLLER_ID", "URI", "TIMEZONE", "TOTAL_RUNNING_TIME", "READY_TIME", "CREATED") VALUES ({}, 'controller', 'https://controller:4443', 'UTC', 0, now(), now())"#,
+        s.controller_last() + 7_000_000
+    ))
+    .unwrap();
     db.pg_dump_gzip(&dump).unwrap();
     for source in [db.url(), dump.display().to_string()] {
         let r = run(&d, &["--joc-db", &source]);
         let h = r.of("js7/history-ahead");
         assert_eq!(h.len(), 1, "{}", r.report["findings"]);
-        assert_eq!(h[0]["details"]["source"], "HISTORY_CONTROLLERS.READY_EVENT_ID");
+        assert_eq!(h[0]["details"]["sources"], serde_json::json!(["HISTORY_CONTROLLERS.READY_EVENT_ID"]));
+        assert_eq!(h[0]["details"]["ready_event_id"], s.controller_last() + 7_000_000);
     }
     // Not a JOC database: exit 2.
     let other = shared().create_database("not_joc").unwrap();
@@ -351,12 +438,8 @@ fn bad_arguments_are_exit_2() {
     }
 }
 
-/// Rebuilds `testdata/js7/`: `cargo test --test js7 -- --ignored regenerate_js7_examples`.
-#[test]
-#[ignore]
-fn regenerate_js7_examples() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/js7");
-    let _ = std::fs::remove_dir_all(&root);
+/// Writes the example state directories of `testdata/js7/` (all but its README) into `root`.
+fn generate_examples(root: &Path) {
     let healthy = Scenario::healthy();
     let put = |name: &str, s: &Scenario| {
         let dir = root.join(name);
@@ -365,6 +448,7 @@ fn regenerate_js7_examples() {
         dir
     };
     put("consistent", &healthy);
+    std::fs::write(root.join("consistent/joc.sql"), joc_sql(&healthy, healthy.controller_last())).unwrap();
     let older = put("agent-restored-older", &healthy);
     std::fs::remove_file(journals(&older.join("agent-1/state")).pop().unwrap()).unwrap();
     let mut reset = healthy.clone();
@@ -386,15 +470,100 @@ fn regenerate_js7_examples() {
     for f in journals(&cluster.join("controller/state")) {
         std::fs::copy(&f, standby.join(f.file_name().unwrap())).unwrap();
     }
+    // The standby failed over and wrote its own last event where the active node wrote another.
     let last = journals(&standby).pop().unwrap();
-    let mut bytes = std::fs::read(&last).unwrap();
-    let at = bytes.len() - 20;
-    bytes[at] = if bytes[at] == b'1' { b'2' } else { b'1' };
-    std::fs::write(&last, bytes).unwrap();
-    std::fs::write(root.join("consistent/joc.sql"), joc_sql(&healthy, healthy.controller_last())).unwrap();
-    std::fs::write(
-        root.join("README.md"),
-        "# JS7 example state directories\n\nWritten by `src/testkit/js7.rs` in the documented journal format (facts/js7.md §2) —\n`cargo test --test js7 -- --ignored regenerate_js7_examples` rebuilds them:\n\n- `consistent/` — a Controller and its Agent `agent-1`, two journal files each, and\n  `joc.sql`: JOC Cockpit's `dep_history`/`dep_configurations`/`joc_variables` agreeing with them.\n- `agent-restored-older/` — the Agent's newest journal file is missing (restored from an older copy).\n- `agent-reset/` — the Agent has a new journal (another AgentRunId).\n- `agent-other-controller/` — the Agent is dedicated to another Controller.\n- `crash-tail/` — the Controller's current file ends in an uncommitted transaction and a cut line.\n- `cluster-diverged/` — `standby/` holds a copy of the Controller's journal that differs in one byte.\n\n```sh\nrepocheck check js7 --controller testdata/js7/agent-restored-older/controller/state --agent agent-1=testdata/js7/agent-restored-older/agent-1/state\n```\n",
-    )
-    .unwrap();
+    let text = std::fs::read_to_string(&last).unwrap();
+    let cut = text[..text.len() - 1].rfind('\n').unwrap() + 1;
+    let failed_at = serde_json::json!({"eventId": healthy.controller_last(), "TYPE": "ClusterFailedOver", "failedActiveId": "Primary", "activatedId": "Backup",
+        "failedAt": {"fileEventId": healthy.controller_ids().0, "position": cut}});
+    std::fs::write(&last, format!("{}{failed_at}\n", &text[..cut])).unwrap();
+    // JOC databases for consistent/'s Controller, restored from other moments than its journal.
+    std::fs::create_dir_all(root.join("joc-newer")).unwrap();
+    std::fs::write(root.join("joc-newer/joc.sql"), joc_sql(&healthy, healthy.controller_last()) + &joc_newer_sql(&healthy)).unwrap();
+    std::fs::create_dir_all(root.join("joc-older")).unwrap();
+    std::fs::write(root.join("joc-older/joc.sql"), joc_sql(&healthy, healthy.controller_last() - 1_000_000) + &joc_older_sql(&healthy) + "\n").unwrap();
+}
+
+/// Every file below `root` (relative path → bytes), README.md aside.
+fn tree(root: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path != root.join("README.md") {
+                files.insert(path.strip_prefix(root).unwrap().to_path_buf(), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    files
+}
+
+fn examples() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/js7")
+}
+
+#[test]
+fn the_committed_examples_are_what_the_generator_writes() {
+    let tmp = tempfile::tempdir().unwrap();
+    generate_examples(tmp.path());
+    let (want, have) = (tree(tmp.path()), tree(&examples()));
+    assert_eq!(want.keys().collect::<Vec<_>>(), have.keys().collect::<Vec<_>>(), "regenerate: cargo test --test js7 -- --ignored regenerate_js7_examples");
+    for (path, bytes) in &want {
+        assert!(have[path] == *bytes, "{} differs from what the generator writes", path.display());
+    }
+}
+
+/// Runs `check js7` on one committed example, its Controller and `agent-1`.
+fn check_example(name: &str, extra: &[&str]) -> Run {
+    let dir = examples().join(name);
+    let d = Dirs { _tmp: tempfile::tempdir().unwrap(), controller: dir.join("controller/state"), agent: dir.join("agent-1/state"), root: dir };
+    run(&d, extra)
+}
+
+#[test]
+fn each_committed_example_shows_its_failure() {
+    let set = |rules: &[&str]| rules.iter().map(|r| r.to_string()).collect::<BTreeSet<_>>();
+    let standby = examples().join("cluster-diverged/standby/state");
+    for (name, extra, rules) in [
+        ("consistent", vec![], set(&[])),
+        ("agent-restored-older", vec![], set(&["js7/agent-behind-controller"])),
+        ("agent-reset", vec![], set(&["js7/agent-run-id-mismatch"])),
+        ("agent-other-controller", vec![], set(&["js7/agent-controller-mismatch"])),
+        ("crash-tail", vec![], set(&["js7/journal-truncated"])),
+        ("cluster-diverged", vec!["--standby", standby.to_str().unwrap()], set(&["js7/cluster-journal-diverged"])),
+    ] {
+        let r = check_example(name, &extra);
+        assert_eq!(r.rules(), rules, "{name}: {} {}", r.report["findings"], r.stderr);
+    }
+}
+
+#[test]
+fn the_committed_joc_examples_against_the_consistent_journal() {
+    for (name, rules) in [
+        ("consistent", vec![]),
+        ("joc-older", vec!["js7/deployment-unknown"]),
+        ("joc-newer", vec!["js7/deployment-missing", "js7/history-ahead"]),
+    ] {
+        let db = shared().create_database(&name.replace('-', "_")).unwrap();
+        db.psql_file(&examples().join(name).join("joc.sql")).unwrap();
+        let r = check_example("consistent", &["--joc-db", &db.url()]);
+        assert_eq!(r.rules(), rules.iter().map(|r| r.to_string()).collect::<BTreeSet<_>>(), "{name}: {} {}", r.report["findings"], r.stderr);
+    }
+}
+
+/// Rebuilds `testdata/js7/` (all but its README): `cargo test --test js7 -- --ignored regenerate_js7_examples`.
+#[test]
+#[ignore]
+fn regenerate_js7_examples() {
+    let root = examples();
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            std::fs::remove_dir_all(&path).unwrap();
+        }
+    }
+    generate_examples(&root);
 }

@@ -84,8 +84,25 @@ pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
     let controller_id = controller.controller_id.clone().unwrap_or_else(|| "controller".to_string());
 
     for (path, dir) in &agents {
-        check_agent(sink, &controller, path, dir)?;
+        check_agent(sink, &controller, c.usable, path, dir)?;
     }
+    // Without the Controller's recovered state there is nothing to compare with.
+    if c.usable {
+        report_coupling_failures(sink, &controller);
+    }
+    if let Some(standby) = &standby_dir {
+        check_cluster(sink, &c, &controller, standby)?;
+    }
+    if let Some(db) = &opts.joc_db
+        && c.usable
+    {
+        check_joc(sink, db, &opts.db_name, &controller, &controller_id, c.last_event_id)?;
+    }
+    Ok(())
+}
+
+/// `js7/coupling-failed`: an `AgentCouplingFailed` no `AgentCoupled`/`AgentReady` followed.
+fn report_coupling_failures(sink: &Sink, controller: &ControllerState) {
     for (path, agent) in &controller.agents {
         if let Some((event_id, problem)) = &agent.coupling_failed {
             let code = problem.get("code").and_then(Value::as_str).unwrap_or("unknown");
@@ -99,13 +116,6 @@ pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
             );
         }
     }
-    if let Some(standby) = &standby_dir {
-        check_cluster(sink, &c, standby)?;
-    }
-    if let Some(db) = &opts.joc_db {
-        check_joc(sink, db, &opts.db_name, &controller, &controller_id, c.last_event_id)?;
-    }
-    Ok(())
 }
 
 /// What was read of one state directory.
@@ -118,6 +128,9 @@ struct StateRead {
     /// The last committed EventId of the current file.
     last_event_id: i64,
     journal_ids: BTreeSet<String>,
+    /// The current file was read to its end: the state computed from it is the one the
+    /// instance would recover. When not, the checks that compare states are skipped.
+    usable: bool,
 }
 
 struct Both<'a>(&'a mut dyn Visitor, &'a mut dyn Visitor);
@@ -153,15 +166,21 @@ fn read_journal(sink: &Sink, dir: &Path, label: &str, base: Base, state: &mut dy
         sink.emit(Rule::JournalLeftover, format!("{label}/{}", l.name), format!("{}: {}", l.name, l.why), details! { "file" => l.name }, None);
     }
     if let Some(pid) = journal::lock_holder(dir) {
+        // The lock file holds the PID the instance wrote at its start; the kernel's answer is
+        // 0 for a holder in another PID namespace (a container) and -1 for an OFD lock.
+        let written: Option<i64> = std::fs::read_to_string(dir.join("lock")).ok().and_then(|t| t.trim().parse().ok());
+        let holder = if pid > 0 { format!("process {pid}") } else { "another process".to_string() };
         sink.emit(
             Rule::InstanceRunning,
             format!("{label}/lock"),
-            format!("the {} is running (process {pid} holds state/lock): a copy taken now is not consistent", base.as_str()),
-            details! { "pid" => pid },
+            format!("the {} is running ({holder} holds state/lock): a copy taken now is not consistent", base.as_str()),
+            details! { "pid" => (pid > 0).then_some(pid), "pid_in_lock_file" => written },
             None,
         );
     }
-    let mut read = StateRead { files: files.clone(), current: None, oldest: files.first().map(|f| f.file_event_id), last_event_id: 0, journal_ids: BTreeSet::new() };
+    let mut read = StateRead { files: files.clone(), current: None, oldest: files.first().map(|f| f.file_event_id), last_event_id: 0, journal_ids: BTreeSet::new(), usable: false };
+    // The previous file's name and last committed EventId: a new file is named after it.
+    let mut previous: Option<(&str, i64)> = None;
     for (i, file) in files.iter().enumerate() {
         let is_current = i + 1 == files.len();
         let mut nothing = Nothing;
@@ -179,12 +198,36 @@ fn read_journal(sink: &Sink, dir: &Path, label: &str, base: Base, state: &mut dy
             Ok(s) => s,
             Err(e) => {
                 sink.emit(Rule::JournalUnreadable, format!("{label}/{}", file.name), format!("cannot be read: {e}"), details! { "file" => file.name }, None);
+                previous = None;
                 continue;
             }
         };
         let subject = format!("{label}/{}", file.name);
         if let Some(d) = &summary.damage {
-            sink.emit(Rule::JournalUnreadable, &subject, format!("line {}: {}: the {} cannot recover from this file", d.line, d.what, base.as_str()), details! { "file" => file.name, "line" => d.line, "problem" => d.what }, None);
+            let consequence = if is_current {
+                format!("the {} cannot recover from its current file; the checks that need its state are skipped", base.as_str())
+            } else {
+                "the file cannot be read to its end".to_string()
+            };
+            sink.emit(Rule::JournalUnreadable, &subject, format!("line {}: {}: {consequence}", d.line, d.what), details! { "file" => file.name, "line" => d.line, "problem" => d.what }, None);
+        }
+        // A new file is named after the last committed EventId before it, so no file can
+        // start before the previous one ends.
+        if let Some((previous_name, previous_last)) = previous
+            && file.file_event_id < previous_last
+        {
+            sink.emit(
+                Rule::JournalOrder,
+                &subject,
+                format!("the file starts at EventId {} but {previous_name} goes on to {previous_last}: the files are from different histories", file.file_event_id),
+                details! { "file" => file.name, "previous_file" => previous_name, "previous_last_event_id" => previous_last, "file_event_id" => file.file_event_id },
+                None,
+            );
+        }
+        if summary.damage.is_none() {
+            previous = summary.last_event_id.map(|last| (file.name.as_str(), last));
+        } else {
+            previous = None;
         }
         if let Some(h) = &summary.header {
             read.journal_ids.insert(h.journal_id.clone());
@@ -220,17 +263,24 @@ fn read_journal(sink: &Sink, dir: &Path, label: &str, base: Base, state: &mut dy
                 details! { "file" => file.name, "line" => line, "committed_event_id" => summary.last_event_id },
                 None,
             ),
-            Some(Tail::Uncommitted { line, events }) => sink.emit(
+            Some(Tail::Uncommitted { line, events, cut_line }) => sink.emit(
                 Rule::JournalTruncated,
                 &subject,
-                format!("the transaction from line {line} ({events} events) has no COMMIT: a crash; it is not committed"),
-                details! { "file" => file.name, "line" => line, "uncommitted_events" => events },
+                format!(
+                    "the transaction from line {line} ({events} complete event{}) has no COMMIT{}: the {} stopped while writing (a crash); the transaction is not committed, the committed part up to EventId {} is used",
+                    if *events == 1 { "" } else { "s" },
+                    cut_line.map(|c| format!(" and line {c} has no newline")).unwrap_or_default(),
+                    base.as_str(),
+                    summary.last_event_id.unwrap_or(0)
+                ),
+                details! { "file" => file.name, "line" => line, "uncommitted_events" => events, "cut_line" => cut_line, "committed_event_id" => summary.last_event_id },
                 None,
             ),
             None => {}
         }
         if is_current {
             read.last_event_id = summary.last_event_id.unwrap_or(file.file_event_id);
+            read.usable = summary.header.is_some() && summary.damage.is_none();
             read.current = Some(summary);
         }
     }
@@ -246,7 +296,7 @@ fn read_journal(sink: &Sink, dir: &Path, label: &str, base: Base, state: &mut dy
     Ok(read)
 }
 
-fn check_agent(sink: &Sink, controller: &ControllerState, path: &str, dir: &Path) -> Result<()> {
+fn check_agent(sink: &Sink, controller: &ControllerState, controller_usable: bool, path: &str, dir: &Path) -> Result<()> {
     // JS7 2.x names agents without a leading slash (1.x paths had one): accept either.
     let path = if controller.agents.contains_key(path) { path } else { path.trim_start_matches('/') };
     let label = format!("agent {path}");
@@ -255,6 +305,10 @@ fn check_agent(sink: &Sink, controller: &ControllerState, path: &str, dir: &Path
     let mut finder = Finder { wanted: vec![wanted], found: vec![false] };
     let mut agent = AgentState::default();
     let a = read_journal(sink, dir, &format!("agent:{path}"), Base::Agent, &mut agent, Some(&mut finder))?;
+    // A journal that cannot be recovered has been reported; its state means nothing here.
+    if !controller_usable || (!a.files.is_empty() && !a.usable) {
+        return Ok(());
+    }
     let Some(agent_ref) = agent_ref else {
         sink.emit(
             Rule::AgentControllerMismatch,
@@ -266,6 +320,13 @@ fn check_agent(sink: &Sink, controller: &ControllerState, path: &str, dir: &Path
         return Ok(());
     };
     let reset = Some(Repair::ResetAgentJournal { agent: path.to_string(), state_dir: dir.display().to_string() });
+    // The Controller dedicates an Agent only while it holds no AgentRunId for it
+    // (AgentDriver.dedicateAgentIfNeeded), so a fresh Agent journal needs the Controller-side
+    // reset as well.
+    let steps = format!(
+        "stop the Agent, empty {}, start it, then reset Agent '{path}' in JOC Cockpit with force (Reset-JS7Agent -Force) so the Controller dedicates it anew and re-syncs it",
+        dir.display()
+    );
     let agent_journal_id = agent.header.as_ref().map(|h| h.journal_id.clone());
     let controller_id = controller.controller_id.clone().unwrap_or_default();
     let controller_run_id = controller.header.as_ref().map(|h| h.journal_id.clone());
@@ -277,9 +338,9 @@ fn check_agent(sink: &Sink, controller: &ControllerState, path: &str, dir: &Path
             sink.emit(
                 Rule::AgentRunIdMismatch,
                 &label,
-                format!("the Agent's state directory has no journal, but the Controller dedicated '{path}' with run {}: coupling fails with AgentNotDedicated until the Agent is reset from the Controller", agent_ref.agent_run_id.as_deref().unwrap_or_default()),
+                format!("the Agent's state directory has no journal, but the Controller dedicated '{path}' with run {}: coupling fails with AgentNotDedicated until the Agent is reset in JOC Cockpit with force (Reset-JS7Agent -Force)", agent_ref.agent_run_id.as_deref().unwrap_or_default()),
                 details! { "agent" => path, "controller_agent_run_id" => agent_ref.agent_run_id, "agent_journal_id" => Value::Null },
-                None,
+                reset.clone(),
             );
         }
         return Ok(());
@@ -295,7 +356,7 @@ fn check_agent(sink: &Sink, controller: &ControllerState, path: &str, dir: &Path
         sink.emit(
             Rule::AgentRunIdMismatch,
             &label,
-            format!("the Controller knows Agent '{path}' as run {want}, this Agent's journal is {have}: coupling fails with AgentRunIdMismatch (the Agent was reset, or this is another Agent's copy)"),
+            format!("the Controller knows Agent '{path}' as run {want}, this Agent's journal is {have}: coupling fails with AgentRunIdMismatch (the Agent was reset, or this is another Agent's copy); repair: {steps}"),
             details! { "agent" => path, "controller_agent_run_id" => want, "agent_journal_id" => have },
             reset.clone(),
         );
@@ -326,7 +387,7 @@ fn check_agent(sink: &Sink, controller: &ControllerState, path: &str, dir: &Path
                 sink.emit(
                     Rule::AgentControllerMismatch,
                     &label,
-                    format!("the Agent is dedicated to {}", wrong.join(", ")),
+                    format!("the Agent is dedicated to {}: coupling fails (AgentPathMismatch, AgentWrongController or \"ControllerRunId does not match\"); repair: {steps}", wrong.join(", ")),
                     details! { "agent" => path, "agent_meta" => serde_json::json!({"agentPath": meta.agent_path, "controllerId": meta.controller_id, "controllerRunId": meta.controller_run_id}), "controller_id" => controller_id, "controller_run_id" => controller_run_id },
                     reset.clone(),
                 );
@@ -345,7 +406,7 @@ fn check_agent(sink: &Sink, controller: &ControllerState, path: &str, dir: &Path
         sink.emit(
             Rule::AgentBehindController,
             &label,
-            format!("the Controller has committed Agent events up to {e}, the Agent's journal ends at {last}: the Agent was restored from an older copy (coupling fails with UnknownEventId); stop the Agent, empty its state directory, restart it — the Controller re-syncs it"),
+            format!("the Controller has committed Agent events up to {e}, the Agent's journal ends at {last}: the Agent was restored from an older copy (coupling fails with UnknownEventId); repair: {steps}"),
             details! { "agent" => path, "controller_agent_event_id" => e, "agent_last_event_id" => last, "agent_oldest_file_event_id" => oldest, "state_dir" => dir.display().to_string() },
             reset.clone(),
         );
@@ -383,84 +444,126 @@ fn check_agent(sink: &Sink, controller: &ControllerState, path: &str, dir: &Path
 }
 
 /// Compares the standby node's journal with the active node's (facts §4): the passive node
-/// copies the active journal byte for byte into files of the same names.
-fn check_cluster(sink: &Sink, active: &StateRead, standby_dir: &Path) -> Result<()> {
+/// copies the active journal byte for byte into files of the same names, so each file both
+/// nodes hold must be equal or a byte prefix (the standby's newest file may be behind).
+/// Obsolete files are deleted by each node on its own, so only the range of files both still
+/// hold is compared.
+fn check_cluster(sink: &Sink, active: &StateRead, active_state: &ControllerState, standby_dir: &Path) -> Result<()> {
     let mut standby_state = ControllerState::default();
     let standby = read_journal(sink, standby_dir, "standby", Base::Controller, &mut standby_state, None)?;
     if standby.files.is_empty() {
         sink.emit(Rule::ClusterStandbyBehind, "standby", "the standby node has no journal: it was never coupled, or it was wiped".to_string(), details! {}, None);
         return Ok(());
     }
+    // Each node's last ClusterState, for the reader of a finding.
+    let states = details! { "active_cluster_state" => active_state.cluster_state, "standby_cluster_state" => standby_state.cluster_state };
+    let with_states = |mut d: serde_json::Map<String, Value>| {
+        d.extend(states.clone());
+        d
+    };
     if !active.journal_ids.is_empty() && !standby.journal_ids.is_empty() && active.journal_ids != standby.journal_ids {
         sink.emit(
             Rule::ClusterJournalDiverged,
             "standby",
             format!("the nodes have different journals (active {:?}, standby {:?}): one node was reset or holds a foreign journal", active.journal_ids, standby.journal_ids),
-            details! { "active_journal_ids" => active.journal_ids.iter().collect::<Vec<_>>(), "standby_journal_ids" => standby.journal_ids.iter().collect::<Vec<_>>() },
+            with_states(details! { "active_journal_ids" => active.journal_ids.iter().collect::<Vec<_>>(), "standby_journal_ids" => standby.journal_ids.iter().collect::<Vec<_>>() }),
             None,
         );
         return Ok(());
     }
     let active_last = active.files.last().map(|f| f.file_event_id).unwrap_or(0);
     let standby_last = standby.files.last().map(|f| f.file_event_id).unwrap_or(0);
-    if standby_last > active_last {
-        sink.emit(
-            Rule::ClusterJournalDiverged,
-            format!("standby/{}", standby.files.last().map(|f| f.name.clone()).unwrap_or_default()),
-            format!("the standby has a journal file ({standby_last}) the active node does not: it went on on its own (a failover the active node has not seen)"),
-            details! { "active_last_file" => active_last, "standby_last_file" => standby_last },
-            None,
-        );
-        return Ok(());
-    }
-    for sf in &standby.files {
-        let Some(af) = active.files.iter().find(|f| f.file_event_id == sf.file_event_id) else { continue };
-        match compare_prefix(&af.path, &sf.path)? {
-            Prefix::Equal => {}
-            Prefix::StandbyShorter(a_len, s_len) => {
-                if sf.file_event_id == active_last {
-                    sink.emit(
-                        Rule::ClusterStandbyBehind,
-                        format!("standby/{}", sf.name),
-                        format!("the standby's copy of the current file has {s_len} of {a_len} bytes: it is behind the active node"),
-                        details! { "file" => sf.name, "active_bytes" => a_len, "standby_bytes" => s_len },
-                        None,
-                    );
-                } else {
+    let from = active.oldest.unwrap_or(0).max(standby.oldest.unwrap_or(0));
+    let ids: BTreeSet<i64> = active.files.iter().chain(&standby.files).map(|f| f.file_event_id).filter(|id| *id >= from).collect();
+    let ahead = "the standby went on as the active node (a fail-over or switch-over: check which node is active), or the active node's copy was taken earlier";
+    let mut diverged = false;
+    // The standby's newest file when it is a strict prefix of the active node's copy: (active bytes, standby bytes).
+    let mut last_shorter = None;
+    for id in ids {
+        let af = active.files.iter().find(|f| f.file_event_id == id);
+        let sf = standby.files.iter().find(|f| f.file_event_id == id);
+        let (af, sf) = match (af, sf) {
+            (Some(af), Some(sf)) => (af, sf),
+            (None, Some(sf)) => {
+                diverged = true;
+                let why = if id > active_last { ahead.to_string() } else { "the nodes' journals went separate ways".to_string() };
+                sink.emit(
+                    Rule::ClusterJournalDiverged,
+                    format!("standby/{}", sf.name),
+                    format!("the standby has a journal file the active node does not have: {why}"),
+                    with_states(details! { "file" => sf.name, "active_last_file" => active_last, "standby_last_file" => standby_last }),
+                    None,
+                );
+                continue;
+            }
+            (Some(af), None) => {
+                if id < standby_last {
+                    diverged = true;
                     sink.emit(
                         Rule::ClusterJournalDiverged,
-                        format!("standby/{}", sf.name),
-                        format!("the standby's copy of a finished file is cut at {s_len} of {a_len} bytes"),
-                        details! { "file" => sf.name, "active_bytes" => a_len, "standby_bytes" => s_len },
+                        format!("standby/{}", af.name),
+                        "the standby lacks a journal file the active node has before the standby's newest: the nodes' journals went separate ways".to_string(),
+                        with_states(details! { "file" => af.name, "active_last_file" => active_last, "standby_last_file" => standby_last }),
                         None,
                     );
                 }
+                continue;
             }
-            Prefix::StandbyLonger(a_len, s_len) => sink.emit(
-                Rule::ClusterJournalDiverged,
-                format!("standby/{}", sf.name),
-                format!("the standby's copy is longer than the active node's ({s_len} > {a_len} bytes): the nodes wrote different events"),
-                details! { "file" => sf.name, "active_bytes" => a_len, "standby_bytes" => s_len },
-                None,
-            ),
-            Prefix::Differ(at) => sink.emit(
-                Rule::ClusterJournalDiverged,
-                format!("standby/{}", sf.name),
-                format!("the copies differ at byte {at}: the nodes' journals diverged"),
-                details! { "file" => sf.name, "offset" => at },
-                None,
-            ),
+            (None, None) => continue,
+        };
+        let subject = format!("standby/{}", sf.name);
+        match compare_prefix(&af.path, &sf.path)? {
+            Prefix::Equal => {}
+            Prefix::StandbyShorter(a_len, s_len) if id == standby_last => last_shorter = Some((a_len, s_len)),
+            Prefix::StandbyShorter(a_len, s_len) => {
+                diverged = true;
+                sink.emit(
+                    Rule::ClusterJournalDiverged,
+                    subject,
+                    format!("the standby's copy is cut at {s_len} of {a_len} bytes, yet the standby has newer files: it went on without this file's end"),
+                    with_states(details! { "file" => sf.name, "active_bytes" => a_len, "standby_bytes" => s_len }),
+                    None,
+                );
+            }
+            Prefix::StandbyLonger(a_len, s_len) => {
+                diverged = true;
+                sink.emit(
+                    Rule::ClusterJournalDiverged,
+                    subject,
+                    format!("the standby's copy goes on past the active node's ({s_len} > {a_len} bytes, the same bytes up to there): {ahead}"),
+                    with_states(details! { "file" => sf.name, "active_bytes" => a_len, "standby_bytes" => s_len }),
+                    None,
+                );
+            }
+            Prefix::Differ(at, line) => {
+                diverged = true;
+                sink.emit(
+                    Rule::ClusterJournalDiverged,
+                    subject,
+                    format!("the copies differ at byte {at} (line {line}): the nodes' journals diverged"),
+                    with_states(details! { "file" => sf.name, "offset" => at, "line" => line }),
+                    None,
+                );
+            }
         }
     }
-    if standby_last < active_last {
-        sink.emit(
-            Rule::ClusterStandbyBehind,
-            "standby".to_string(),
-            format!("the standby's newest journal file is {standby_last}, the active node's {active_last}: the standby is behind"),
-            details! { "active_last_file" => active_last, "standby_last_file" => standby_last },
-            None,
-        );
+    if diverged || (standby_last == active_last && last_shorter.is_none()) {
+        return Ok(());
     }
+    let newest = standby.files.last().map(|f| f.name.clone()).unwrap_or_default();
+    let (active_bytes, standby_bytes) = last_shorter.unzip();
+    let how = match last_shorter {
+        Some((a_len, s_len)) if standby_last == active_last => format!("its copy of the current file has {s_len} of {a_len} bytes"),
+        Some((a_len, s_len)) => format!("its newest file {newest} has {s_len} of {a_len} bytes, and the active node has newer files up to {active_last}"),
+        None => format!("its newest file is {newest}, the active node's goes up to {active_last}"),
+    };
+    sink.emit(
+        Rule::ClusterStandbyBehind,
+        "standby".to_string(),
+        format!("the standby's journal is a byte prefix of the active node's but shorter: {how}; a fail-over now would lose the rest"),
+        with_states(details! { "active_last_file" => active_last, "standby_last_file" => standby_last, "active_bytes" => active_bytes, "standby_bytes" => standby_bytes }),
+        None,
+    );
     Ok(())
 }
 
@@ -468,23 +571,29 @@ enum Prefix {
     Equal,
     StandbyShorter(u64, u64),
     StandbyLonger(u64, u64),
-    Differ(u64),
+    /// Byte offset and line.
+    Differ(u64, u64),
 }
 
-/// Compares two files: equal, one a byte prefix of the other, or differing at an offset.
+/// Compares two files: equal, one a byte prefix of the other, or differing at an offset
+/// (with the 1-based line it is on).
 fn compare_prefix(active: &Path, standby: &Path) -> Result<Prefix> {
     let mut a = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(active)?);
     let mut s = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(standby)?);
     let (mut ab, mut sb) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
     let mut offset = 0u64;
+    let mut newlines = 0u64;
+    let count = |bytes: &[u8]| bytes.iter().filter(|&&b| b == b'\n').count() as u64;
     loop {
         let an = crate::engine::io::read_full(&mut a, &mut ab)?;
         let sn = crate::engine::io::read_full(&mut s, &mut sb)?;
         let n = an.min(sn);
-        if let Some(i) = (0..n).find(|&i| ab[i] != sb[i]) {
-            return Ok(Prefix::Differ(offset + i as u64));
+        if ab[..n] != sb[..n] {
+            let i = ab[..n].iter().zip(&sb[..n]).position(|(x, y)| x != y).unwrap_or(0);
+            return Ok(Prefix::Differ(offset + i as u64, newlines + count(&ab[..i]) + 1));
         }
         offset += n as u64;
+        newlines += count(&ab[..n]);
         if an != sn {
             let a_len = std::fs::metadata(active)?.len();
             let s_len = std::fs::metadata(standby)?.len();
@@ -495,7 +604,6 @@ fn compare_prefix(active: &Path, standby: &Path) -> Result<Prefix> {
         }
     }
 }
-
 
 fn check_joc(sink: &Sink, db: &DbSource, db_name: &str, controller: &ControllerState, controller_id: &str, last_event_id: i64) -> Result<()> {
     let joc = super::joc::read(db, db_name)?;
@@ -544,22 +652,27 @@ fn check_joc(sink: &Sink, db: &DbSource, db_name: &str, controller: &ControllerS
             );
         }
     }
-    let sources = [
-        ("JOC_VARIABLES", format!("JOC_VARIABLES history_{controller_id}"), joc.history.get(controller_id)),
-        ("HISTORY_CONTROLLERS.READY_EVENT_ID", format!("HISTORY_CONTROLLERS.READY_EVENT_ID of {controller_id}"), joc.ready.get(controller_id)),
-    ];
-    for (source, what, position) in sources {
-        if let Some(history) = position
-            && *history > last_event_id
-        {
-            sink.emit(
-                Rule::HistoryAhead,
-                format!("{controller_id}/history"),
-                format!("JOC's history ({what}) has read Controller events up to {history}, the Controller's journal ends at {last_event_id}: the journal was restored older than the JOC database"),
-                details! { "controller" => controller_id, "source" => source, "history_event_id" => history, "controller_last_event_id" => last_event_id },
-                None,
-            );
-        }
+    // The history service's position and the newest ControllerReady JOC recorded are both
+    // Controller EventIds: neither can be after the Controller's last event.
+    let history = joc.history.get(controller_id).copied();
+    let ready = joc.ready.get(controller_id).copied();
+    let (mut ahead, mut sources) = (Vec::new(), Vec::new());
+    if let Some(h) = history.filter(|h| *h > last_event_id) {
+        ahead.push(format!("JOC_VARIABLES history_{controller_id} = {h}"));
+        sources.push("JOC_VARIABLES");
+    }
+    if let Some(r) = ready.filter(|r| *r > last_event_id) {
+        ahead.push(format!("HISTORY_CONTROLLERS.READY_EVENT_ID = {r}"));
+        sources.push("HISTORY_CONTROLLERS.READY_EVENT_ID");
+    }
+    if !ahead.is_empty() {
+        sink.emit(
+            Rule::HistoryAhead,
+            format!("{controller_id}/history"),
+            format!("JOC has read Controller events the Controller's journal does not have ({}; the journal ends at {last_event_id}): the journal was restored older than the JOC database", ahead.join(", ")),
+            details! { "controller" => controller_id, "sources" => sources, "history_event_id" => history, "ready_event_id" => ready, "controller_last_event_id" => last_event_id },
+            None,
+        );
     }
     Ok(())
 }

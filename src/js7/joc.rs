@@ -6,7 +6,13 @@
 //! `OPERATION` is 0 (update, not delete). Views have no data in a dump, so it is computed
 //! here from `DEP_HISTORY` for both sources; an old JOC whose `DEP_CONFIGURATIONS` is a
 //! table is read as it is. The history service's position is `JOC_VARIABLES`
-//! `history_<controllerId>`. PostgreSQL folds the unquoted names of JOC's DDL to lower case.
+//! `history_<controllerId>`; `HISTORY_CONTROLLERS.READY_EVENT_ID` is the Controller EventId
+//! of each `ControllerReady` it recorded.
+//!
+//! Names: JOC's PostgreSQL DDL creates its tables unquoted (`CREATE TABLE DEP_HISTORY (…)`,
+//! so PostgreSQL stores them in lower case) but quotes every column in upper case
+//! (`"ID" BIGINT …, "NAME" VARCHAR(255) …`), because its Hibernate entities name them
+//! `[NAME]`, which Hibernate quotes. The columns are therefore read as `"NAME"`, not `name`.
 
 use std::collections::BTreeMap;
 
@@ -41,16 +47,16 @@ pub struct Joc {
     pub deployed: Vec<Deployed>,
     /// `history_<controllerId>` → EventId.
     pub history: BTreeMap<String, i64>,
-    /// The highest `HISTORY_CONTROLLERS.READY_EVENT_ID` per Controller (also Controller EventIds).
+    /// Per controller, the newest `HISTORY_CONTROLLERS.READY_EVENT_ID`.
     pub ready: BTreeMap<String, i64>,
     pub rows: u64,
 }
 
 const TABLES: &[TableSpec] = &[
-    TableSpec { name: "dep_history", children: None, columns: &["id", "name", "type", "controller_id", "commit_id", "state", "operation"], optional: false },
-    TableSpec { name: "dep_configurations", children: None, columns: &["name", "type", "controller_id", "commit_id"], optional: true },
-    TableSpec { name: "joc_variables", children: None, columns: &["name", "text_value"], optional: false },
-    TableSpec { name: "history_controllers", children: None, columns: &["controller_id", "ready_event_id"], optional: true },
+    TableSpec { name: "dep_history", children: None, columns: &["ID", "NAME", "TYPE", "CONTROLLER_ID", "COMMIT_ID", "STATE", "OPERATION"], optional: false },
+    TableSpec { name: "dep_configurations", children: None, columns: &["NAME", "TYPE", "CONTROLLER_ID", "COMMIT_ID"], optional: true },
+    TableSpec { name: "joc_variables", children: None, columns: &["NAME", "TEXT_VALUE"], optional: false },
+    TableSpec { name: "history_controllers", children: None, columns: &["CONTROLLER_ID", "READY_EVENT_ID"], optional: true },
 ];
 
 /// (controller, name, type) → (id, operation, commit) of the newest deployed row.
@@ -94,19 +100,20 @@ impl TableSink for Reader {
                     });
                 }
             }
-            3 => {
-                if let (Some(c), Some(id)) = (row.str(0)?, row.i64(1)?) {
-                    let max = self.ready.entry(c.to_string()).or_insert(id);
-                    *max = (*max).max(id);
-                }
-            }
-            _ => {
+            2 => {
                 if let Some(controller) = row.str(0)?.and_then(|n| n.strip_prefix("history_"))
                     && let Some(id) = row.str(1)?.and_then(|v| v.trim().parse::<i64>().ok())
                 {
                     self.history.insert(controller.to_string(), id);
                 }
             }
+            3 => {
+                if let (Some(controller), Some(id)) = (row.str(0)?, row.i64(1)?) {
+                    let newest = self.ready.entry(controller.to_string()).or_insert(id);
+                    *newest = (*newest).max(id);
+                }
+            }
+            _ => {}
         }
         Ok(())
     }

@@ -113,8 +113,9 @@ pub struct Damage {
 pub enum Tail {
     /// The last line has no newline.
     CutLine { line: u64 },
-    /// A transaction without `"COMMIT"`: its events are not committed.
-    Uncommitted { line: u64, events: u64 },
+    /// A transaction without `"COMMIT"`: its events are not committed. `cut_line` is the
+    /// line without newline the file ends in, if it does.
+    Uncommitted { line: u64, events: u64, cut_line: Option<u64> },
 }
 
 /// Receives a file's content as it is read.
@@ -275,12 +276,20 @@ pub fn read(file: &JournalFile, visitor: &mut dyn Visitor) -> std::io::Result<Fi
         && summary.damage.is_none()
     {
         // A transaction without COMMIT is dropped (JournalReader): not committed.
-        if summary.tail.is_none() || !events.is_empty() {
-            summary.tail = Some(Tail::Uncommitted { line, events: events.len() as u64 });
-        }
+        let cut_line = match summary.tail {
+            Some(Tail::CutLine { line }) => Some(line),
+            _ => None,
+        };
+        summary.tail = Some(Tail::Uncommitted { line, events: events.len() as u64, cut_line });
     }
-    if summary.damage.is_none() && summary.header.is_some() && section != Section::Events && summary.tail.is_none() {
-        summary.damage = Some(Damage { line: number, what: "the file ends before its events section".into() });
+    // Recovery needs the events section and at least its SnapshotTaken ("Journal file
+    // contains no event — it must start with SnapshotTaken").
+    if summary.damage.is_none() && summary.header.is_some() {
+        if section != Section::Events {
+            summary.damage = Some(Damage { line: number, what: "the file ends before its events section".into() });
+        } else if summary.events == 0 {
+            summary.damage = Some(Damage { line: number, what: "the file contains no committed event (it must start with SnapshotTaken)".into() });
+        }
     }
     if summary.last_event_id.is_none() {
         summary.last_event_id = summary.header.as_ref().map(|h| h.event_id);
@@ -334,4 +343,82 @@ pub fn lock_holder(state: &Path) -> Option<i32> {
     // SAFETY: a valid descriptor and a valid flock for the call's duration.
     let r = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GETLK, &mut fl) };
     (r == 0 && fl.l_type != libc::F_UNLCK as libc::c_short).then_some(fl.l_pid)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    struct Events(Vec<i64>);
+    impl Visitor for Events {
+        fn header(&mut self, _: &Header) {}
+        fn snapshot_object(&mut self, _: &Value) {}
+        fn event(&mut self, id: i64, _: &Value) {
+            self.0.push(id);
+        }
+    }
+
+    /// A journal file of `groups` (a group of one is a plain event, more is a transaction),
+    /// and per line its end offset, the events it commits, and whether the committed part
+    /// reaches to its end (not so for a transaction's lines before its COMMIT).
+    fn journal(groups: &[usize]) -> (String, Vec<(usize, Vec<i64>, bool)>) {
+        let mut text = String::from(r#"{"TYPE":"JS7.Journal","typeName":"AgentState","journalId":"ABEiM0RVZneImaq7zN3u_w","eventId":1000,"generation":2,"totalEventCount":0,"totalRunningTime":1,"timestamp":"2026-11-01T10:00:00Z","initiallyStartedAt":"2026-11-01T08:00:00Z","version":"1","js7Version":"2.7.8","buildId":"t"}"#);
+        text.push('\n');
+        let mut lines = vec![(text.len(), vec![], true)];
+        let mut push = |text: &mut String, line: &str, commits: Vec<i64>, committed: bool| {
+            text.push_str(line);
+            text.push('\n');
+            lines.push((text.len(), commits, committed));
+        };
+        for line in [r#""-------SNAPSHOT-------""#, r#"{"TYPE":"JournalState","userIdToReleasedEventId":{}}"#, r#""-------END OF SNAPSHOT-------""#, r#""-------EVENTS-------""#] {
+            push(&mut text, line, vec![], true);
+        }
+        let mut id = 2000;
+        push(&mut text, &format!(r#"{{"eventId":{id},"TYPE":"SnapshotTaken"}}"#), vec![id], true);
+        for &size in groups {
+            let ids: Vec<i64> = (1..=size as i64).map(|n| id + n * 1000).collect();
+            id = *ids.last().unwrap_or(&id);
+            if size == 1 {
+                push(&mut text, &format!(r#"{{"eventId":{id},"Key":"order-1","TYPE":"OrderProcessed"}}"#), vec![id], true);
+                continue;
+            }
+            push(&mut text, r#""TRANSACTION""#, vec![], false);
+            for i in &ids {
+                push(&mut text, &format!(r#"{{"eventId":{i},"Key":"order-1","TYPE":"OrderMoved","to":[1]}}"#), vec![], false);
+            }
+            push(&mut text, r#""COMMIT""#, ids, true);
+        }
+        (text, lines)
+    }
+
+    proptest! {
+        /// A file cut anywhere — what a crash or a copy of a file being written leaves — reads
+        /// without panic, and exactly the events committed before the cut count.
+        #[test]
+        fn a_cut_file_keeps_its_committed_prefix(groups in prop::collection::vec(1usize..4, 0..12), cut_at in 0.0f64..=1.0) {
+            let (text, lines) = journal(&groups);
+            let cut = ((text.len() as f64) * cut_at) as usize;
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("agent--1000.journal");
+            std::fs::write(&path, &text.as_bytes()[..cut]).unwrap();
+            let mut events = Events(Vec::new());
+            let summary = read(&JournalFile { path, name: "agent--1000.journal".into(), file_event_id: 1000 }, &mut events).unwrap();
+            let complete = || lines.iter().filter(|(end, _, _)| *end <= cut);
+            let committed: Vec<i64> = complete().flat_map(|(_, ids, _)| ids.clone()).collect();
+            let committed_bytes = complete().filter(|(_, _, c)| *c).map(|(end, _, _)| *end).max().unwrap_or(0);
+            prop_assert_eq!(&events.0, &committed);
+            prop_assert_eq!(summary.events, committed.len() as u64);
+            prop_assert_eq!(summary.committed_bytes as usize, committed_bytes);
+            prop_assert!(summary.out_of_order.is_none());
+            if cut == text.len() {
+                prop_assert!(summary.tail.is_none() && summary.damage.is_none(), "{:?} {:?}", summary.tail, summary.damage);
+                prop_assert_eq!(summary.committed_bytes as usize, text.len());
+            }
+            if let Some(last) = committed.last() {
+                prop_assert_eq!(summary.last_event_id, Some(*last));
+            }
+        }
+    }
 }

@@ -15,8 +15,9 @@ pub struct AgentRef {
     /// The last Agent EventId the Controller has committed.
     pub event_id: i64,
     pub coupling: Option<String>,
-    /// The last `AgentCouplingFailed` problem, while nothing coupled since.
-    pub coupling_failed: Option<(i64, Value)>,
+    /// The last `AgentCouplingFailed` problem while nothing cleared it since, with the
+    /// event's EventId (none when it comes from the snapshot's `problem`).
+    pub coupling_failed: Option<(Option<i64>, Value)>,
 }
 
 /// A deployable item in the Controller's state: (kind, name) → version.
@@ -76,17 +77,16 @@ impl ControllerState {
                 a.agent_run_id = value.get("agentRunId").and_then(Value::as_str).map(str::to_string);
                 a.event_id = value.get("eventId").and_then(Value::as_i64).unwrap_or(0);
                 a.coupling = value.pointer("/couplingState/TYPE").and_then(Value::as_str).map(str::to_string);
-                if let Some(p) = value.get("problem") {
-                    a.coupling_failed = Some((0, p.clone()));
-                }
+                // AgentRefState.problem is only ever set by AgentCouplingFailed.
+                a.coupling_failed = value.get("problem").map(|p| (None, p.clone()));
             }
-            // AgentCreated is the older name of AgentDedicated.
+            // How AgentRefState.applyEvent changes the Controller's view of an Agent
+            // (js7-data AgentRefState.scala). AgentCreated is the older name of AgentDedicated.
             "AgentDedicated" | "AgentCreated" if key.is_some() => {
                 let a = self.agent(key.unwrap_or_default());
                 a.agent_run_id = value.get("agentRunId").and_then(Value::as_str).map(str::to_string);
-                if let Some(e) = value.get("agentEventId").and_then(Value::as_i64) {
-                    a.event_id = e;
-                }
+                a.event_id = value.get("agentEventId").and_then(Value::as_i64).unwrap_or(0);
+                a.coupling_failed = None;
             }
             "AgentEventsObserved" if key.is_some() => {
                 let a = self.agent(key.unwrap_or_default());
@@ -94,20 +94,34 @@ impl ControllerState {
                     a.event_id = e;
                 }
             }
-            "AgentCoupled" | "AgentReady" if key.is_some() => {
+            // AgentCoupled is ignored while a reset is under way.
+            "AgentCoupled" if key.is_some() => {
+                let a = self.agent(key.unwrap_or_default());
+                if a.coupling.as_deref() != Some("Resetting") {
+                    a.coupling = Some("Coupled".into());
+                    a.coupling_failed = None;
+                }
+            }
+            "AgentReady" if key.is_some() => {
                 let a = self.agent(key.unwrap_or_default());
                 a.coupling = Some("Coupled".into());
                 a.coupling_failed = None;
             }
+            "AgentShutDown" if key.is_some() => {
+                let a = self.agent(key.unwrap_or_default());
+                a.coupling = Some("ShutDown".into());
+                a.coupling_failed = None;
+            }
             "AgentCouplingFailed" if key.is_some() => {
                 let a = self.agent(key.unwrap_or_default());
-                a.coupling_failed = Some((event_id.unwrap_or(0), value.get("problem").cloned().unwrap_or(Value::Null)));
+                a.coupling_failed = Some((event_id, value.get("problem").cloned().unwrap_or(Value::Null)));
             }
             "AgentResetStarted" if key.is_some() => {
                 let force = value.get("force").and_then(Value::as_bool).unwrap_or(false);
                 let a = self.agent(key.unwrap_or_default());
                 a.event_id = 0;
                 a.coupling = Some("Resetting".into());
+                a.coupling_failed = None;
                 if force {
                     a.agent_run_id = None;
                 }
@@ -117,6 +131,7 @@ impl ControllerState {
                 a.agent_run_id = None;
                 a.event_id = 0;
                 a.coupling = Some("Reset".into());
+                a.coupling_failed = None;
             }
             "JournalState" | "JournalEventsReleased" => apply_released(&mut self.released, value),
             "ClusterStateSnapshot" => {
@@ -210,7 +225,8 @@ pub struct AgentState {
 impl AgentState {
     fn apply(&mut self, value: &Value) {
         match value.get("TYPE").and_then(Value::as_str).unwrap_or_default() {
-            "AgentMetaState" | "AgentDedicated" => {
+            // AgentCreated is the older name of the Agent's AgentDedicated (AgentEvent.scala).
+            "AgentMetaState" | "AgentDedicated" | "AgentCreated" => {
                 let s = |k: &str| value.get(k).and_then(Value::as_str).map(str::to_string);
                 self.meta = Some(AgentMeta {
                     agent_path: s("agentPath"),
@@ -255,5 +271,89 @@ impl Visitor for Finder {
         for (w, f) in self.wanted.iter().zip(self.found.iter_mut()) {
             *f |= *w == event_id;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn controller(lines: &[Value]) -> ControllerState {
+        let mut state = ControllerState::default();
+        for line in lines {
+            match line.get("eventId").and_then(Value::as_i64) {
+                Some(id) => state.event(id, line),
+                None => state.snapshot_object(line),
+            }
+        }
+        state
+    }
+
+    fn failed(id: i64) -> Value {
+        json!({"eventId": id, "Key": "agent-1", "TYPE": "AgentCouplingFailed", "problem": {"code": "UnknownEventId", "message": "An unknown EventId has been requested"}})
+    }
+
+    #[test]
+    fn a_coupling_failure_stays_the_last_word_until_something_clears_it() {
+        let snapshot = json!({"TYPE": "AgentRefState", "agentRef": {"path": "agent-1"}, "agentRunId": "run", "couplingState": {"TYPE": "Coupled"}, "eventId": 7000, "problem": {"code": "AgentRunIdMismatch"}});
+        let s = controller(std::slice::from_ref(&snapshot));
+        assert_eq!(s.agents["agent-1"].coupling_failed.as_ref().map(|(id, p)| (*id, p["code"].clone())), Some((None, json!("AgentRunIdMismatch"))));
+        assert_eq!(s.agents["agent-1"].event_id, 7000);
+        let s = controller(&[snapshot.clone(), failed(10)]);
+        assert_eq!(s.agents["agent-1"].coupling_failed.as_ref().map(|(id, _)| *id), Some(Some(10)));
+        for clearing in ["AgentCoupled", "AgentReady", "AgentShutDown"] {
+            let s = controller(&[snapshot.clone(), failed(10), json!({"eventId": 11, "Key": "agent-1", "TYPE": clearing})]);
+            assert_eq!(s.agents["agent-1"].coupling_failed, None, "{clearing}");
+        }
+        // An event of another Agent does not clear it.
+        let s = controller(&[snapshot.clone(), failed(10), json!({"eventId": 11, "Key": "agent-2", "TYPE": "AgentCoupled"})]);
+        assert!(s.agents["agent-1"].coupling_failed.is_some());
+    }
+
+    #[test]
+    fn a_reset_forgets_the_run_and_position_and_ignores_a_late_coupling() {
+        let snapshot = json!({"TYPE": "AgentRefState", "agentRef": {"path": "agent-1"}, "agentRunId": "run", "couplingState": {"TYPE": "Coupled"}, "eventId": 7000});
+        let s = controller(&[
+            snapshot.clone(),
+            json!({"eventId": 10, "Key": "agent-1", "TYPE": "AgentResetStarted", "force": true}),
+            json!({"eventId": 11, "Key": "agent-1", "TYPE": "AgentCoupled"}),
+        ]);
+        let a = &s.agents["agent-1"];
+        assert_eq!((a.agent_run_id.as_deref(), a.event_id, a.coupling.as_deref()), (None, 0, Some("Resetting")));
+        let s = controller(&[
+            snapshot,
+            json!({"eventId": 10, "Key": "agent-1", "TYPE": "AgentResetStarted", "force": false}),
+            json!({"eventId": 12, "Key": "agent-1", "TYPE": "AgentReset"}),
+            json!({"eventId": 13, "Key": "agent-1", "TYPE": "AgentDedicated", "agentRunId": "new-run", "agentEventId": 9000}),
+            json!({"eventId": 14, "Key": "agent-1", "TYPE": "AgentEventsObserved", "untilEventId": 9500}),
+        ]);
+        let a = &s.agents["agent-1"];
+        assert_eq!((a.agent_run_id.as_deref(), a.event_id), (Some("new-run"), 9500));
+    }
+
+    #[test]
+    fn items_and_versions_follow_the_repo_events() {
+        let workflow = |v: &str| json!({"signed": {"string": json!({"TYPE": "Workflow", "path": "wf", "versionId": v}).to_string(), "signature": {}}});
+        let mut added = workflow("v1");
+        added["eventId"] = json!(1);
+        added["TYPE"] = json!("VersionedItemAdded");
+        let mut changed = workflow("v2");
+        changed["eventId"] = json!(3);
+        changed["TYPE"] = json!("VersionedItemChanged");
+        let s = controller(&[
+            json!({"eventId": 0, "TYPE": "VersionAdded", "versionId": "v1"}),
+            added,
+            json!({"eventId": 2, "TYPE": "VersionAdded", "versionId": "v2"}),
+            changed,
+            json!({"eventId": 4, "TYPE": "UnsignedSimpleItemAdded", "item": {"TYPE": "GlobalBoard", "path": "b", "itemRevision": 0}}),
+            json!({"eventId": 5, "TYPE": "UnsignedSimpleItemAdded", "item": {"TYPE": "Lock", "path": "l", "itemRevision": 0}}),
+            json!({"eventId": 6, "TYPE": "ItemDeleted", "key": "Lock:l"}),
+        ]);
+        assert_eq!(s.items.get(&("Workflow".to_string(), "wf".to_string())), Some(&Some("v2".to_string())));
+        assert!(s.items.contains_key(&("Board".to_string(), "b".to_string())));
+        assert!(!s.items.contains_key(&("Lock".to_string(), "l".to_string())));
+        assert_eq!(s.versions, vec!["v1", "v2"]);
     }
 }

@@ -183,7 +183,7 @@ impl Scenario {
         let first = vec![
             Entry::Event(ev(c(50, 0), None, "SnapshotTaken", json!({}))),
             Entry::Event(ev(c(50, 1), None, "ControllerInitialized", json!({"controllerId": self.controller_id, "initiallyStartedAt": t}))),
-            Entry::Event(ev(c(50, 2), None, "ControllerReady", json!({"timezone": "Europe/Berlin", "totalRunningTime": 0.1}))),
+            Entry::Event(ev(self.controller_ready(), None, "ControllerReady", json!({"timezone": "Europe/Berlin", "totalRunningTime": 0.1}))),
             Entry::Event(ev(c(60, 0), None, "UnsignedSimpleItemAdded", json!({"item": {"TYPE": "AgentRef", "path": self.agent_path, "directors": [self.agent_path], "itemRevision": 0}}))),
             Entry::Event(ev(c(101, 5), Some(&self.agent_path), "AgentDedicated", json!({"agentRunId": self.agent_journal_id, "agentEventId": a.dedicated}))),
             Entry::Event(ev(c(102, 0), Some(&self.agent_path), "AgentCoupled", json!({}))),
@@ -226,6 +226,11 @@ impl Scenario {
         write_journal(dir, "controller", "ControllerState", &self.controller_journal_id, &[FileSpec { file_event_id: 0, generation: 1, snapshot: vec![], events: first }, second])
     }
 
+    /// The EventId of the Controller's `ControllerReady`.
+    pub fn controller_ready(&self) -> i64 {
+        event_id(self.t0 + 50, 2)
+    }
+
     /// The Controller's last EventId.
     pub fn controller_last(&self) -> i64 {
         event_id(self.t0 + 20_000, 0)
@@ -243,39 +248,104 @@ pub struct AgentIds {
     pub later: Vec<i64>,
 }
 
-/// JOC Cockpit's tables (names and columns of the JOC 2.7 PostgreSQL DDL, folded to lower
-/// case as PostgreSQL does) with the deployments of a healthy scenario.
+/// JOC Cockpit's tables as JOC 2.7's PostgreSQL DDL creates them: table names unquoted (so
+/// PostgreSQL stores them in lower case), every column quoted in upper case, and the
+/// `DEP_CONFIGURATIONS` view over `DEP_HISTORY` — with the deployments of a healthy scenario
+/// and the history service at `history_event_id`.
 pub fn joc_sql(s: &Scenario, history_event_id: i64) -> String {
     format!(
         r#"
-CREATE TABLE dep_history (
-  id bigserial PRIMARY KEY, account varchar(255) NOT NULL, path varchar(255) NOT NULL, folder varchar(255) NOT NULL,
-  name varchar(255) NOT NULL, title varchar(255), type smallint NOT NULL, inv_cid bigint NOT NULL, inv_iid bigint NOT NULL,
-  controller_id varchar(100) NOT NULL, content text, inv_content text, signature varchar(2000), commit_id varchar(255),
-  version varchar(100), operation smallint NOT NULL, state smallint NOT NULL, error_message varchar(255),
-  deployment_date timestamp NOT NULL, deleted_date timestamp, auditlog_id bigint,
-  CONSTRAINT dep_history_unique UNIQUE (name, type, controller_id, commit_id)
+CREATE SEQUENCE SEQ_DEP_HIS INCREMENT BY 1 START WITH 1 MINVALUE 1 CYCLE;
+CREATE TABLE DEP_HISTORY (
+    "ID"              BIGINT              NOT NULL DEFAULT NEXTVAL('SEQ_DEP_HIS'),
+    "ACCOUNT"         VARCHAR(100)        NOT NULL,
+    "PATH"            VARCHAR(255)        NOT NULL,
+    "FOLDER"          VARCHAR(255)        NOT NULL,
+    "NAME"            VARCHAR(255)        DEFAULT '' NOT NULL,
+    "TITLE"           VARCHAR(255)        NULL,
+    "TYPE"            SMALLINT            NOT NULL,
+    "INV_CID"         BIGINT              NOT NULL,
+    "INV_IID"         BIGINT              NOT NULL,
+    "CONTROLLER_ID"   VARCHAR(100)        NOT NULL,
+    "CONTENT"         TEXT                NOT NULL,
+    "INV_CONTENT"     TEXT                DEFAULT '' NOT NULL,
+    "SIGNATURE"       VARCHAR(2000)       NOT NULL,
+    "COMMIT_ID"       VARCHAR(255)        NULL,
+    "VERSION"         VARCHAR(50)         NULL,
+    "OPERATION"       SMALLINT            NULL,
+    "STATE"           SMALLINT            NOT NULL,
+    "ERROR_MESSAGE"   VARCHAR(255)        NULL,
+    "DEPLOYMENT_DATE" TIMESTAMP           NOT NULL,
+    "DELETED_DATE"    TIMESTAMP           NULL,
+    "AUDITLOG_ID"     BIGINT              NULL,
+    CONSTRAINT UNIQUE_DH_NTCC UNIQUE ("NAME", "TYPE", "CONTROLLER_ID", "COMMIT_ID"),
+    PRIMARY KEY ("ID")
 );
-CREATE VIEW dep_configurations AS
-  SELECT h.id, h.path, h.folder, h.name, h.title, h.type, h.inv_cid, h.controller_id, h.inv_content AS content, h.commit_id, h.deployment_date AS created
-  FROM dep_history h JOIN (SELECT controller_id, name, type, max(id) AS max_id FROM dep_history WHERE state = 0 GROUP BY controller_id, name, type) j
-    ON h.id = j.max_id WHERE h.operation = 0;
-CREATE TABLE joc_variables (name varchar(255) PRIMARY KEY, numeric_value integer, text_value varchar(255), binary_value bytea);
-CREATE TABLE history_controllers (ready_event_id bigint PRIMARY KEY, controller_id varchar(100) NOT NULL, uri varchar(255) NOT NULL, timezone varchar(100), total_running_time bigint, ready_time timestamp, shutdown_time timestamp, last_known_time timestamp, created timestamp NOT NULL);
-INSERT INTO history_controllers (ready_event_id, controller_id, uri, created) VALUES ({r}, '{c}', 'https://controller:4443', '2026-11-01 08:00:00');
-INSERT INTO joc_variables (name, text_value) VALUES ('version', '2.7.8'), ('history_{c}', '{h}');
-INSERT INTO dep_history (account, path, folder, name, type, inv_cid, inv_iid, controller_id, commit_id, operation, state, deployment_date) VALUES
-  ('root', '/{w}', '/', '{w}', 1, 1, 1, '{c}', 'an-older-commit', 0, 0, '2026-10-30 10:00:00'),
-  ('root', '/{w}', '/', '{w}', 1, 1, 1, '{c}', '{v}', 0, 0, '2026-11-01 10:00:00'),
-  ('root', '/db-lock', '/', 'db-lock', 4, 2, 1, '{c}', '{v}', 0, 0, '2026-11-01 10:00:00'),
-  ('root', '/env', '/', 'env', 10, 3, 1, '{c}', '{v}', 0, 0, '2026-11-01 10:00:00'),
-  ('root', '/nightly', '/', 'nightly', 1, 4, 1, '{c}', 'a-failed-commit', 0, 1, '2026-11-01 11:00:00'),
-  ('root', '/weekly-schedule', '/', 'weekly-schedule', 7, 5, 1, '{c}', '{v}', 0, 0, '2026-11-01 10:00:00');
+CREATE VIEW DEP_CONFIGURATIONS_JOIN AS SELECT "CONTROLLER_ID", "NAME", "TYPE", MAX("ID") AS "MAX_ID"
+  FROM DEP_HISTORY WHERE "STATE" = 0 GROUP BY "CONTROLLER_ID", "NAME", "TYPE";
+CREATE VIEW DEP_CONFIGURATIONS AS SELECT a."ID", a."NAME", a."PATH", a."FOLDER", a."TYPE", a."INV_CID", a."CONTROLLER_ID",
+    a."INV_CONTENT" AS "CONTENT", a."COMMIT_ID", a."DEPLOYMENT_DATE" AS "CREATED", a."TITLE"
+  FROM DEP_HISTORY a INNER JOIN DEP_CONFIGURATIONS_JOIN b ON a."ID" = b."MAX_ID" WHERE a."OPERATION" = 0;
+CREATE TABLE JOC_VARIABLES (
+    "NAME"                  VARCHAR(255)  NOT NULL,
+    "NUMERIC_VALUE"         INTEGER       NULL,
+    "TEXT_VALUE"            VARCHAR(255)  NULL,
+    "BINARY_VALUE"          BYTEA         NULL,
+    PRIMARY KEY ("NAME")
+);
+CREATE TABLE HISTORY_CONTROLLERS (
+    "READY_EVENT_ID"            NUMERIC(16)     NOT NULL,
+    "CONTROLLER_ID"             VARCHAR(100)    NOT NULL,
+    "URI"                       VARCHAR(255)    NOT NULL,
+    "TIMEZONE"                  VARCHAR(100)    NOT NULL,
+    "TOTAL_RUNNING_TIME"        NUMERIC(16)     NOT NULL,
+    "READY_TIME"                TIMESTAMP       NOT NULL,
+    "SHUTDOWN_TIME"             TIMESTAMP       NULL,
+    "LAST_KNOWN_TIME"           TIMESTAMP       NULL,
+    "CREATED"                   TIMESTAMP       NOT NULL,
+    PRIMARY KEY ("READY_EVENT_ID","CONTROLLER_ID")
+);
+INSERT INTO JOC_VARIABLES ("NAME", "TEXT_VALUE") VALUES ('version', '2.7.8'), ('history_{c}', '{h}');
+INSERT INTO HISTORY_CONTROLLERS ("READY_EVENT_ID", "CONTROLLER_ID", "URI", "TIMEZONE", "TOTAL_RUNNING_TIME", "READY_TIME", "CREATED") VALUES
+  ({ready}, '{c}', 'https://controller.example:4443', 'Europe/Berlin', 100, '2026-11-01 08:00:00', '2026-11-01 08:00:01');
+INSERT INTO DEP_HISTORY ("ACCOUNT", "PATH", "FOLDER", "NAME", "TYPE", "INV_CID", "INV_IID", "CONTROLLER_ID", "CONTENT", "SIGNATURE", "COMMIT_ID", "OPERATION", "STATE", "DEPLOYMENT_DATE") VALUES
+  ('root', '/{w}', '/', '{w}', 1, 1, 1, '{c}', '{{}}', 'sig', 'an-older-commit', 0, 0, '2026-10-30 10:00:00'),
+  ('root', '/{w}', '/', '{w}', 1, 1, 1, '{c}', '{{}}', 'sig', '{v}', 0, 0, '2026-11-01 10:00:00'),
+  ('root', '/db-lock', '/', 'db-lock', 4, 2, 1, '{c}', '{{}}', 'sig', '{v}', 0, 0, '2026-11-01 10:00:00'),
+  ('root', '/env', '/', 'env', 10, 3, 1, '{c}', '{{}}', 'sig', '{v}', 0, 0, '2026-11-01 10:00:00'),
+  ('root', '/nightly', '/', 'nightly', 1, 4, 1, '{c}', '{{}}', 'sig', 'a-failed-commit', 0, 1, '2026-11-01 11:00:00'),
+  ('root', '/weekly-schedule', '/', 'weekly-schedule', 7, 5, 1, '{c}', '{{}}', 'sig', '{v}', 0, 0, '2026-11-01 10:00:00');
 "#,
         c = s.controller_id,
         w = s.workflow.0,
         v = s.workflow.1,
         h = history_event_id,
-        r = s.controller_ids().0 - 1
+        ready = s.controller_ready()
     )
+}
+
+/// Applied after [`joc_sql`]: a JOC database newer than the Controller's journal. The
+/// workflow was deployed again (a new commit) and a board deployed after the journal copy,
+/// the history service read further, and a later `ControllerReady` was recorded.
+pub fn joc_newer_sql(s: &Scenario) -> String {
+    format!(
+        r#"
+INSERT INTO DEP_HISTORY ("ACCOUNT", "PATH", "FOLDER", "NAME", "TYPE", "INV_CID", "INV_IID", "CONTROLLER_ID", "CONTENT", "SIGNATURE", "COMMIT_ID", "OPERATION", "STATE", "DEPLOYMENT_DATE") VALUES
+  ('root', '/{w}', '/', '{w}', 1, 1, 1, '{c}', '{{}}', 'sig', 'a-newer-commit', 0, 0, '2026-11-02 10:00:00'),
+  ('root', '/board-1', '/', 'board-1', 11, 6, 1, '{c}', '{{}}', 'sig', 'a-newer-commit', 0, 0, '2026-11-02 10:00:00');
+UPDATE JOC_VARIABLES SET "TEXT_VALUE" = '{h}' WHERE "NAME" = 'history_{c}';
+INSERT INTO HISTORY_CONTROLLERS ("READY_EVENT_ID", "CONTROLLER_ID", "URI", "TIMEZONE", "TOTAL_RUNNING_TIME", "READY_TIME", "CREATED") VALUES
+  ({r}, '{c}', 'https://controller.example:4443', 'Europe/Berlin', 200, '2026-11-02 09:00:00', '2026-11-02 09:00:01');
+"#,
+        c = s.controller_id,
+        w = s.workflow.0,
+        h = s.controller_last() + 5_000_000,
+        r = s.controller_last() + 4_000_000,
+    )
+}
+
+/// Applied after [`joc_sql`]: a JOC database older than the Controller's journal — restored
+/// from before the job resource `env` was deployed.
+pub fn joc_older_sql(_s: &Scenario) -> String {
+    r#"DELETE FROM DEP_HISTORY WHERE "NAME" = 'env';"#.to_string()
 }

@@ -1,24 +1,61 @@
 
-CREATE TABLE dep_history (
-  id bigserial PRIMARY KEY, account varchar(255) NOT NULL, path varchar(255) NOT NULL, folder varchar(255) NOT NULL,
-  name varchar(255) NOT NULL, title varchar(255), type smallint NOT NULL, inv_cid bigint NOT NULL, inv_iid bigint NOT NULL,
-  controller_id varchar(100) NOT NULL, content text, inv_content text, signature varchar(2000), commit_id varchar(255),
-  version varchar(100), operation smallint NOT NULL, state smallint NOT NULL, error_message varchar(255),
-  deployment_date timestamp NOT NULL, deleted_date timestamp, auditlog_id bigint,
-  CONSTRAINT dep_history_unique UNIQUE (name, type, controller_id, commit_id)
+CREATE SEQUENCE SEQ_DEP_HIS INCREMENT BY 1 START WITH 1 MINVALUE 1 CYCLE;
+CREATE TABLE DEP_HISTORY (
+    "ID"              BIGINT              NOT NULL DEFAULT NEXTVAL('SEQ_DEP_HIS'),
+    "ACCOUNT"         VARCHAR(100)        NOT NULL,
+    "PATH"            VARCHAR(255)        NOT NULL,
+    "FOLDER"          VARCHAR(255)        NOT NULL,
+    "NAME"            VARCHAR(255)        DEFAULT '' NOT NULL,
+    "TITLE"           VARCHAR(255)        NULL,
+    "TYPE"            SMALLINT            NOT NULL,
+    "INV_CID"         BIGINT              NOT NULL,
+    "INV_IID"         BIGINT              NOT NULL,
+    "CONTROLLER_ID"   VARCHAR(100)        NOT NULL,
+    "CONTENT"         TEXT                NOT NULL,
+    "INV_CONTENT"     TEXT                DEFAULT '' NOT NULL,
+    "SIGNATURE"       VARCHAR(2000)       NOT NULL,
+    "COMMIT_ID"       VARCHAR(255)        NULL,
+    "VERSION"         VARCHAR(50)         NULL,
+    "OPERATION"       SMALLINT            NULL,
+    "STATE"           SMALLINT            NOT NULL,
+    "ERROR_MESSAGE"   VARCHAR(255)        NULL,
+    "DEPLOYMENT_DATE" TIMESTAMP           NOT NULL,
+    "DELETED_DATE"    TIMESTAMP           NULL,
+    "AUDITLOG_ID"     BIGINT              NULL,
+    CONSTRAINT UNIQUE_DH_NTCC UNIQUE ("NAME", "TYPE", "CONTROLLER_ID", "COMMIT_ID"),
+    PRIMARY KEY ("ID")
 );
-CREATE VIEW dep_configurations AS
-  SELECT h.id, h.path, h.folder, h.name, h.title, h.type, h.inv_cid, h.controller_id, h.inv_content AS content, h.commit_id, h.deployment_date AS created
-  FROM dep_history h JOIN (SELECT controller_id, name, type, max(id) AS max_id FROM dep_history WHERE state = 0 GROUP BY controller_id, name, type) j
-    ON h.id = j.max_id WHERE h.operation = 0;
-CREATE TABLE joc_variables (name varchar(255) PRIMARY KEY, numeric_value integer, text_value varchar(255), binary_value bytea);
-CREATE TABLE history_controllers (ready_event_id bigint PRIMARY KEY, controller_id varchar(100) NOT NULL, uri varchar(255) NOT NULL, timezone varchar(100), total_running_time bigint, ready_time timestamp, shutdown_time timestamp, last_known_time timestamp, created timestamp NOT NULL);
-INSERT INTO history_controllers (ready_event_id, controller_id, uri, created) VALUES (1793527209999999, 'controller', 'https://controller:4443', '2026-11-01 08:00:00');
-INSERT INTO joc_variables (name, text_value) VALUES ('version', '2.7.8'), ('history_controller', '1793527220000000');
-INSERT INTO dep_history (account, path, folder, name, type, inv_cid, inv_iid, controller_id, commit_id, operation, state, deployment_date) VALUES
-  ('root', '/daily-report', '/', 'daily-report', 1, 1, 1, 'controller', 'an-older-commit', 0, 0, '2026-10-30 10:00:00'),
-  ('root', '/daily-report', '/', 'daily-report', 1, 1, 1, 'controller', '6f1c1a2e-1d2b-4c44-9a0e-2f5c9b7d0a11', 0, 0, '2026-11-01 10:00:00'),
-  ('root', '/db-lock', '/', 'db-lock', 4, 2, 1, 'controller', '6f1c1a2e-1d2b-4c44-9a0e-2f5c9b7d0a11', 0, 0, '2026-11-01 10:00:00'),
-  ('root', '/env', '/', 'env', 10, 3, 1, 'controller', '6f1c1a2e-1d2b-4c44-9a0e-2f5c9b7d0a11', 0, 0, '2026-11-01 10:00:00'),
-  ('root', '/nightly', '/', 'nightly', 1, 4, 1, 'controller', 'a-failed-commit', 0, 1, '2026-11-01 11:00:00'),
-  ('root', '/weekly-schedule', '/', 'weekly-schedule', 7, 5, 1, 'controller', '6f1c1a2e-1d2b-4c44-9a0e-2f5c9b7d0a11', 0, 0, '2026-11-01 10:00:00');
+CREATE VIEW DEP_CONFIGURATIONS_JOIN AS SELECT "CONTROLLER_ID", "NAME", "TYPE", MAX("ID") AS "MAX_ID"
+  FROM DEP_HISTORY WHERE "STATE" = 0 GROUP BY "CONTROLLER_ID", "NAME", "TYPE";
+CREATE VIEW DEP_CONFIGURATIONS AS SELECT a."ID", a."NAME", a."PATH", a."FOLDER", a."TYPE", a."INV_CID", a."CONTROLLER_ID",
+    a."INV_CONTENT" AS "CONTENT", a."COMMIT_ID", a."DEPLOYMENT_DATE" AS "CREATED", a."TITLE"
+  FROM DEP_HISTORY a INNER JOIN DEP_CONFIGURATIONS_JOIN b ON a."ID" = b."MAX_ID" WHERE a."OPERATION" = 0;
+CREATE TABLE JOC_VARIABLES (
+    "NAME"                  VARCHAR(255)  NOT NULL,
+    "NUMERIC_VALUE"         INTEGER       NULL,
+    "TEXT_VALUE"            VARCHAR(255)  NULL,
+    "BINARY_VALUE"          BYTEA         NULL,
+    PRIMARY KEY ("NAME")
+);
+CREATE TABLE HISTORY_CONTROLLERS (
+    "READY_EVENT_ID"            NUMERIC(16)     NOT NULL,
+    "CONTROLLER_ID"             VARCHAR(100)    NOT NULL,
+    "URI"                       VARCHAR(255)    NOT NULL,
+    "TIMEZONE"                  VARCHAR(100)    NOT NULL,
+    "TOTAL_RUNNING_TIME"        NUMERIC(16)     NOT NULL,
+    "READY_TIME"                TIMESTAMP       NOT NULL,
+    "SHUTDOWN_TIME"             TIMESTAMP       NULL,
+    "LAST_KNOWN_TIME"           TIMESTAMP       NULL,
+    "CREATED"                   TIMESTAMP       NOT NULL,
+    PRIMARY KEY ("READY_EVENT_ID","CONTROLLER_ID")
+);
+INSERT INTO JOC_VARIABLES ("NAME", "TEXT_VALUE") VALUES ('version', '2.7.8'), ('history_controller', '1793527220000000');
+INSERT INTO HISTORY_CONTROLLERS ("READY_EVENT_ID", "CONTROLLER_ID", "URI", "TIMEZONE", "TOTAL_RUNNING_TIME", "READY_TIME", "CREATED") VALUES
+  (1793527200050002, 'controller', 'https://controller.example:4443', 'Europe/Berlin', 100, '2026-11-01 08:00:00', '2026-11-01 08:00:01');
+INSERT INTO DEP_HISTORY ("ACCOUNT", "PATH", "FOLDER", "NAME", "TYPE", "INV_CID", "INV_IID", "CONTROLLER_ID", "CONTENT", "SIGNATURE", "COMMIT_ID", "OPERATION", "STATE", "DEPLOYMENT_DATE") VALUES
+  ('root', '/daily-report', '/', 'daily-report', 1, 1, 1, 'controller', '{}', 'sig', 'an-older-commit', 0, 0, '2026-10-30 10:00:00'),
+  ('root', '/daily-report', '/', 'daily-report', 1, 1, 1, 'controller', '{}', 'sig', '6f1c1a2e-1d2b-4c44-9a0e-2f5c9b7d0a11', 0, 0, '2026-11-01 10:00:00'),
+  ('root', '/db-lock', '/', 'db-lock', 4, 2, 1, 'controller', '{}', 'sig', '6f1c1a2e-1d2b-4c44-9a0e-2f5c9b7d0a11', 0, 0, '2026-11-01 10:00:00'),
+  ('root', '/env', '/', 'env', 10, 3, 1, 'controller', '{}', 'sig', '6f1c1a2e-1d2b-4c44-9a0e-2f5c9b7d0a11', 0, 0, '2026-11-01 10:00:00'),
+  ('root', '/nightly', '/', 'nightly', 1, 4, 1, 'controller', '{}', 'sig', 'a-failed-commit', 0, 1, '2026-11-01 11:00:00'),
+  ('root', '/weekly-schedule', '/', 'weekly-schedule', 7, 5, 1, 'controller', '{}', 'sig', '6f1c1a2e-1d2b-4c44-9a0e-2f5c9b7d0a11', 0, 0, '2026-11-01 10:00:00');
