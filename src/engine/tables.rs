@@ -223,7 +223,7 @@ fn read_from_server(url: &str, specs: &[TableSpec], sink: &mut dyn TableSink) ->
                 if spec.optional {
                     continue;
                 }
-                bail!("{shown}: the database has no table {} (is it a FOSSology database?)", spec.name);
+                bail!("{shown}: the database has no table {} (is it the right database?)", spec.name);
             }
             let columns: Vec<String> = spec.columns.iter().map(|c| quote_ident(c)).collect();
             let only = if spec.children.is_some() { "" } else { "ONLY " };
