@@ -22,8 +22,8 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use rayon::prelude::*;
-use repocheck::testkit::fossology::SCHEMA;
-use repocheck::testkit::postgres::TestServer;
+use repocheck_testkit::fossology::SCHEMA;
+use repocheck_testkit::postgres::TestServer;
 
 /// A deterministic generator (xorshift64*): the same installation for the same size.
 struct Rng(u64);

@@ -13,5 +13,3 @@ pub mod fossology;
 pub mod hubble;
 pub mod js7;
 pub mod products;
-#[doc(hidden)]
-pub mod testkit;

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use assert_cmd::Command;
-use repocheck::testkit::backups::{self, BACKUP_TIME, ConnectwareBackup, VOLUMES, connectware};
+use repocheck_testkit::backups::{self, BACKUP_TIME, ConnectwareBackup, VOLUMES, connectware};
 use serde_json::Value;
 
 fn run(args: &[&str]) -> (i32, Value, String) {

@@ -15,7 +15,7 @@ struct Case {
 
 fn case() -> Case {
     let tmp = tempfile::tempdir().unwrap();
-    repocheck::testkit::fiorano::write(tmp.path());
+    repocheck_testkit::fiorano::write(tmp.path());
     Case { rd: tmp.path().join("runtimedata"), install: tmp.path().join("install"), _tmp: tmp }
 }
 
@@ -212,5 +212,5 @@ fn bad_arguments_are_exit_2() {
 fn regenerate_fiorano_example() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/fiorano");
     let _ = std::fs::remove_dir_all(&root);
-    repocheck::testkit::fiorano::write(&root);
+    repocheck_testkit::fiorano::write(&root);
 }

@@ -8,15 +8,15 @@ use std::path::{Path, PathBuf};
 
 
 use assert_cmd::Command;
-use repocheck::testkit::fossology::{Case, FossologyFixture, HostEntry, UploadOpts};
+use repocheck_testkit::fossology::{Case, FossologyFixture, HostEntry, UploadOpts};
 use serde_json::Value;
 
 fn archives() -> PathBuf {
-    repocheck::testkit::fossology::archives_dir()
+    repocheck_testkit::fossology::archives_dir()
 }
 
 fn add_standard_uploads(f: &mut FossologyFixture) {
-    repocheck::testkit::fossology::add_standard_uploads(f).unwrap();
+    repocheck_testkit::fossology::add_standard_uploads(f).unwrap();
 }
 
 fn case_from(f: FossologyFixture, name: &str) -> Case {
@@ -230,7 +230,7 @@ fn upload_tree_missing_fires_unless_an_unpack_is_pending() {
 fn orphans_are_warnings_with_exit_0_by_default() {
     let c = case("orphans");
     let data = b"an object no row references";
-    let o = repocheck::testkit::fossology::Object::of(data);
+    let o = repocheck_testkit::fossology::Object::of(data);
     let p = c.inst.path_of("files", &o.name());
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
     std::fs::write(&p, data).unwrap();
@@ -336,7 +336,7 @@ fn unexpected_entries_are_reported_and_symlinks_not_followed() {
     let files = c.inst.repo.join("localhost/files");
     std::fs::write(files.join("README"), "not an object").unwrap();
     let outside = tempfile::tempdir().unwrap();
-    let target_obj = repocheck::testkit::fossology::Object::of(b"outside");
+    let target_obj = repocheck_testkit::fossology::Object::of(b"outside");
     std::fs::write(outside.path().join(target_obj.name()), b"outside").unwrap();
     // A symlink named like an object: never followed, so it is neither present nor orphaned.
     let link = c.inst.path_of("files", &target_obj.name());
@@ -655,7 +655,7 @@ fn tree_listing(dir: &Path) -> Vec<(PathBuf, u64, i64)> {
 #[test]
 fn a_live_database_over_tls() {
     // A server of its own: TLS needs TCP, and this one listens on loopback.
-    let server = repocheck::testkit::postgres::TestServer::start_with_tls().unwrap();
+    let server = repocheck_testkit::postgres::TestServer::start_with_tls().unwrap();
     let port = server.tls_port.unwrap();
     let mut f = FossologyFixture::new();
     add_standard_uploads(&mut f);

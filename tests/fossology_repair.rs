@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use assert_cmd::Command;
-use repocheck::testkit::fossology::{Case, FossologyFixture, HostEntry};
-use repocheck::testkit::postgres::TestDb;
+use repocheck_testkit::fossology::{Case, FossologyFixture, HostEntry};
+use repocheck_testkit::postgres::TestDb;
 use serde_json::Value;
 
 fn case_with(f: FossologyFixture, name: &str) -> Case {
@@ -14,7 +14,7 @@ fn case_with(f: FossologyFixture, name: &str) -> Case {
 }
 
 fn standard(f: &mut FossologyFixture) {
-    repocheck::testkit::fossology::add_standard_uploads(f).unwrap();
+    repocheck_testkit::fossology::add_standard_uploads(f).unwrap();
 }
 
 fn case(name: &str) -> Case {
@@ -175,7 +175,7 @@ fn moves_and_links_are_a_script_and_applied_with_apply() {
 #[test]
 fn backup_plans_list_what_a_backup_needs() {
     let c = case("plan");
-    let orphan = repocheck::testkit::fossology::Object::of(b"nobody needs me");
+    let orphan = repocheck_testkit::fossology::Object::of(b"nobody needs me");
     let p = c.inst.path_of("files", &orphan.name());
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
     std::fs::write(&p, b"nobody needs me").unwrap();
@@ -218,7 +218,7 @@ fn break_it(c: &Case) {
     std::fs::remove_file(c.inst.path_of("gold", &hex.gold)).unwrap();
     std::fs::remove_file(c.inst.path_of("files", &hex.gold)).unwrap();
     std::fs::remove_file(c.inst.path_of("files", &hex.members[0])).unwrap();
-    let orphan = repocheck::testkit::fossology::Object::of(b"orphan");
+    let orphan = repocheck_testkit::fossology::Object::of(b"orphan");
     let p = c.inst.path_of("files", &orphan.name());
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
     std::fs::write(&p, b"orphan").unwrap();

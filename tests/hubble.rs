@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use assert_cmd::Command;
-use repocheck::testkit::backups::{TABLES, copy_in, hubble, hubble_members, replication_definition, restore_log};
+use repocheck_testkit::backups::{TABLES, copy_in, hubble, hubble_members, replication_definition, restore_log};
 use serde_json::Value;
 
 fn run(args: &[&str]) -> (i32, Value, String) {

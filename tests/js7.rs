@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use repocheck::testkit::js7::{Scenario, joc_newer_sql, joc_older_sql, joc_sql};
-use repocheck::testkit::postgres::shared;
+use repocheck_testkit::js7::{Scenario, joc_newer_sql, joc_older_sql, joc_sql};
+use repocheck_testkit::postgres::shared;
 use serde_json::Value;
 
 struct Dirs {

@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 
 use md5::Md5;
 use proptest::prelude::*;
-use repocheck::testkit::fossology::layout::{RepoLayout, depth_dirs};
-use repocheck::testkit::fossology::{self, Case, FossologyFixture, HostEntry, Installation, MODE_FILE, MODE_URL, UploadOpts, unpack};
-use repocheck::testkit::postgres::{TestDb, TestServer, shared};
+use repocheck_testkit::fossology::layout::{RepoLayout, depth_dirs};
+use repocheck_testkit::fossology::{self, Case, FossologyFixture, HostEntry, Installation, MODE_FILE, MODE_URL, UploadOpts, unpack};
+use repocheck_testkit::postgres::{TestDb, TestServer, shared};
 use sha1::{Digest, Sha1};
 
 fn root() -> PathBuf {

@@ -827,7 +827,7 @@ impl Installation {
 
 /// The real crate archives the fixtures unpack (`testdata/fossology/archives`).
 pub fn archives_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fossology/archives")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/fossology/archives")
 }
 
 /// The uploads of the example installation: itoa uploaded as a file, hex from its
