@@ -1,26 +1,25 @@
-//! The products repocheck knows: their bundled rule files and the rules their code emits.
+//! The products repocheck knows. Adding one is its folder, its arguments in
+//! `cli/products.rs`, and one line here.
 
-use crate::engine::rules::{Catalogue, RuleDecl};
+use crate::engine::product::rules_of;
+use crate::engine::rules::{Catalogue, ProductRules};
 
-/// `(product, bundled rules/<product>.toml)`.
-pub const BUNDLED_RULES: &[(&str, &str)] = &[
-    ("fossology", crate::fossology::RULES_TOML), ("js7", crate::js7::RULES_TOML), ("fiorano", crate::fiorano::RULES_TOML),
-    ("connectware", crate::connectware::RULES_TOML),
-    ("hubble", crate::hubble::RULES_TOML),
+/// Every product, as the rule catalogue sees it.
+pub const PRODUCTS: &[ProductRules] = &[
+    rules_of::<crate::fossology::Fossology>(),
+    rules_of::<crate::js7::Js7>(),
+    rules_of::<crate::fiorano::Fiorano>(),
+    rules_of::<crate::connectware::Connectware>(),
+    rules_of::<crate::hubble::Hubble>(),
 ];
 
 /// Every rule any product's code can emit.
-pub fn known_rules() -> Vec<RuleDecl> {
-    let mut all = Vec::new();
-    all.extend_from_slice(crate::fossology::Rule::DECLS);
-    all.extend_from_slice(crate::js7::Rule::DECLS);
-    all.extend_from_slice(crate::fiorano::Rule::DECLS);
-    all.extend_from_slice(crate::connectware::Rule::DECLS);
-    all.extend_from_slice(crate::hubble::Rule::DECLS);
-    all
+pub fn known_rules() -> Vec<&'static str> {
+    PRODUCTS.iter().flat_map(|p| p.ids.iter().copied()).collect()
 }
 
-/// The bundled catalogue, with a site's `--rules` directory replacing product files.
+/// The bundled catalogue, with a site's `--rules` directory replacing product files;
+/// every product's parameters are checked as it loads.
 pub fn catalogue(rules_dir: Option<&std::path::Path>) -> anyhow::Result<Catalogue> {
-    Catalogue::load(BUNDLED_RULES, rules_dir, &known_rules())
+    Catalogue::load(PRODUCTS, rules_dir)
 }

@@ -6,7 +6,7 @@
 fn bundled_catalogue_loads_and_matches_the_code() {
     let catalogue = repocheck::products::catalogue(None).expect("bundled rules load");
     let ids: Vec<&str> = catalogue.rules().map(|r| r.id.as_str()).collect();
-    let known: Vec<&str> = repocheck::products::known_rules().iter().map(|d| d.id).collect();
+    let known: Vec<&str> = repocheck::products::known_rules();
     let mut sorted_known = known.clone();
     sorted_known.sort();
     assert_eq!(ids, sorted_known);
@@ -20,4 +20,29 @@ fn every_rule_has_an_explanation_worth_reading() {
         assert!(!rule.summary.trim().is_empty() && !rule.summary.contains('\n'), "{}: summary must be one line", rule.id);
         assert!(rule.explain.trim().len() > 80, "{}: explain is too thin", rule.id);
     }
+}
+
+/// A site's rule file with a parameter of the wrong type or name fails when the catalogue
+/// loads, before anything is checked (not after an hour's walk), and a parameter it leaves
+/// out keeps the bundled value.
+#[test]
+fn a_site_rules_file_is_checked_when_it_loads() {
+    let bundled = include_str!("../rules/fossology.toml");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("fossology.toml"), bundled.replace(r#"params = { dirs = ["ununpack", "wget"] }"#, r#"params = { dirs = "ununpack" }"#)).unwrap();
+    let e = repocheck::products::catalogue(Some(dir.path())).unwrap_err();
+    let e = format!("{e:#}");
+    assert!(e.contains("fossology.toml") && e.contains("dirs"), "{e}");
+
+    std::fs::write(dir.path().join("fossology.toml"), bundled.replace(r#"params = { dirs = ["ununpack", "wget"] }"#, "")).unwrap();
+    let catalogue = repocheck::products::catalogue(Some(dir.path())).unwrap();
+    let params: repocheck::fossology::Params = catalogue.params("fossology").unwrap();
+    assert_eq!(params.scratch_leftover.dirs, ["ununpack", "wget"]);
+
+    // The binary refuses it at once, with exit 2 and one line.
+    std::fs::write(dir.path().join("fossology.toml"), bundled.replace(r#"digests = ["sha1", "md5"]"#, r#"digests = ["sha256"]"#)).unwrap();
+    let out = assert_cmd::Command::cargo_bin("repocheck").unwrap().args(["check", "fossology", "--db", "/nonexistent.sql", "--repo", "/nonexistent"]).arg("--rules").arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("sha256") && stderr.lines().count() == 1, "{stderr}");
 }

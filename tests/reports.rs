@@ -11,7 +11,7 @@ fn the_example_report_is_a_report_the_tool_reads() {
     let report = repocheck::engine::report::read_report(&root().join("reports/example-fossology.json")).unwrap();
     assert_eq!(report.schema, "repocheck-report/1");
     assert_eq!(report.summary.error as usize, report.findings.iter().filter(|f| f.severity == repocheck::engine::finding::Severity::Error).count());
-    let actions: Vec<&str> = report.repairs.iter().map(|r| r.repair.action()).collect();
+    let actions: Vec<&str> = report.repairs.iter().map(|r| r.repair.action.as_str()).collect();
     assert!(actions.contains(&"reunpack") && actions.contains(&"move") && actions.contains(&"link"), "{actions:?}");
     // The repair queue of the example report is what `repair fossology` takes.
     let queue = repocheck::fossology::repair::Queue::from_report(&report);

@@ -4,6 +4,7 @@ mod check;
 mod merge;
 mod output;
 mod plan;
+pub mod products;
 mod repair;
 mod rules;
 mod site;
@@ -14,6 +15,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 pub use output::OutputArgs;
+pub use products::{CheckProduct, FossologyInputs};
 
 #[derive(Debug, Parser)]
 #[command(name = "repocheck", version, about = "Verifies installations whose state is split between a filesystem repository and database metadata or journals", max_term_width = 100)]
@@ -63,8 +65,8 @@ pub enum PlanProduct {
 pub struct FossologyPlanArgs {
     #[command(flatten)]
     pub inputs: FossologyInputs,
-    /// full: every referenced object; gold-only: each upload's gold (re-unpack after a restore).
-    #[arg(long, value_enum)]
+    /// What the backup keeps.
+    #[arg(long, value_parser = products::choices(crate::fossology::plan::Strategy::CHOICES))]
     pub strategy: crate::fossology::plan::Strategy,
     /// Leave out gold whose upload came from a URL (it can be downloaded again).
     #[arg(long)]
@@ -119,112 +121,6 @@ pub struct CheckCmd {
     pub site: Option<PathBuf>,
     #[command(flatten)]
     pub out: OutputArgs,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum CheckProduct {
-    /// FOSSology: the database (pfile, upload, uploadtree, jobs) against the repository tree.
-    Fossology(FossologyArgs),
-    /// JS7: Controller journal ↔ Agent journals, cluster nodes, JOC Cockpit deployments.
-    Js7(Js7Args),
-    /// Fiorano ESB: event processes, components, policies and alerts, transient stores.
-    Fiorano(FioranoArgs),
-    /// Cybus Connectware: the volume backup against the database backup.
-    Connectware(ConnectwareArgs),
-    /// Hubble accelerator: the backup archive, the restore log, the backup directory.
-    Hubble(HubbleArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct ConnectwareArgs {
-    /// The volume backup: a directory like /var/lib/docker/volumes, or its tar czf archive.
-    #[arg(long, value_name = "DIR|ARCHIVE")]
-    pub volumes: PathBuf,
-    /// The database backup file downloaded from /api/maintenance/db/backup.
-    #[arg(long, value_name = "FILE")]
-    pub db_backup: PathBuf,
-    /// The maintenance status JSON (GET /api/maintenance/db).
-    #[arg(long, value_name = "FILE")]
-    pub status: Option<PathBuf>,
-    /// The installed Connectware version.
-    #[arg(long, value_name = "VERSION")]
-    pub version: Option<String>,
-}
-
-#[derive(Debug, Args)]
-pub struct HubbleArgs {
-    /// The backup archive (.tar.gz) or the directory it was unpacked into.
-    #[arg(long, value_name = "ARCHIVE|DIR")]
-    pub archive: PathBuf,
-    /// The restore log (output.txt of `sql db -uhubble < copy.in > output.txt`).
-    #[arg(long, value_name = "FILE")]
-    pub restore_log: Option<PathBuf>,
-    /// The backup target directory to vet (e.g. /import/dbbackup).
-    #[arg(long, value_name = "DIR")]
-    pub backup_dir: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-pub struct FioranoArgs {
-    /// FIORANO_HOME/runtimedata (or a backup copy of it).
-    #[arg(long, value_name = "DIR")]
-    pub runtimedata: PathBuf,
-    /// FIORANO_INSTALL_DIR, for the system component and application repositories.
-    #[arg(long, value_name = "DIR")]
-    pub install: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-pub struct Js7Args {
-    /// The Controller's state directory (JS7_CONTROLLER_DATA/state, or the data directory).
-    #[arg(long, value_name = "DIR")]
-    pub controller: PathBuf,
-    /// The standby cluster node's state directory.
-    #[arg(long, value_name = "DIR")]
-    pub standby: Option<PathBuf>,
-    /// An Agent as the Controller names it, and its state directory. Repeatable.
-    #[arg(long, value_name = "PATH=DIR", value_parser = crate::js7::check::parse_agent)]
-    pub agent: Vec<(String, PathBuf)>,
-    /// JOC Cockpit's database: a postgres:// URL or a pg_dump / pg_dumpall file.
-    #[arg(long, value_name = "URL|DUMP")]
-    pub joc_db: Option<String>,
-    /// The database to read from a pg_dumpall file.
-    #[arg(long, value_name = "NAME", default_value = "joc")]
-    pub db_name: String,
-}
-
-/// What every FOSSology command reads: the database, the repository, the layout.
-#[derive(Debug, Args)]
-pub struct FossologyInputs {
-    /// The metadata: a postgres:// URL (read in one read-only transaction) or a pg_dump /
-    /// pg_dumpall file, plain or gzip-compressed, read without a server.
-    #[arg(long, value_name = "URL|DUMP")]
-    pub db: String,
-    /// The database to read from a pg_dumpall file.
-    #[arg(long, value_name = "NAME", default_value = "fossology")]
-    pub db_name: String,
-    /// The repository root ([FOSSOLOGY] path, e.g. /srv/fossology/repository, or a copy of it).
-    #[arg(long, value_name = "DIR")]
-    pub repo: PathBuf,
-    /// fossology.conf (or the directory holding it and Db.conf): depth and [REPOSITORY] hosts.
-    /// Without it the layout is inferred from the repository.
-    #[arg(long, value_name = "FILE|DIR")]
-    pub conf: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-pub struct FossologyArgs {
-    #[command(flatten)]
-    pub inputs: FossologyInputs,
-    /// How deeply to verify objects: exists, size (stat), content (SHA-1 and MD5).
-    #[arg(long, value_enum, default_value = "exists")]
-    pub level: crate::fossology::walk::Level,
-    /// Check only objects whose names start in this hex range, e.g. 00-7f (one shard).
-    #[arg(long, value_name = "LO-HI", value_parser = crate::fossology::walk::NameRange::parse)]
-    pub range: Option<crate::fossology::walk::NameRange>,
-    /// Check only this [REPOSITORY] host's share of a multi-host repository.
-    #[arg(long, value_name = "KEY")]
-    pub host: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -18,7 +18,7 @@ use crate::engine::sink::Sink;
 #[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
     /// Report format on standard output [default: table on a terminal, json otherwise].
-    #[arg(long, value_enum, global = true)]
+    #[arg(long, global = true, value_parser = super::products::choices(Format::CHOICES))]
     pub format: Option<Format>,
     /// Also write the report to this file, in the format its extension names (.json, .jsonl,
     /// .csv, .xml = JUnit, .prom = Prometheus, .txt = table). Repeatable.

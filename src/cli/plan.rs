@@ -24,7 +24,7 @@ pub fn run(cmd: PlanCmd) -> Result<ExitCode> {
     }
     let layout = match conf.and_then(|c| c.layout) {
         Some(l) => l,
-        None => crate::fossology::check::infer_layout(&i.repo),
+        None => crate::fossology::layout::infer_layout(&i.repo),
     };
     let opts = PlanOptions { db: DbSource::parse(&i.db), db_name: i.db_name, repo: i.repo.clone(), layout, strategy: a.strategy, skip_refetchable: a.skip_refetchable };
     // The plan reads the same tables as the check; what the check would report is not its business.

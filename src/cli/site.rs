@@ -22,14 +22,15 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 use serde::Deserialize;
 
+use clap::ValueHint;
+
 use super::{CheckProduct, OutputArgs};
 use crate::engine::finding::Severity;
-use crate::engine::sink::Sink;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SiteFile {
-    /// A name for the site (informational).
+    /// A name for the site, given in each target's scope.
     #[serde(default)]
     name: Option<String>,
     #[serde(rename = "target", default)]
@@ -51,9 +52,6 @@ struct TargetArgs {
     product: CheckProduct,
 }
 
-/// Option values that are not paths.
-const NOT_PATHS: &[&str] = &["db-name", "level", "range", "host", "version", "strategy"];
-
 pub fn run(site: &Path, out: &OutputArgs) -> Result<ExitCode> {
     let text = std::fs::read_to_string(site).with_context(|| format!("--site {}: cannot read", site.display()))?;
     let file: SiteFile = toml::from_str(&text).with_context(|| format!("--site {}: not a valid site file", site.display()))?;
@@ -61,36 +59,34 @@ pub fn run(site: &Path, out: &OutputArgs) -> Result<ExitCode> {
         bail!("--site {}: no [[target]] tables", site.display());
     }
     let base = site.parent().map(Path::to_path_buf).unwrap_or_default();
+    let catalogue = out.catalogue()?;
+    // Every target is parsed and its inputs vetted before the first one runs.
     let mut targets = Vec::new();
     for (i, table) in file.targets.into_iter().enumerate() {
-        let what = format!("--site {}: target {}", site.display(), i + 1);
-        targets.push(parse_target(table, &base).with_context(|| what.clone())?);
-    }
-    let _ = file.name;
-    let catalogue = out.catalogue()?;
-    out.run(catalogue.clone(), |sink| {
-        for (product, overrides) in targets {
-            if overrides.is_empty() {
-                super::check::run_product(product, sink)?;
-                continue;
-            }
-            // A target with its own rule overrides runs into a sink of its own, whose
-            // findings (severities already applied) join the site's report.
+        let what = || format!("--site {}: target {}", site.display(), i + 1);
+        let (product, overrides) = parse_target(table, &base).with_context(what)?;
+        let own = if overrides.is_empty() {
+            None
+        } else {
             let mut own = catalogue.clone();
             for (id, o) in &overrides {
-                own.override_rule(id, o.severity, o.enabled)?;
+                own.override_rule(id, o.severity, o.enabled).with_context(what)?;
             }
-            let inner = Sink::new(Arc::new(own), Vec::new())?;
-            super::check::run_product(product, &inner)?;
-            let report = inner.finish()?;
-            for target in report.targets.clone() {
-                sink.record_target(target);
+            Some(Arc::new(own))
+        };
+        targets.push((product.plan().with_context(what)?, own));
+    }
+    out.run(catalogue, |sink| {
+        for (planned, own) in targets {
+            match own {
+                None => planned.run(sink)?,
+                // A target with its own rule overrides sees the run through its catalogue;
+                // its findings, counters and progress stay the site's.
+                Some(own) => planned.run(&sink.with_catalogue(own))?,
             }
-            sink.add_stats(&report.stats);
-            report.for_each_finding(|f| {
-                sink.record(f);
-                Ok(())
-            })?;
+            if let Some(name) = &file.name {
+                sink.scope("site", name.clone().into());
+            }
         }
         Ok(())
     })
@@ -109,9 +105,15 @@ fn parse_target(mut table: toml::Table, base: &Path) -> Result<(CheckProduct, Ve
             overrides.push((id, o));
         }
     }
-    let mut args: Vec<String> = vec![product];
+    let command = <TargetArgs as clap::CommandFactory>::command();
+    let Some(sub) = command.find_subcommand(&product) else {
+        let names: Vec<&str> = command.get_subcommands().map(|c| c.get_name()).filter(|n| *n != "help").collect();
+        bail!("product = \"{product}\": no such product ({})", names.join(", "));
+    };
+    let mut args: Vec<String> = vec![product.clone()];
     for (key, value) in table {
         let flag = key.replace('_', "-");
+        let kind = sub.get_arguments().find(|a| a.get_long() == Some(flag.as_str())).map(path_kind).unwrap_or(PathKind::NotPath);
         let values = match value {
             toml::Value::Array(items) => items,
             v => vec![v],
@@ -128,11 +130,38 @@ fn parse_target(mut table: toml::Table, base: &Path) -> Result<(CheckProduct, Ve
                 other => bail!("{key}: unsupported value {other}"),
             };
             args.push(format!("--{flag}"));
-            args.push(if NOT_PATHS.contains(&flag.as_str()) { s } else { resolve(base, &s) });
+            args.push(match kind {
+                PathKind::NotPath => s,
+                PathKind::Path => resolve(base, &s),
+                PathKind::AfterEquals => match s.split_once('=') {
+                    Some((name, path)) => format!("{name}={}", resolve(base, path)),
+                    None => s,
+                },
+            });
         }
     }
     let parsed = TargetArgs::try_parse_from(&args).map_err(|e| anyhow::anyhow!("{}", clap_error_line(&e.to_string())))?;
     Ok((parsed.product, overrides))
+}
+
+/// How a site file's value of an option is resolved against the site file's directory,
+/// as the option's definition says: a path (`value_hint`), `name=path` (`--agent`), or
+/// no path at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PathKind {
+    NotPath,
+    Path,
+    AfterEquals,
+}
+
+fn path_kind(arg: &clap::Arg) -> PathKind {
+    if arg.get_value_names().is_some_and(|names| names.iter().any(|n| n.as_str().ends_with("=DIR"))) {
+        return PathKind::AfterEquals;
+    }
+    match arg.get_value_hint() {
+        ValueHint::AnyPath | ValueHint::FilePath | ValueHint::DirPath => PathKind::Path,
+        _ => PathKind::NotPath,
+    }
 }
 
 /// clap's multi-line error as one line, without the usage and help hints.
@@ -146,15 +175,42 @@ fn clap_error_line(text: &str) -> String {
         .join(" ")
 }
 
-/// A relative path is relative to the site file; URLs and `name=path` values keep their
-/// form (the path part of `name=path` is resolved).
+/// A relative path is relative to the site file; a URL stays as it is.
 fn resolve(base: &Path, value: &str) -> String {
     if value.contains("://") {
         return value.to_string();
     }
-    if let Some((name, path)) = value.split_once('=') {
-        return format!("{name}={}", resolve(base, path));
-    }
     let p = PathBuf::from(value);
     if p.is_absolute() { value.to_string() } else { base.join(p).display().to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(toml_text: &str) -> CheckProduct {
+        let table: toml::Table = toml::from_str(toml_text).unwrap();
+        parse_target(table, Path::new("/site")).unwrap().0
+    }
+
+    #[test]
+    fn only_path_options_are_resolved_and_an_equals_sign_is_part_of_a_path() {
+        let CheckProduct::Fossology(a) = target("product = \"fossology\"\nrepo = \"/srv/a=b\"\ndb = \"dump=1.sql\"\ndb_name = \"x=y\"\nhost = \"h\"") else { panic!() };
+        assert_eq!(a.inputs.repo, PathBuf::from("/srv/a=b"));
+        assert_eq!(a.inputs.db, "/site/dump=1.sql");
+        assert_eq!(a.inputs.db_name, "x=y");
+        assert_eq!(a.host.as_deref(), Some("h"));
+        let CheckProduct::Js7(a) = target("product = \"js7\"\ncontroller = \"c\"\nagent = [\"/agent-1=a1\", \"agent-2=/abs/a=2\"]\njoc_db = \"postgres://u@h/joc\"") else { panic!() };
+        assert_eq!(a.controller, PathBuf::from("/site/c"));
+        assert_eq!(a.agent, vec![("/agent-1".to_string(), PathBuf::from("/site/a1")), ("agent-2".to_string(), PathBuf::from("/abs/a=2"))]);
+        assert_eq!(a.joc_db.as_deref(), Some("postgres://u@h/joc"));
+    }
+
+    #[test]
+    fn an_unknown_product_or_option_is_named() {
+        let e = parse_target(toml::from_str("product = \"nope\"").unwrap(), Path::new("/")).err().unwrap();
+        assert!(format!("{e:#}").contains("no such product (fossology, js7, fiorano, connectware, hubble)"), "{e:#}");
+        let e = parse_target(toml::from_str("product = \"hubble\"\narchive = \"a\"\ncolour = \"red\"").unwrap(), Path::new("/")).err().unwrap();
+        assert!(format!("{e:#}").contains("--colour"), "{e:#}");
+    }
 }

@@ -7,11 +7,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use super::Rule;
+use super::{Params, Rule};
 use crate::details;
 use crate::engine::archive;
 use crate::engine::report::Target;
-use crate::engine::rules::RuleCode;
 use crate::engine::sink::Sink;
 
 #[derive(Debug, Clone)]
@@ -126,8 +125,9 @@ struct DbBackup {
 }
 
 /// How strictly the database backup's format is judged (rule parameter `format`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum DbFormat {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DbFormat {
     /// A gzip-compressed tar read to its end (the documents download it as
     /// `connectware-db-backup.tgz`; its inside is not documented).
     Tgz,
@@ -195,7 +195,8 @@ fn version_numbers(v: &str) -> Option<Vec<u64>> {
     v.split('-').next()?.split('.').map(|n| n.parse().ok()).collect()
 }
 
-pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
+/// The report's target; `--volumes` must exist.
+pub fn target(opts: &CheckOptions) -> Result<Target> {
     if !opts.volumes.exists() {
         bail!("--volumes {}: no such directory or archive", opts.volumes.display());
     }
@@ -206,23 +207,14 @@ pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
     if let Some(v) = &opts.version {
         target = target.input("version", v.clone());
     }
-    let rules: Vec<&'static str> = Rule::ALL
-        .iter()
-        .filter(|r| match r {
-            Rule::BackupFailed => opts.status.is_some(),
-            Rule::VersionMismatch => opts.version.is_some(),
-            _ => true,
-        })
-        .map(|r| r.id())
-        .collect();
-    let catalogue = sink.catalogue();
-    let required: Vec<String> = catalogue.param(Rule::VolumeMissing.id(), "required", vec!["service-manager".to_string(), "postgresql".to_string(), "certs".to_string()])?;
-    let forced_project: String = catalogue.param(Rule::VolumeMissing.id(), "project", String::new())?;
-    let tolerance: i64 = catalogue.param(Rule::BackupSkew.id(), "tolerance_minutes", 10i64)?;
-    let format_name: String = catalogue.param(Rule::DbBackupMissing.id(), "format", "tgz".to_string())?;
-    let Some(format) = DbFormat::NAMES.iter().find(|(n, _)| *n == format_name).map(|(_, f)| *f) else {
-        bail!("rule {}: parameter format is '{format_name}', expected tgz, gzip or any", Rule::DbBackupMissing.id());
-    };
+    Ok(target)
+}
+
+pub fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
+    let required = &params.volume_missing.required;
+    let forced_project = params.volume_missing.project.clone();
+    let tolerance = params.backup_skew.tolerance_minutes;
+    let format = params.db_backup_missing.format;
     // The status JSON, when given, names the backup and says whether it succeeded.
     let status: Option<Value> = match &opts.status {
         None => None,
@@ -236,7 +228,6 @@ pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
         }
     };
     let listing = archive::list(&opts.volumes, &|_| false).with_context(|| format!("--volumes {}", opts.volumes.display()))?;
-    sink.begin_target(target, &rules);
     sink.stats.add_entries(listing.members.len() as u64);
 
     if let Some(s) = &status {
@@ -249,9 +240,9 @@ pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
         sink.emit(Rule::VolumeMissing, &shown, format!("the volume archive cannot be read to its end ({d}): volumes after that point are lost to a restore"), details! { "error" => d }, None);
     }
     let found = volumes(&listing);
-    let project = if forced_project.is_empty() { project_of(&found, &required) } else { forced_project };
+    let project = if forced_project.is_empty() { project_of(&found, required) } else { forced_project };
     let mut volume_time: Option<i64> = None;
-    for r in &required {
+    for r in required {
         let name = format!("{project}_{r}");
         // Kubernetes: "the name of the volume is starting with service-manager and may have
         // certain suffixes" (the backup-restore document).

@@ -45,52 +45,59 @@ impl FromStr for Severity {
     }
 }
 
-/// What would fix a finding. Repairs are proposals: nothing is changed without
-/// `repair … --apply`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(tag = "action", rename_all = "kebab-case")]
-pub enum Repair {
-    /// FOSSology: queue the upload's re-unpack job (restores every file of the upload from its gold).
-    Reunpack { upload: i64 },
-    /// Move a misplaced object to where the product looks for it (paths relative to the checked root).
-    Move { from: String, to: String },
-    /// Hard-link a surviving copy of an object to where a second copy is expected
-    /// (FOSSology's gold and files copies of an uploaded archive are one inode).
-    Link { from: String, to: String },
-    /// Download the upload's original again (manual: its origin is a URL).
-    Refetch { upload: i64, origin: String },
-    /// JS7: stop the Agent, empty its state directory, restart it (the Controller re-syncs it).
-    ResetAgentJournal { agent: String, state_dir: String },
-    /// JS7: redeploy these items from JOC Cockpit to the Controller.
-    Redeploy { controller: String, items: Vec<String> },
-    /// Only a backup can bring this back.
-    RestoreFromBackup { path: String },
+/// What would fix a finding: an action and its fields, serialized flat
+/// (`{"action": "reunpack", "upload": 12}`). Products own their actions (FOSSology's
+/// re-unpack, JS7's agent reset) as typed enums that convert into this; the engine only
+/// knows the one every product shares, [`Repair::restore_from_backup`]. Repairs are
+/// proposals: nothing is changed without `repair … --apply`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Repair {
+    pub action: String,
+    #[serde(flatten)]
+    pub fields: Map<String, Value>,
 }
 
 impl Repair {
-    /// The key repairs are deduplicated by in a report's `repairs` list.
-    pub fn key(&self) -> String {
-        match self {
-            Repair::Reunpack { upload } => format!("reunpack:{upload}"),
-            Repair::Move { from, .. } => format!("move:{from}"),
-            Repair::Link { to, .. } => format!("link:{to}"),
-            Repair::Refetch { upload, .. } => format!("refetch:{upload}"),
-            Repair::ResetAgentJournal { agent, .. } => format!("reset-agent-journal:{agent}"),
-            Repair::Redeploy { controller, .. } => format!("redeploy:{controller}"),
-            Repair::RestoreFromBackup { path } => format!("restore-from-backup:{path}"),
+    /// Only a backup can bring this back.
+    pub fn restore_from_backup(path: impl Into<String>) -> Repair {
+        let mut fields = Map::new();
+        fields.insert("path".into(), Value::String(path.into()));
+        Repair { action: "restore-from-backup".into(), fields }
+    }
+
+    /// A product's typed action, serialized with `#[serde(tag = "action")]`.
+    pub fn from_action(action: &impl Serialize) -> Repair {
+        match serde_json::to_value(action) {
+            Ok(Value::Object(mut fields)) => {
+                let action = match fields.shift_remove("action") {
+                    Some(Value::String(a)) => a,
+                    _ => String::new(),
+                };
+                Repair { action, fields }
+            }
+            _ => Repair { action: String::new(), fields: Map::new() },
         }
     }
 
-    pub fn action(&self) -> &'static str {
-        match self {
-            Repair::Reunpack { .. } => "reunpack",
-            Repair::Move { .. } => "move",
-            Repair::Link { .. } => "link",
-            Repair::Refetch { .. } => "refetch",
-            Repair::ResetAgentJournal { .. } => "reset-agent-journal",
-            Repair::Redeploy { .. } => "redeploy",
-            Repair::RestoreFromBackup { .. } => "restore-from-backup",
-        }
+    /// The product's typed action back, if this is one of its actions.
+    pub fn to_action<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+        let mut map = self.fields.clone();
+        map.insert("action".into(), Value::String(self.action.clone()));
+        serde_json::from_value(Value::Object(map)).ok()
+    }
+
+    /// The key repairs are deduplicated by in a report's `repairs` list: the action and
+    /// all its fields (`serde_json` keeps a map's keys in order, so equal repairs give
+    /// equal keys).
+    pub fn key(&self) -> String {
+        let mut fields: Vec<(&String, &Value)> = self.fields.iter().collect();
+        fields.sort_by_key(|(k, _)| *k);
+        format!("{}:{}", self.action, serde_json::to_string(&fields).unwrap_or_default())
+    }
+
+    /// A string field of the action (`path`, `from`, …).
+    pub fn field_str(&self, name: &str) -> Option<&str> {
+        self.fields.get(name).and_then(Value::as_str)
     }
 }
 
@@ -126,16 +133,31 @@ macro_rules! details {
 mod tests {
     use super::*;
 
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(tag = "action", rename_all = "kebab-case")]
+    enum Demo {
+        ResetAgentJournal { agent: String, state_dir: String },
+    }
+
     #[test]
-    fn repair_serializes_with_action_tag() {
-        let r = Repair::Reunpack { upload: 12 };
-        assert_eq!(serde_json::to_string(&r).unwrap(), r#"{"action":"reunpack","upload":12}"#);
-        let r = Repair::ResetAgentJournal { agent: "/agent-1".into(), state_dir: "/var/a".into() };
-        let v = serde_json::to_value(&r).unwrap();
-        assert_eq!(v["action"], "reset-agent-journal");
-        assert_eq!(v["state_dir"], "/var/a");
-        let back: Repair = serde_json::from_value(v).unwrap();
+    fn a_product_action_round_trips_through_the_flat_repair() {
+        let typed = Demo::ResetAgentJournal { agent: "/agent-1".into(), state_dir: "/var/a".into() };
+        let r = Repair::from_action(&typed);
+        assert_eq!(r.action, "reset-agent-journal");
+        assert_eq!(serde_json::to_string(&r).unwrap(), r#"{"action":"reset-agent-journal","agent":"/agent-1","state_dir":"/var/a"}"#);
+        assert_eq!(r.to_action::<Demo>(), Some(typed));
+        let back: Repair = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
         assert_eq!(back, r);
+        assert_eq!(Repair::restore_from_backup("x").to_action::<Demo>(), None);
+    }
+
+    #[test]
+    fn equal_repairs_have_equal_keys_whatever_the_field_order() {
+        let a: Repair = serde_json::from_str(r#"{"action":"move","from":"a","to":"b"}"#).unwrap();
+        let b: Repair = serde_json::from_str(r#"{"to":"b","action":"move","from":"a"}"#).unwrap();
+        assert_eq!(a.key(), b.key());
+        let c: Repair = serde_json::from_str(r#"{"action":"move","from":"a","to":"c"}"#).unwrap();
+        assert_ne!(a.key(), c.key());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! database and dump sources, hashing and the external sort the streaming checks use.
 
 pub mod finding;
+pub mod product;
 pub mod pgdump;
 pub mod report;
 pub mod rules;

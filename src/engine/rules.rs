@@ -13,18 +13,15 @@ use super::finding::Severity;
 /// A rule the code can emit. Each product has one enum of these, declared with
 /// [`product_rules!`], so a rule without an id does not compile.
 pub trait RuleCode: Copy + 'static {
+    /// Every rule of the product.
+    const ALL: &'static [Self];
+    /// Their ids, in the same order.
+    const IDS: &'static [&'static str];
     /// Stable id, `<product>/<kebab-name>`.
     fn id(self) -> &'static str;
 }
 
-/// What the code knows of a rule: its id and the parameters it reads.
-#[derive(Debug, Clone, Copy)]
-pub struct RuleDecl {
-    pub id: &'static str,
-    pub params: &'static [&'static str],
-}
-
-/// Declares a product's rule enum: variants, their ids, and the parameters each reads.
+/// Declares a product's rule enum: its variants and their ids.
 ///
 /// ```ignore
 /// product_rules! {
@@ -32,7 +29,6 @@ pub struct RuleDecl {
 ///     pub enum Rule for "fossology" {
 ///         /// doc
 ///         FileMissing = "file-missing",
-///         ScratchLeftover = "scratch-leftover" [params: "dirs"],
 ///     }
 /// }
 /// ```
@@ -41,26 +37,16 @@ macro_rules! product_rules {
     (
         $(#[$meta:meta])*
         pub enum $name:ident for $product:literal {
-            $( $(#[$vmeta:meta])* $variant:ident = $kebab:literal $([params: $($param:literal),*])? ),+ $(,)?
+            $( $(#[$vmeta:meta])* $variant:ident = $kebab:literal ),+ $(,)?
         }
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum $name { $( $(#[$vmeta])* $variant ),+ }
 
-        impl $name {
-            pub const PRODUCT: &'static str = $product;
-            pub const ALL: &'static [$name] = &[ $( $name::$variant ),+ ];
-            /// Every rule of the product with the parameters it reads.
-            pub const DECLS: &'static [$crate::engine::rules::RuleDecl] = &[
-                $( $crate::engine::rules::RuleDecl {
-                    id: concat!($product, "/", $kebab),
-                    params: &[ $($($param),*)? ],
-                } ),+
-            ];
-        }
-
         impl $crate::engine::rules::RuleCode for $name {
+            const ALL: &'static [$name] = &[ $( $name::$variant ),+ ];
+            const IDS: &'static [&'static str] = &[ $( concat!($product, "/", $kebab) ),+ ];
             fn id(self) -> &'static str {
                 match self { $( $name::$variant => concat!($product, "/", $kebab) ),+ }
             }
@@ -94,6 +80,18 @@ struct RuleFile {
     rules: Vec<RuleSpec>,
 }
 
+/// What the catalogue needs to know of a product: its bundled rule file, the rules its code
+/// emits, and how to check its parameters (see `engine::product::ProductEntry`).
+#[derive(Clone, Copy)]
+pub struct ProductRules {
+    pub name: &'static str,
+    pub rules_toml: &'static str,
+    pub ids: &'static [&'static str],
+    /// Deserializes the product's typed parameters from a catalogue: a wrong name or type
+    /// is a load error, before any check runs.
+    pub validate: fn(&Catalogue) -> Result<()>,
+}
+
 /// All rules of all products, by id.
 #[derive(Debug, Clone, Default)]
 pub struct Catalogue {
@@ -103,75 +101,92 @@ pub struct Catalogue {
 }
 
 impl Catalogue {
-    /// Parses rule files given as `(name, text)`, checking them against what the code knows:
-    /// unknown keys, duplicate ids, ids the code cannot emit, parameters it does not read,
-    /// and rules the code emits that no file describes are all load errors.
-    pub fn from_files(files: &[(String, String)], known: &[RuleDecl]) -> Result<Catalogue> {
+    /// The bundled rule files, each replaced by a site's file of the same product.
+    ///
+    /// Every file is checked against what the code knows: unknown keys, duplicate ids, ids
+    /// the code cannot emit and rules the code emits that the file does not describe are
+    /// load errors. A site's file need not repeat a parameter: what it leaves out keeps
+    /// the bundled value, so the bundled files are the only place defaults live. Last, each
+    /// product's parameters are deserialized into its typed `Params`.
+    pub fn from_files(products: &[ProductRules], overrides: &[(String, String)]) -> Result<Catalogue> {
         let mut catalogue = Catalogue::default();
-        for (name, text) in files {
-            catalogue.add_file(name, text, known)?;
+        for p in products {
+            catalogue.add_file(&format!("rules/{}.toml (bundled)", p.name), p.rules_toml, products, false)?;
         }
-        for decl in known {
-            let product = decl.id.split('/').next().unwrap_or_default();
-            if catalogue.sources.contains_key(product) && !catalogue.rules.contains_key(decl.id) {
-                let file = &catalogue.sources[product];
-                bail!("{file}: rule '{}' is emitted by repocheck but not described", decl.id);
+        let mut replaced = BTreeMap::new();
+        for (name, text) in overrides {
+            let product = catalogue.add_file(name, text, products, true)?;
+            if let Some(previous) = replaced.insert(product.clone(), name.clone()) {
+                bail!("{name}: product '{product}' is already described by {previous}");
             }
+        }
+        for p in products {
+            let file = &catalogue.sources[p.name];
+            if let Some(id) = p.ids.iter().find(|id| !catalogue.rules.contains_key(**id)) {
+                bail!("{file}: rule '{id}' is emitted by repocheck but not described");
+            }
+            (p.validate)(&catalogue).with_context(|| file.clone())?;
         }
         Ok(catalogue)
     }
 
-    fn add_file(&mut self, name: &str, text: &str, known: &[RuleDecl]) -> Result<()> {
+    /// Adds one rule file; returns its product.
+    fn add_file(&mut self, name: &str, text: &str, products: &[ProductRules], replaces: bool) -> Result<String> {
         let file: RuleFile = toml::from_str(text).with_context(|| format!("{name}: not a valid rule file"))?;
-        if let Some(previous) = self.sources.get(&file.product) {
-            bail!("{name}: product '{}' is already described by {previous}", file.product);
+        let Some(product) = products.iter().find(|p| p.name == file.product) else {
+            let names: Vec<&str> = products.iter().map(|p| p.name).collect();
+            bail!("{name}: no product '{}' (products: {})", file.product, names.join(", "));
+        };
+        // A replaced product's rules go: the new file describes all of them. Their
+        // parameters stay as the base the new file's parameters are laid over.
+        let prefix = format!("{}/", file.product);
+        let mut bundled = BTreeMap::new();
+        if replaces {
+            let ids: Vec<String> = self.rules.keys().filter(|id| id.starts_with(&prefix)).cloned().collect();
+            for id in ids {
+                if let Some(rule) = self.rules.remove(&id) {
+                    bundled.insert(id, rule.params);
+                }
+            }
         }
-        // A replaced product's bundled rules go: the new file describes all of them.
-        self.rules.retain(|id, _| !id.starts_with(&format!("{}/", file.product)));
-        for rule in file.rules {
-            let Some(decl) = known.iter().find(|d| d.id == rule.id) else {
-                bail!("{name}: rule '{}' is not known to this version of repocheck", rule.id);
-            };
-            if !rule.id.starts_with(&format!("{}/", file.product)) {
+        for mut rule in file.rules {
+            if !rule.id.starts_with(&prefix) {
                 bail!("{name}: rule '{}' does not belong to product '{}'", rule.id, file.product);
             }
-            if let Some(param) = rule.params.keys().find(|p| !decl.params.contains(&p.as_str())) {
-                bail!("{name}: rule '{}' has no parameter '{param}' (it reads: {})", rule.id, decl.params.join(", "));
+            if !product.ids.contains(&rule.id.as_str()) {
+                bail!("{name}: rule '{}' is not known to this version of repocheck", rule.id);
             }
             if self.rules.contains_key(&rule.id) {
                 bail!("{name}: rule '{}' is described twice", rule.id);
             }
+            if let Some(mut base) = bundled.remove(&rule.id) {
+                base.extend(std::mem::take(&mut rule.params));
+                rule.params = base;
+            }
             self.rules.insert(rule.id.clone(), rule);
         }
-        self.sources.insert(file.product, name.to_string());
-        Ok(())
+        self.sources.insert(file.product.clone(), name.to_string());
+        Ok(file.product)
     }
 
     /// The bundled catalogue, with the product files of `dir` (if any) replacing bundled ones.
-    pub fn load(bundled: &[(&str, &str)], dir: Option<&Path>, known: &[RuleDecl]) -> Result<Catalogue> {
-        let mut files: Vec<(String, String)> = Vec::new();
-        let mut overrides = BTreeMap::new();
+    pub fn load(products: &[ProductRules], dir: Option<&Path>) -> Result<Catalogue> {
+        let mut overrides: Vec<(String, String)> = Vec::new();
         if let Some(dir) = dir {
             let entries = std::fs::read_dir(dir).with_context(|| format!("--rules {}: cannot read the directory", dir.display()))?;
             for entry in entries {
                 let path = entry.with_context(|| format!("--rules {}", dir.display()))?.path();
                 if path.extension().is_some_and(|e| e == "toml") {
                     let text = std::fs::read_to_string(&path).with_context(|| format!("{}: cannot read", path.display()))?;
-                    let stem = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
-                    overrides.insert(stem, (path.display().to_string(), text));
+                    overrides.push((path.display().to_string(), text));
                 }
             }
             if overrides.is_empty() {
                 bail!("--rules {}: no *.toml rule files in the directory", dir.display());
             }
+            overrides.sort();
         }
-        for (stem, text) in bundled {
-            if !overrides.contains_key(*stem) {
-                files.push((format!("rules/{stem}.toml (bundled)"), text.to_string()));
-            }
-        }
-        files.extend(overrides.into_values());
-        Catalogue::from_files(&files, known)
+        Catalogue::from_files(products, &overrides)
     }
 
     pub fn get(&self, id: &str) -> Option<&RuleSpec> {
@@ -182,15 +197,19 @@ impl Catalogue {
         self.rules.values()
     }
 
-    /// A rule's parameter, or `default` when the file does not set it.
-    pub fn param<T: for<'de> Deserialize<'de>>(&self, id: &str, name: &str, default: T) -> Result<T> {
-        match self.rules.get(id).and_then(|r| r.params.get(name)) {
-            None => Ok(default),
-            Some(value) => value
-                .clone()
-                .try_into()
-                .with_context(|| format!("rule '{id}': parameter '{name}' has the wrong type")),
+    /// A product's parameters as its typed `Params`: a table keyed by the rule's name
+    /// without the product (`scratch-leftover = { dirs = [...] }`) holding each rule's
+    /// `params`.
+    pub fn params<T: serde::de::DeserializeOwned>(&self, product: &str) -> Result<T> {
+        let prefix = format!("{product}/");
+        let mut table = toml::Table::new();
+        for (id, rule) in self.rules.range(prefix.clone()..) {
+            let Some(name) = id.strip_prefix(&prefix) else { break };
+            if !rule.params.is_empty() {
+                table.insert(name.to_string(), toml::Value::Table(rule.params.clone()));
+            }
         }
+        T::deserialize(toml::Value::Table(table)).map_err(|e| anyhow::anyhow!("rule parameters of {product}: {}", e.to_string().trim()))
     }
 
     /// Applies a site's overrides of severity and enablement.
@@ -210,16 +229,20 @@ impl Catalogue {
 mod tests {
     use super::*;
 
-    const KNOWN: &[RuleDecl] = &[
-        RuleDecl { id: "demo/a", params: &[] },
-        RuleDecl { id: "demo/b", params: &["limit"] },
-    ];
-
-    fn file(body: &str) -> Vec<(String, String)> {
-        vec![("demo.toml".to_string(), format!("product = \"demo\"\n{body}"))]
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+    struct DemoParams {
+        b: BParams,
     }
 
-    const GOOD: &str = r#"
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct BParams {
+        limit: i64,
+        names: Vec<String>,
+    }
+
+    const GOOD: &str = r#"product = "demo"
 [[rule]]
 id = "demo/a"
 severity = "error"
@@ -231,41 +254,75 @@ severity = "info"
 enabled = false
 summary = "b"
 explain = "b"
-params = { limit = 3 }
+params = { limit = 3, names = ["x"] }
 "#;
 
+    fn demo(bundled: &'static str) -> [ProductRules; 1] {
+        [ProductRules { name: "demo", rules_toml: bundled, ids: &["demo/a", "demo/b"], validate: |c| c.params::<DemoParams>("demo").map(|_| ()) }]
+    }
+
+    fn site(text: &str) -> Vec<(String, String)> {
+        vec![("site/demo.toml".to_string(), text.to_string())]
+    }
+
     #[test]
-    fn loads_a_good_file() {
-        let c = Catalogue::from_files(&file(GOOD), KNOWN).unwrap();
+    fn loads_a_good_file_and_its_typed_parameters() {
+        let c = Catalogue::from_files(&demo(GOOD), &[]).unwrap();
         assert_eq!(c.get("demo/b").unwrap().severity, Severity::Info);
         assert!(!c.get("demo/b").unwrap().enabled);
-        assert_eq!(c.param("demo/b", "limit", 0i64).unwrap(), 3);
-        assert_eq!(c.param("demo/a", "limit", 7i64).unwrap(), 7);
+        let p: DemoParams = c.params("demo").unwrap();
+        assert_eq!(p, DemoParams { b: BParams { limit: 3, names: vec!["x".into()] } });
+    }
+
+    #[test]
+    fn a_site_file_keeps_the_bundled_parameters_it_does_not_set() {
+        let partial = GOOD.replace("params = { limit = 3, names = [\"x\"] }", "params = { limit = 9 }");
+        let c = Catalogue::from_files(&demo(GOOD), &site(&partial)).unwrap();
+        let p: DemoParams = c.params("demo").unwrap();
+        assert_eq!(p.b, BParams { limit: 9, names: vec!["x".into()] });
+        assert_eq!(c.sources["demo"], "site/demo.toml");
+    }
+
+    #[test]
+    fn a_wrong_parameter_name_or_type_fails_at_load() {
+        let wrong_type = GOOD.replace("limit = 3", "limit = \"three\"");
+        let e = Catalogue::from_files(&demo(GOOD), &site(&wrong_type)).unwrap_err();
+        assert!(format!("{e:#}").contains("site/demo.toml") && format!("{e:#}").contains("limit"), "{e:#}");
+        let wrong_name = GOOD.replace("limit = 3", "lmit = 3");
+        let e = Catalogue::from_files(&demo(GOOD), &site(&wrong_name)).unwrap_err();
+        assert!(format!("{e:#}").contains("lmit"), "{e:#}");
+        // A parameter on a rule that has none.
+        let stray = GOOD.replace("summary = \"a\"", "summary = \"a\"\nparams = { limit = 1 }");
+        let e = Catalogue::from_files(&demo(GOOD), &site(&stray)).unwrap_err();
+        assert!(format!("{e:#}").contains("unknown field `a`"), "{e:#}");
+        // The bundled file must hold every parameter: there are no defaults in the code.
+        let e = Catalogue::from_files(&demo(&*GOOD.replace(", names = [\"x\"]", "").leak()), &[]).unwrap_err();
+        assert!(format!("{e:#}").contains("names"), "{e:#}");
     }
 
     #[test]
     fn rejects_unknown_keys_duplicates_and_unknown_rules() {
         let unknown_key = GOOD.replace("summary = \"a\"", "summary = \"a\"\ncolour = \"red\"");
-        let e = Catalogue::from_files(&file(&unknown_key), KNOWN).unwrap_err();
+        let e = Catalogue::from_files(&demo(GOOD), &site(&unknown_key)).unwrap_err();
         assert!(format!("{e:#}").contains("colour"), "{e:#}");
 
         let duplicate = format!("{GOOD}\n[[rule]]\nid = \"demo/a\"\nseverity = \"error\"\nsummary = \"x\"\nexplain = \"x\"\n");
-        let e = Catalogue::from_files(&file(&duplicate), KNOWN).unwrap_err();
+        let e = Catalogue::from_files(&demo(GOOD), &site(&duplicate)).unwrap_err();
         assert!(format!("{e:#}").contains("described twice"), "{e:#}");
 
         let unknown_rule = GOOD.replace("demo/a", "demo/zzz");
-        let e = Catalogue::from_files(&file(&unknown_rule), KNOWN).unwrap_err();
+        let e = Catalogue::from_files(&demo(GOOD), &site(&unknown_rule)).unwrap_err();
         assert!(format!("{e:#}").contains("not known"), "{e:#}");
 
-        let bad_param = GOOD.replace("limit = 3", "lmit = 3");
-        let e = Catalogue::from_files(&file(&bad_param), KNOWN).unwrap_err();
-        assert!(format!("{e:#}").contains("no parameter 'lmit'"), "{e:#}");
+        let twice = vec![site(GOOD).remove(0), ("site/other.toml".to_string(), GOOD.to_string())];
+        let e = Catalogue::from_files(&demo(GOOD), &twice).unwrap_err();
+        assert!(format!("{e:#}").contains("already described"), "{e:#}");
     }
 
     #[test]
     fn a_rule_the_code_emits_must_be_described() {
-        let only_a = "[[rule]]\nid = \"demo/a\"\nseverity = \"error\"\nsummary = \"a\"\nexplain = \"a\"\n";
-        let e = Catalogue::from_files(&file(only_a), KNOWN).unwrap_err();
+        let only_a = "product = \"demo\"\n[[rule]]\nid = \"demo/a\"\nseverity = \"error\"\nsummary = \"a\"\nexplain = \"a\"\n";
+        let e = Catalogue::from_files(&demo(GOOD), &site(only_a)).unwrap_err();
         assert!(format!("{e:#}").contains("'demo/b' is emitted by repocheck but not described"), "{e:#}");
     }
 }

@@ -70,16 +70,21 @@ struct Spool {
     findings: u64,
 }
 
-/// Receives findings from any thread.
-pub struct Sink {
-    catalogue: Arc<Catalogue>,
+/// What every view of one run shares: the spool, the targets, the counters.
+struct Shared {
     spool: Mutex<Spool>,
     targets: Mutex<Vec<Target>>,
-    pub stats: Arc<Stats>,
     /// The longest run among merged reports (shards run side by side).
     merged_elapsed_ms: AtomicU64,
     started: Instant,
     started_at: time::OffsetDateTime,
+}
+
+/// Receives findings from any thread.
+pub struct Sink {
+    catalogue: Arc<Catalogue>,
+    shared: Arc<Shared>,
+    pub stats: Arc<Stats>,
 }
 
 impl Sink {
@@ -88,21 +93,29 @@ impl Sink {
         let file = tempfile::tempfile().context("cannot create a temporary file for the findings")?;
         Ok(Sink {
             catalogue,
-            spool: Mutex::new(Spool {
-                writer: BufWriter::with_capacity(1 << 16, file),
-                live,
-                counts: BTreeMap::new(),
-                summary: Summary::default(),
-                repairs: BTreeMap::new(),
-                error: None,
-                findings: 0,
+            shared: Arc::new(Shared {
+                spool: Mutex::new(Spool {
+                    writer: BufWriter::with_capacity(1 << 16, file),
+                    live,
+                    counts: BTreeMap::new(),
+                    summary: Summary::default(),
+                    repairs: BTreeMap::new(),
+                    error: None,
+                    findings: 0,
+                }),
+                targets: Mutex::new(Vec::new()),
+                merged_elapsed_ms: AtomicU64::new(0),
+                started: Instant::now(),
+                started_at: time::OffsetDateTime::now_utc(),
             }),
-            targets: Mutex::new(Vec::new()),
             stats: Arc::new(Stats::default()),
-            merged_elapsed_ms: AtomicU64::new(0),
-            started: Instant::now(),
-            started_at: time::OffsetDateTime::now_utc(),
         })
+    }
+
+    /// The same run seen through another catalogue (a `--site` target's own severities
+    /// and disabled rules): findings, counters and progress stay one run's.
+    pub fn with_catalogue(&self, catalogue: Arc<Catalogue>) -> Sink {
+        Sink { catalogue, shared: Arc::clone(&self.shared), stats: Arc::clone(&self.stats) }
     }
 
     pub fn catalogue(&self) -> &Catalogue {
@@ -117,23 +130,21 @@ impl Sink {
     /// Records a target about to be checked and the rules that will run on it.
     pub fn begin_target(&self, mut target: Target, rules: &[&'static str]) {
         target.rules = rules.iter().filter(|id| self.catalogue.get(id).is_none_or(|r| r.enabled)).map(|s| s.to_string()).collect();
-        let mut spool = self.spool.lock().unwrap_or_else(|e| e.into_inner());
-        for id in &target.rules {
-            spool.counts.entry(id.clone()).or_default();
+        self.record_target(target);
+    }
+
+    /// Adds to the scope of the target being checked (what a check learns as it starts,
+    /// such as the repository layout it found).
+    pub fn scope(&self, key: &str, value: Value) {
+        let mut targets = self.shared.targets.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(target) = targets.last_mut() {
+            target.scope.get_or_insert_with(Map::new).insert(key.to_string(), value);
         }
-        drop(spool);
-        self.targets.lock().unwrap_or_else(|e| e.into_inner()).push(target);
     }
 
     /// Emits one finding of `rule` (severity from the catalogue; nothing if disabled).
     pub fn emit(&self, rule: impl RuleCode, subject: impl Into<String>, message: impl Into<String>, details: Map<String, Value>, repair: Option<Repair>) {
-        let id = rule.id();
-        let spec = self.catalogue.get(id);
-        if spec.is_some_and(|r| !r.enabled) {
-            return;
-        }
-        let severity = spec.map(|r| r.severity).unwrap_or(Severity::Error);
-        self.record(Finding { rule: id.to_string(), severity, subject: subject.into(), message: message.into(), details, repair });
+        self.emit_capped(rule, Severity::Error, subject, message, details, repair);
     }
 
     /// Emits a finding whose severity is at most `cap` (for known-benign cases a rule file
@@ -151,27 +162,28 @@ impl Sink {
     /// Records a finding as it is (used when merging reports: severities were already applied).
     pub fn record(&self, finding: Finding) {
         let product = finding.rule.split('/').next().unwrap_or_default().to_string();
-        let mut spool = self.spool.lock().unwrap_or_else(|e| e.into_inner());
+        // Encoded before the lock is taken: other threads keep emitting meanwhile.
+        let line = serde_json::to_vec(&finding).map(|mut line| {
+            line.push(b'\n');
+            line
+        });
+        let mut spool = self.shared.spool.lock().unwrap_or_else(|e| e.into_inner());
         let spool = &mut *spool;
-        let count = spool.counts.entry(finding.rule.clone()).or_default();
-        count.add(finding.severity);
-        spool.summary.add(finding.severity);
-        spool.findings += 1;
-        if let Some(repair) = &finding.repair {
-            let entry = spool
-                .repairs
-                .entry(repair.key())
-                .or_insert_with(|| RepairEntry { repair: repair.clone(), product: product.clone(), because: BTreeSet::new() });
-            entry.because.insert(finding.rule.clone());
-        }
-        let mut line = match serde_json::to_vec(&finding) {
+        let line = match line {
             Ok(line) => line,
             Err(e) => {
                 spool.error.get_or_insert_with(|| format!("cannot encode a finding: {e}"));
                 return;
             }
         };
-        line.push(b'\n');
+        let count = spool.counts.entry(finding.rule.clone()).or_default();
+        count.add(finding.severity);
+        spool.summary.add(finding.severity);
+        spool.findings += 1;
+        if let Some(repair) = finding.repair {
+            let entry = spool.repairs.entry(repair.key()).or_insert_with(|| RepairEntry { repair, product, because: BTreeSet::new() });
+            entry.because.insert(finding.rule);
+        }
         if let Err(e) = spool.writer.write_all(&line) {
             spool.error.get_or_insert_with(|| format!("cannot spool findings to a temporary file: {e}"));
         }
@@ -194,24 +206,28 @@ impl Sink {
         self.stats.add_db_rows(stats.db_rows);
         self.stats.add_entries(stats.entries_walked);
         self.stats.add_hashed(stats.bytes_hashed);
-        self.merged_elapsed_ms.fetch_max(stats.elapsed_ms, Ordering::Relaxed);
+        self.shared.merged_elapsed_ms.fetch_max(stats.elapsed_ms, Ordering::Relaxed);
     }
 
     /// Adds a target as it is (used when merging reports).
     pub fn record_target(&self, target: Target) {
-        let mut spool = self.spool.lock().unwrap_or_else(|e| e.into_inner());
+        let mut spool = self.shared.spool.lock().unwrap_or_else(|e| e.into_inner());
         for id in &target.rules {
             spool.counts.entry(id.clone()).or_default();
         }
         drop(spool);
-        self.targets.lock().unwrap_or_else(|e| e.into_inner()).push(target);
+        self.shared.targets.lock().unwrap_or_else(|e| e.into_inner()).push(target);
     }
 
-    /// Ends the run: the report, whose findings are read back from the spool.
+    /// Ends the run: the report, whose findings are read back from the spool. Every view
+    /// made by [`Sink::with_catalogue`] must be gone by now.
     pub fn finish(self) -> Result<Report> {
-        let elapsed_ms = (self.started.elapsed().as_millis() as u64).max(self.merged_elapsed_ms.load(Ordering::Relaxed));
+        let Ok(shared) = Arc::try_unwrap(self.shared) else {
+            anyhow::bail!("a view of the findings sink outlived its run");
+        };
+        let elapsed_ms = (shared.started.elapsed().as_millis() as u64).max(shared.merged_elapsed_ms.load(Ordering::Relaxed));
         let finished_at = time::OffsetDateTime::now_utc();
-        let mut spool = self.spool.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut spool = shared.spool.into_inner().unwrap_or_else(|e| e.into_inner());
         for out in &mut spool.live {
             let _ = out.flush();
         }
@@ -228,9 +244,9 @@ impl Sink {
             elapsed_ms,
         };
         Ok(Report {
-            started_at: self.started_at,
+            started_at: shared.started_at,
             finished_at,
-            targets: self.targets.into_inner().unwrap_or_else(|e| e.into_inner()),
+            targets: shared.targets.into_inner().unwrap_or_else(|e| e.into_inner()),
             stats,
             summary: spool.summary,
             rule_counts: spool.counts,

@@ -6,11 +6,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 
-use super::Rule;
+use super::{Params, Rule, TransientInBackupParams};
 use super::model::{self, EventProcess, same_version};
 use crate::details;
 use crate::engine::report::Target;
-use crate::engine::rules::RuleCode;
 use crate::engine::sink::Sink;
 
 #[derive(Debug, Clone)]
@@ -84,7 +83,8 @@ impl Components {
     }
 }
 
-pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
+/// The report's target; `--runtimedata` must be a readable directory.
+pub fn target(opts: &CheckOptions) -> Result<Target> {
     let rd = &opts.runtimedata;
     if !rd.is_dir() {
         bail!("--runtimedata {}: not a directory", rd.display());
@@ -99,9 +99,11 @@ pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
     if let Some(i) = &opts.install {
         target = target.input("install", i.display().to_string());
     }
-    let rules: Vec<&'static str> = Rule::ALL.iter().map(|r| r.id()).collect();
-    sink.begin_target(target, &rules);
+    Ok(target)
+}
 
+pub fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
+    let rd = &opts.runtimedata;
     let repo = find(rd, "repository").unwrap_or_else(|| rd.join("repository"));
     let system = opts.install.as_ref().and_then(|i| find_path(i, &["esb", "server", "repository"]));
     let mut repos = Vec::new();
@@ -132,7 +134,7 @@ pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
         for guid_dir in walked_subdirs(sink, &apps, Rule::EventProcessIncomplete, &rel) {
             for version_dir in walked_subdirs(sink, &guid_dir, Rule::EventProcessIncomplete, &rel) {
                 sink.stats.add_entries(1);
-                check_event_process(sink, &guid_dir, &version_dir, &components, &app_repos, &rel, &mut used_components)?;
+                check_event_process(sink, params, &guid_dir, &version_dir, &components, &app_repos, &rel, &mut used_components)?;
             }
         }
     }
@@ -152,13 +154,13 @@ pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
             checked.push(folder);
         }
     }
-    check_policies(sink, &repo, &rel)?;
-    check_transient(sink, rd, &rel)?;
+    check_policies(sink, params, &repo, &rel)?;
+    check_transient(sink, params, rd, &rel)?;
     Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
-fn check_event_process(sink: &Sink, guid_dir: &Path, dir: &Path, components: &Components, app_repos: &[PathBuf], rel: &dyn Fn(&Path) -> String, used: &mut Vec<PathBuf>) -> Result<()> {
+fn check_event_process(sink: &Sink, params: &Params, guid_dir: &Path, dir: &Path, components: &Components, app_repos: &[PathBuf], rel: &dyn Fn(&Path) -> String, used: &mut Vec<PathBuf>) -> Result<()> {
     let subject = rel(dir);
     let Some(ep_path) = find(dir, "EventProcess.xml") else {
         sink.emit(
@@ -230,7 +232,7 @@ fn check_event_process(sink: &Sink, guid_dir: &Path, dir: &Path, components: &Co
             need(&["transformations", "routes", &route.name, f]);
         }
     }
-    if sink.catalogue().param(Rule::EventProcessIncomplete.id(), "require_env_file", false)?
+    if params.event_process_incomplete.require_env_file
         && let Some(label) = &ep.deployment_label
     {
         need(&["env", &format!("{}.xml", label.to_ascii_lowercase())]);
@@ -353,12 +355,12 @@ fn check_component(sink: &Sink, dir: &Path, components: &Components, rel: &dyn F
 }
 
 /// Alerts are `repository/Notifications/<id>.xml`; policies `repository/Policies/<type>/<id>.xml`.
-fn check_policies(sink: &Sink, repo: &Path, rel: &dyn Fn(&Path) -> String) -> Result<()> {
+fn check_policies(sink: &Sink, params: &Params, repo: &Path, rel: &dyn Fn(&Path) -> String) -> Result<()> {
     let Some(policies) = find(repo, "Policies") else { return Ok(()) };
     let alerts: Vec<String> = find(repo, "Notifications")
         .map(|n| std::fs::read_dir(n).into_iter().flatten().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("xml"))).filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned())).collect())
         .unwrap_or_default();
-    let elements: Vec<String> = sink.catalogue().param(Rule::PolicyAlertMissing.id(), "alert_elements", vec!["alert".to_string(), "alertId".to_string(), "alert-id".to_string(), "alertName".to_string()])?;
+    let elements = &params.policy_alert_missing.alert_elements;
     for type_dir in walked_subdirs(sink, &policies, Rule::PolicyAlertMissing, rel) {
         for entry in std::fs::read_dir(&type_dir).into_iter().flatten().flatten() {
             let path = entry.path();
@@ -366,7 +368,7 @@ fn check_policies(sink: &Sink, repo: &Path, rel: &dyn Fn(&Path) -> String) -> Re
                 continue;
             }
             sink.stats.add_entries(1);
-            let parsed = read_xml(&path).and_then(|t| model::parse(&t).map(|d| model::policy_alerts(&d, &elements)).map_err(|e| format!("not well-formed XML: {e}")));
+            let parsed = read_xml(&path).and_then(|t| model::parse(&t).map(|d| model::policy_alerts(&d, elements)).map_err(|e| format!("not well-formed XML: {e}")));
             match parsed {
                 Err(e) => sink.emit(Rule::PolicyAlertMissing, rel(&path), format!("the policy cannot be read ({e}), so its alerts cannot be checked"), details! { "error" => e }, None),
                 Ok(named) => {
@@ -387,10 +389,8 @@ fn check_policies(sink: &Sink, repo: &Path, rel: &dyn Fn(&Path) -> String) -> Re
 }
 
 /// Runtime stores the vendor says must not be restored.
-fn check_transient(sink: &Sink, rd: &Path, rel: &dyn Fn(&Path) -> String) -> Result<()> {
-    let files: Vec<String> = sink.catalogue().param(Rule::TransientInBackup.id(), "files", vec!["admin.dat".to_string(), "admin~1.dat".to_string(), "admin~2.dat".to_string(), "haStatus.dat".to_string()])?;
-    let prefixes: Vec<String> = sink.catalogue().param(Rule::TransientInBackup.id(), "prefixes", vec!["PQ.".to_string()])?;
-    let dirs: Vec<String> = sink.catalogue().param(Rule::TransientInBackup.id(), "dirs", vec!["FES/Peers".to_string(), "FPS/run/components".to_string()])?;
+fn check_transient(sink: &Sink, params: &Params, rd: &Path, rel: &dyn Fn(&Path) -> String) -> Result<()> {
+    let TransientInBackupParams { files, prefixes, dirs } = &params.transient_in_backup;
     let mut stack = vec![rd.to_path_buf()];
     while let Some(dir) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else { continue };

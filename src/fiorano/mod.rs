@@ -2,18 +2,26 @@
 //! references against the user and system component repositories, policies against alerts,
 //! transient stores in a backup set.
 //!
-//! Facts: `shared/facts/fiorano.md`, `shared/sources/fiorano-enterprise-repository.txt`.
+//! Sources: Fiorano's enterprise repository documentation ("Fiorano Enterprise Repository")
+//! and the server's source as published (`ApplicationParser`, `MicroServiceRepoManager`,
+//! `JVMCommandProvider`), cited where each fact is used.
 
 pub mod check;
 pub mod model;
 
-pub use check::{CheckOptions, check};
+use anyhow::Result;
+use serde::Deserialize;
+
+pub use check::CheckOptions;
+use crate::engine::product::Product;
+use crate::engine::report::Target;
+use crate::engine::sink::Sink;
 
 crate::product_rules! {
     /// Every Fiorano rule. Ids, severities and explanations: `rules/fiorano.toml`.
     pub enum Rule for "fiorano" {
         /// EventProcess.xml missing, or a file it references absent.
-        EventProcessIncomplete = "event-process-incomplete" [params: "require_env_file"],
+        EventProcessIncomplete = "event-process-incomplete",
         /// EventProcess.xml does not parse, or its guid/version are not its folder's.
         EventProcessInvalid = "event-process-invalid",
         /// A route names an unknown instance or port.
@@ -25,11 +33,63 @@ crate::product_rules! {
         /// A component's serviceref resolves to no component.
         ServicerefMissing = "serviceref-missing",
         /// A policy refers to an alert that does not exist.
-        PolicyAlertMissing = "policy-alert-missing" [params: "alert_elements"],
+        PolicyAlertMissing = "policy-alert-missing",
         /// Transient runtime stores in a backup set.
-        TransientInBackup = "transient-in-backup" [params: "files", "prefixes", "dirs"],
+        TransientInBackup = "transient-in-backup",
     }
 }
 
 /// The bundled rule file.
 pub const RULES_TOML: &str = include_str!("../../rules/fiorano.toml");
+
+/// The rule parameters of `rules/fiorano.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Params {
+    pub event_process_incomplete: EventProcessIncompleteParams,
+    pub policy_alert_missing: PolicyAlertMissingParams,
+    pub transient_in_backup: TransientInBackupParams,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventProcessIncompleteParams {
+    /// Also require `env/<deployment label>.xml`.
+    pub require_env_file: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyAlertMissingParams {
+    /// Element and attribute names read as alert references.
+    pub alert_elements: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransientInBackupParams {
+    pub files: Vec<String>,
+    /// File names starting so.
+    pub prefixes: Vec<String>,
+    /// Path endings.
+    pub dirs: Vec<String>,
+}
+
+/// Fiorano ESB, as the engine runs it.
+pub struct Fiorano;
+
+impl Product for Fiorano {
+    const NAME: &'static str = "fiorano";
+    const RULES_TOML: &'static str = RULES_TOML;
+    type Rule = Rule;
+    type Params = Params;
+    type Options = CheckOptions;
+
+    fn target(opts: &CheckOptions) -> Result<Target> {
+        check::target(opts)
+    }
+
+    fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
+        check::check(opts, params, sink)
+    }
+}

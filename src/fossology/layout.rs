@@ -4,8 +4,10 @@
 
 use std::cmp::Ordering;
 use std::fmt;
+use std::path::Path;
 
-use super::conf::Layout;
+use super::conf::{HostRange, Layout};
+use super::walk::{EntryKind, read_dir_sorted};
 
 /// The two repository types this tool checks. (`logs`, `license` and `test` hold no
 /// pfile objects.)
@@ -162,6 +164,50 @@ pub fn preferred_path(layout: &Layout, object_type: ObjectType, name: &str) -> S
 /// Whether a directory name is one of the hex pairs of the layout.
 pub fn is_pair(name: &str) -> bool {
     name.len() == 2 && name.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+}
+
+/// Without `--conf`: the hosts are the repository's directories that hold a `gold` or
+/// `files` tree, and the depth is the one its objects are found at (the shipped layout
+/// when the repository is empty).
+pub fn infer_layout(repo: &Path) -> Layout {
+    let mut layout = Layout::shipped();
+    let hosts: Vec<String> = read_dir_sorted(repo)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(name, _)| name.into_string().ok())
+        .filter(|name| ["gold", "files"].iter().any(|t| repo.join(name).join(t).is_dir()))
+        .collect();
+    if !hosts.is_empty() {
+        layout.hosts = hosts.iter().map(|h| HostRange { host: h.clone(), object_type: None, start: "00".into(), end: "ff".into() }).collect();
+    }
+    'probe: for host in &hosts {
+        for t in ["files", "gold"] {
+            if let Some(depth) = first_object_depth(&repo.join(host).join(t), 0) {
+                layout.depth = depth;
+                break 'probe;
+            }
+        }
+    }
+    layout.origin = format!("inferred from the repository (no --conf): depth {}, hosts {}", layout.depth, layout.host_dirs().join(", "));
+    layout
+}
+
+fn first_object_depth(dir: &Path, level: u32) -> Option<u32> {
+    if level > 8 {
+        return None;
+    }
+    for (name, kind) in read_dir_sorted(dir).ok()? {
+        match kind {
+            EntryKind::File if name.to_str().and_then(ObjectKey::parse_name).is_some() => return Some(level),
+            EntryKind::Dir if name.to_str().is_some_and(is_pair) => {
+                if let Some(d) = first_object_depth(&dir.join(&name), level + 1) {
+                    return Some(d);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 #[cfg(test)]

@@ -1,17 +1,30 @@
 //! FOSSology: the PostgreSQL metadata (`pfile`, `upload`, `uploadtree`, `job*`) against the
 //! repository tree (`<host>/gold`, `<host>/files`).
 //!
-//! Facts: `shared/facts/fossology.md` (read from `fossology/fossology` at 4.7.1-124).
+//! Sources: FOSSology's own code (`fossology/fossology` 4.7: `src/lib/c/fossconfig.c`,
+//! `src/lib/c/fossrepo.c`, `src/ununpack/agent`, `src/wget_agent/agent`,
+//! `src/scheduler/agent`, `src/www/ui`), cited where each fact is used.
 
 pub mod check;
 pub mod conf;
+mod decide;
 pub mod layout;
+mod merge;
 pub mod metadata;
 pub mod plan;
 pub mod repair;
+mod scratch;
+mod trees;
 pub mod walk;
 
-pub use check::{CheckOptions, check};
+use anyhow::Result;
+use serde::{Deserialize, Serialize};
+
+pub use check::CheckOptions;
+use crate::engine::product::Product;
+use crate::engine::report::Target;
+use crate::engine::sink::Sink;
+use walk::Level;
 
 crate::product_rules! {
     /// Every FOSSology rule. Ids, severities and explanations: `rules/fossology.toml`.
@@ -29,7 +42,7 @@ crate::product_rules! {
         /// An object's size differs from the size in its name.
         SizeMismatch = "size-mismatch",
         /// An object's SHA-1 or MD5 differs from its name.
-        ContentMismatch = "content-mismatch" [params: "digests"],
+        ContentMismatch = "content-mismatch",
         /// A well-named object in the wrong directory or on the wrong host.
         MisplacedFile = "misplaced-file",
         /// An entry in a type tree that is not a repository object.
@@ -43,7 +56,7 @@ crate::product_rules! {
         /// The gold and files copies of an uploaded archive are separate inodes.
         GoldFilesNotLinked = "gold-files-not-linked",
         /// Leftover ununpack / wget_agent scratch directories.
-        ScratchLeftover = "scratch-leftover" [params: "dirs"],
+        ScratchLeftover = "scratch-leftover",
         /// A configuration file a restore needs is missing or unreadable.
         ConfigMissing = "config-missing",
     }
@@ -51,3 +64,91 @@ crate::product_rules! {
 
 /// The bundled rule file.
 pub const RULES_TOML: &str = include_str!("../../rules/fossology.toml");
+
+/// The rule parameters of `rules/fossology.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Params {
+    pub content_mismatch: ContentMismatchParams,
+    pub scratch_leftover: ScratchLeftoverParams,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContentMismatchParams {
+    /// Which digests of the name to compare at `--level content`.
+    #[serde(deserialize_with = "digests")]
+    pub digests: crate::engine::hash::Which,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScratchLeftoverParams {
+    /// Scratch directory names looked for under each top-level directory of the repository.
+    pub dirs: Vec<String>,
+}
+
+/// `digests = ["sha1", "md5"]`: one or both, nothing else.
+fn digests<'de, D: serde::Deserializer<'de>>(d: D) -> Result<crate::engine::hash::Which, D::Error> {
+    #[derive(Deserialize, PartialEq)]
+    #[serde(rename_all = "lowercase")]
+    enum Digest {
+        Sha1,
+        Md5,
+    }
+    let names = Vec::<Digest>::deserialize(d)?;
+    if names.is_empty() {
+        return Err(serde::de::Error::custom("digests must name sha1, md5 or both"));
+    }
+    Ok(crate::engine::hash::Which { sha1: names.contains(&Digest::Sha1), md5: names.contains(&Digest::Md5) })
+}
+
+/// The repairs FOSSology findings call for (besides the engine's restore-from-backup).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum Repair {
+    /// Queue the upload's re-unpack job: ununpack imports every file of the upload again
+    /// from its gold.
+    Reunpack { upload: i64 },
+    /// Move a misplaced object to where FOSSology looks for it (relative paths).
+    Move { from: String, to: String },
+    /// Hard-link a surviving copy to where the second copy belongs (an upload's gold and
+    /// files copies are one inode).
+    Link { from: String, to: String },
+    /// Download the upload's original again (manual: its origin is a URL).
+    Refetch { upload: i64, origin: String },
+}
+
+impl From<Repair> for crate::engine::finding::Repair {
+    fn from(r: Repair) -> Self {
+        crate::engine::finding::Repair::from_action(&r)
+    }
+}
+
+/// FOSSology, as the engine runs it.
+pub struct Fossology;
+
+impl Product for Fossology {
+    const NAME: &'static str = "fossology";
+    const RULES_TOML: &'static str = RULES_TOML;
+    type Rule = Rule;
+    type Params = Params;
+    type Options = CheckOptions;
+
+    fn target(opts: &CheckOptions) -> Result<Target> {
+        check::target(opts)
+    }
+
+    fn runs(rule: Rule, opts: &CheckOptions) -> bool {
+        match rule {
+            Rule::SizeMismatch => opts.level >= Level::Size,
+            Rule::ContentMismatch => opts.level == Level::Content,
+            Rule::ConfigMissing => opts.conf.is_some(),
+            _ => true,
+        }
+    }
+
+    fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
+        check::check(opts, params, sink)
+    }
+}

@@ -17,12 +17,20 @@ use super::walk::Meta;
 use crate::engine::sink::Sink;
 use crate::engine::tables::DbSource;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Strategy {
     /// Every referenced object, gold and files.
     Full,
     /// Only each upload's gold; the files are re-unpacked after a restore.
     GoldOnly,
+}
+
+impl Strategy {
+    /// Every strategy, with what it keeps.
+    pub const CHOICES: &'static [(Strategy, &'static str, &'static str)] = &[
+        (Strategy::Full, "full", "every referenced object, gold and files"),
+        (Strategy::GoldOnly, "gold-only", "each upload's gold; the files are re-unpacked after a restore"),
+    ];
 }
 
 #[derive(Debug, Clone)]

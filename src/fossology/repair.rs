@@ -20,7 +20,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
-use crate::engine::finding::Repair;
+use super::Repair;
+use crate::engine::finding::Repair as Fix;
 use crate::engine::report::ReportFile;
 use crate::engine::tables::redact_url;
 
@@ -49,7 +50,7 @@ pub struct Queue {
     pub moves: Vec<(String, String)>,
     pub links: Vec<(String, String)>,
     /// Refetches and restores: manual steps.
-    pub manual: Vec<(Repair, Vec<String>)>,
+    pub manual: Vec<(Fix, Vec<String>)>,
 }
 
 impl Queue {
@@ -59,17 +60,17 @@ impl Queue {
         let mut reunpacks: BTreeMap<i64, Reunpack> = BTreeMap::new();
         for entry in report.repairs.iter().filter(|r| r.product == "fossology") {
             let because: Vec<String> = entry.because.iter().cloned().collect();
-            match &entry.repair {
-                Repair::Reunpack { upload } => {
-                    let r = reunpacks.entry(*upload).or_insert_with(|| Reunpack { upload: *upload, because: Vec::new(), rebuild_tree: false });
+            match entry.repair.to_action::<Repair>() {
+                Some(Repair::Reunpack { upload }) => {
+                    let r = reunpacks.entry(upload).or_insert_with(|| Reunpack { upload, because: Vec::new(), rebuild_tree: false });
                     r.rebuild_tree |= because.iter().any(|b| b == "fossology/upload-tree-missing");
                     r.because.extend(because);
                     r.because.sort();
                     r.because.dedup();
                 }
-                Repair::Move { from, to } => queue.moves.push((from.clone(), to.clone())),
-                Repair::Link { from, to } => queue.links.push((from.clone(), to.clone())),
-                other => queue.manual.push((other.clone(), because)),
+                Some(Repair::Move { from, to }) => queue.moves.push((from, to)),
+                Some(Repair::Link { from, to }) => queue.links.push((from, to)),
+                _ => queue.manual.push((entry.repair.clone(), because)),
             }
         }
         queue.reunpacks = reunpacks.into_values().collect();
@@ -111,8 +112,14 @@ pub fn reunpack_sql(r: &Reunpack, user: i64) -> String {
 pub async fn decide(conn: &mut sqlx::PgConnection, reunpacks: &[Reunpack], fallback_user: Option<i64>) -> Result<Vec<Decision>> {
     let mut out = Vec::new();
     for r in reunpacks {
+        // upload_pk is an integer column: an id beyond it names no upload (a cast would
+        // read another one).
+        let Ok(upload) = i32::try_from(r.upload) else {
+            out.push(Decision::Skip { why: format!("no upload can have the id {} (upload_pk is a 32-bit integer)", r.upload) });
+            continue;
+        };
         let row: Option<(Option<i32>, String)> = sqlx::query_as("SELECT user_fk, upload_filename FROM upload WHERE upload_pk = $1")
-            .bind(r.upload as i32)
+            .bind(upload)
             .fetch_optional(&mut *conn)
             .await
             .context("reading upload")?;
@@ -123,7 +130,7 @@ pub async fn decide(conn: &mut sqlx::PgConnection, reunpacks: &[Reunpack], fallb
         let pending: bool = sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM job j JOIN jobqueue q ON q.jq_job_fk = j.job_pk WHERE j.job_upload_fk = $1 AND j.job_name = 'reunpack' AND q.jq_type = 'ununpack' AND q.jq_endtime IS NULL AND q.jq_end_bits < 2)",
         )
-        .bind(r.upload as i32)
+        .bind(upload)
         .fetch_one(&mut *conn)
         .await
         .context("reading jobqueue")?;
@@ -196,10 +203,10 @@ fn sh(s: &str) -> String {
 pub fn render_manual(queue: &Queue) -> String {
     let mut s = String::new();
     for (repair, because) in &queue.manual {
-        let line = match repair {
-            Repair::Refetch { upload, origin } => format!("refetch upload {upload} from {origin}"),
-            Repair::RestoreFromBackup { path } => format!("restore {path} from a backup"),
-            other => format!("{}: {}", other.action(), serde_json::to_string(other).unwrap_or_default()),
+        let line = match (repair.to_action::<Repair>(), repair.action.as_str(), repair.field_str("path")) {
+            (Some(Repair::Refetch { upload, origin }), _, _) => format!("refetch upload {upload} from {origin}"),
+            (_, "restore-from-backup", Some(path)) => format!("restore {path} from a backup"),
+            _ => format!("{}: {}", repair.action, serde_json::to_string(&repair.fields).unwrap_or_default()),
         };
         let _ = writeln!(s, "{line}  ({})", because.join(", "));
     }
@@ -250,11 +257,11 @@ pub async fn apply_sql(conn: &mut sqlx::PgConnection, reunpacks: &[Reunpack], de
     tx.commit().await.context("cannot commit")?;
     let mut queued = Vec::new();
     for (r, d) in reunpacks.iter().zip(decisions) {
-        if matches!(d, Decision::Queue { .. }) {
+        if let (Decision::Queue { .. }, Ok(upload)) = (d, i32::try_from(r.upload)) {
             let row: Option<(i32, i32)> = sqlx::query_as(
                 "SELECT j.job_pk, q.jq_pk FROM job j JOIN jobqueue q ON q.jq_job_fk = j.job_pk WHERE j.job_upload_fk = $1 AND j.job_name = 'reunpack' AND q.jq_type = 'ununpack' ORDER BY q.jq_pk DESC LIMIT 1",
             )
-            .bind(r.upload as i32)
+            .bind(upload)
             .fetch_optional(&mut *conn)
             .await?;
             if let Some((job, jq)) = row {

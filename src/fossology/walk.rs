@@ -23,7 +23,7 @@ use crate::engine::hash::{Digests, Which, hash_file};
 use crate::engine::sink::Sink;
 
 /// How deeply objects are verified.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
     /// The object is there.
     Exists,
@@ -34,6 +34,13 @@ pub enum Level {
 }
 
 impl Level {
+    /// Every level, with what it checks.
+    pub const CHOICES: &'static [(Level, &'static str, &'static str)] = &[
+        (Level::Exists, "exists", "the object is there"),
+        (Level::Size, "size", "…and its size is the size in its name (stat)"),
+        (Level::Content, "content", "…and its SHA-1 and MD5 are the ones in its name (reads every byte)"),
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Level::Exists => "exists",

@@ -7,13 +7,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 use serde_json::Value;
 
-use super::Rule;
+use super::{Params, Rule};
 use super::copydb::{self, LogEvent};
 use crate::details;
 use crate::engine::archive;
-use crate::engine::finding::Severity;
 use crate::engine::report::Target;
-use crate::engine::rules::RuleCode;
 use crate::engine::sink::Sink;
 
 #[derive(Debug, Clone)]
@@ -31,7 +29,8 @@ fn wanted(name: &str) -> bool {
     name.ends_with(DEFINITION) || name.ends_with("DatabaseBackup/copy.in") || name.ends_with("DatabaseBackup/copy.out")
 }
 
-pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
+/// The report's target; the archive and the restore log must exist.
+pub fn target(opts: &CheckOptions) -> Result<Target> {
     if !opts.archive.exists() {
         bail!("--archive {}: no such archive or directory", opts.archive.display());
     }
@@ -47,17 +46,10 @@ pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
     if let Some(d) = &opts.backup_dir {
         target = target.input("backup_dir", d.display().to_string());
     }
-    let rules: Vec<&'static str> = Rule::ALL
-        .iter()
-        .filter(|r| match r {
-            Rule::RestoreErrors => opts.restore_log.is_some(),
-            Rule::BackupDirUnfit => opts.backup_dir.is_some(),
-            _ => true,
-        })
-        .map(|r| r.id())
-        .collect();
-    sink.begin_target(target, &rules);
+    Ok(target)
+}
 
+pub fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
     let listing = match archive::list(&opts.archive, &wanted) {
         Ok(l) => l,
         Err(e) => {
@@ -84,10 +76,10 @@ pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
     check_definition(sink, &listing, &prefix);
     let created = check_scripts(sink, &listing, &prefix);
     if let Some(log) = &opts.restore_log {
-        check_restore_log(sink, log, created.as_ref())?;
+        check_restore_log(sink, params, log, created.as_ref())?;
     }
     if let Some(dir) = &opts.backup_dir {
-        check_backup_dir(sink, dir)?;
+        check_backup_dir(sink, params, dir)?;
     }
     Ok(())
 }
@@ -245,13 +237,9 @@ fn check_scripts(sink: &Sink, listing: &archive::Listing, prefix: &str) -> Optio
 
 /// The restore log (`sql db -uhubble < copy.in > output.txt`): `E_` errors grouped by code
 /// and table, and whether `\nocontinue` ended the restore early.
-fn check_restore_log(sink: &Sink, log: &Path, created: Option<&BTreeSet<String>>) -> Result<()> {
-    let catalogue = sink.catalogue();
-    let benign: Vec<String> = catalogue.param(Rule::RestoreErrors.id(), "benign_codes", vec!["E_US0845".to_string()])?;
-    let benign_severity: Severity = catalogue
-        .param(Rule::RestoreErrors.id(), "benign_severity", "warning".to_string())?
-        .parse()
-        .map_err(|e: String| anyhow::anyhow!("rule {}: parameter benign_severity: {e}", Rule::RestoreErrors.id()))?;
+fn check_restore_log(sink: &Sink, params: &Params, log: &Path, created: Option<&BTreeSet<String>>) -> Result<()> {
+    let benign = &params.restore_errors.benign_codes;
+    let benign_severity = params.restore_errors.benign_severity;
     let file = std::fs::File::open(log).map_err(|e| anyhow::anyhow!("--restore-log {}: cannot read ({e})", log.display()))?;
     /// One code on one table: how often, its first message, its first lines.
     struct Group {
@@ -301,7 +289,7 @@ fn check_restore_log(sink: &Sink, log: &Path, created: Option<&BTreeSet<String>>
 /// The backup target: it must exist, be a directory, not be on the root file system (the
 /// vendor: not on the accelerator's own disk), and have the minimum free space (the
 /// vendor's default 2GB, taken as 2 GiB: its log message counts in MB).
-fn check_backup_dir(sink: &Sink, dir: &Path) -> Result<()> {
+fn check_backup_dir(sink: &Sink, params: &Params, dir: &Path) -> Result<()> {
     use std::os::unix::fs::MetadataExt;
     const GIB: f64 = (1u64 << 30) as f64;
     let shown = dir.display().to_string();
@@ -325,7 +313,7 @@ fn check_backup_dir(sink: &Sink, dir: &Path) -> Result<()> {
     {
         sink.emit(Rule::BackupDirUnfit, &shown, "the backup directory is on the same file system as / : a backup on the accelerator's own disk is lost with it (mount a separate or network volume)".to_string(), details! { "problem" => "same filesystem as /" }, None);
     }
-    let min_gb: f64 = sink.catalogue().param(Rule::BackupDirUnfit.id(), "min_free_gb", 2.0f64)?;
+    let min_gb = params.backup_dir_unfit.min_free_gb;
     let min = (min_gb * GIB) as u64;
     match free_bytes(dir) {
         Some(free) if free < min => sink.emit(

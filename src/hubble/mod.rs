@@ -2,12 +2,21 @@
 //! copydb scripts `copy.in`/`copy.out` and their data files), the restore log, the backup
 //! target.
 //!
-//! Facts: `shared/facts/hubble.md`, `shared/sources/hubble-backup-api.txt`.
+//! Sources: the Hubble accelerator's backup documentation ("Backup API"), Actian's
+//! `copydb` and terminal monitor (`sql`) documentation and Ingres's `ugerr.c`, cited where
+//! each fact is used.
 
 pub mod check;
 pub mod copydb;
 
-pub use check::{CheckOptions, check};
+use anyhow::Result;
+use serde::Deserialize;
+
+pub use check::CheckOptions;
+use crate::engine::finding::Severity;
+use crate::engine::product::Product;
+use crate::engine::report::Target;
+use crate::engine::sink::Sink;
 
 crate::product_rules! {
     /// Every Hubble rule. Ids, severities and explanations: `rules/hubble.toml`.
@@ -27,11 +36,61 @@ crate::product_rules! {
         /// copy.in stops at the first error.
         Nocontinue = "nocontinue",
         /// E_ errors in the restore log.
-        RestoreErrors = "restore-errors" [params: "benign_codes", "benign_severity"],
+        RestoreErrors = "restore-errors",
         /// The backup directory is missing, on the root file system, or too small.
-        BackupDirUnfit = "backup-dir-unfit" [params: "min_free_gb"],
+        BackupDirUnfit = "backup-dir-unfit",
     }
 }
 
 /// The bundled rule file.
 pub const RULES_TOML: &str = include_str!("../../rules/hubble.toml");
+
+/// The rule parameters of `rules/hubble.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Params {
+    pub restore_errors: RestoreErrorsParams,
+    pub backup_dir_unfit: BackupDirUnfitParams,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RestoreErrorsParams {
+    /// Error codes that are known to be harmless on a table the backup does not create.
+    pub benign_codes: Vec<String>,
+    /// The most those are reported as.
+    pub benign_severity: Severity,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupDirUnfitParams {
+    pub min_free_gb: f64,
+}
+
+/// The Hubble accelerator, as the engine runs it.
+pub struct Hubble;
+
+impl Product for Hubble {
+    const NAME: &'static str = "hubble";
+    const RULES_TOML: &'static str = RULES_TOML;
+    type Rule = Rule;
+    type Params = Params;
+    type Options = CheckOptions;
+
+    fn target(opts: &CheckOptions) -> Result<Target> {
+        check::target(opts)
+    }
+
+    fn runs(rule: Rule, opts: &CheckOptions) -> bool {
+        match rule {
+            Rule::RestoreErrors => opts.restore_log.is_some(),
+            Rule::BackupDirUnfit => opts.backup_dir.is_some(),
+            _ => true,
+        }
+    }
+
+    fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
+        check::check(opts, params, sink)
+    }
+}

@@ -7,13 +7,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 use serde_json::Value;
 
-use super::Rule;
+use super::{Params, Repair, Rule};
 use super::journal::{self, Base, FileSummary, JournalFile, Tail, Visitor};
 use super::state::{AgentState, ControllerState, Finder};
 use crate::details;
-use crate::engine::finding::Repair;
 use crate::engine::report::Target;
-use crate::engine::rules::RuleCode;
 use crate::engine::sink::Sink;
 use crate::engine::tables::DbSource;
 
@@ -48,11 +46,15 @@ fn state_dir(option: &str, given: &Path, base: Base) -> Result<PathBuf> {
     Ok(given.to_path_buf())
 }
 
-pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
-    let controller_dir = state_dir("--controller", &opts.controller, Base::Controller)?;
-    let standby_dir = opts.standby.as_deref().map(|s| state_dir("--standby", s, Base::Controller)).transpose()?;
-    let agents: Vec<(String, PathBuf)> = opts.agents.iter().map(|(p, d)| Ok((p.clone(), state_dir(&format!("--agent {p}="), d, Base::Agent)?))).collect::<Result<_>>()?;
-
+/// The report's target; the state directories must be directories.
+pub fn target(opts: &CheckOptions) -> Result<Target> {
+    state_dir("--controller", &opts.controller, Base::Controller)?;
+    if let Some(s) = &opts.standby {
+        state_dir("--standby", s, Base::Controller)?;
+    }
+    for (p, d) in &opts.agents {
+        state_dir(&format!("--agent {p}="), d, Base::Agent)?;
+    }
     let mut target = Target::new("js7").input("controller", opts.controller.display().to_string());
     if let Some(s) = &opts.standby {
         target = target.input("standby", s.display().to_string());
@@ -63,17 +65,13 @@ pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
     if let Some(db) = &opts.joc_db {
         target = target.input("joc_db", db.display());
     }
-    let rules: Vec<&'static str> = Rule::ALL
-        .iter()
-        .filter(|r| match r {
-            Rule::ClusterJournalDiverged | Rule::ClusterStandbyBehind => opts.standby.is_some(),
-            Rule::DeploymentMissing | Rule::DeploymentUnknown | Rule::HistoryAhead => opts.joc_db.is_some(),
-            Rule::AgentRunIdMismatch | Rule::AgentBehindController | Rule::AgentControllerMismatch | Rule::ControllerBehindAgent => !opts.agents.is_empty(),
-            _ => true,
-        })
-        .map(|r| r.id())
-        .collect();
-    sink.begin_target(target, &rules);
+    Ok(target)
+}
+
+pub fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
+    let controller_dir = state_dir("--controller", &opts.controller, Base::Controller)?;
+    let standby_dir = opts.standby.as_deref().map(|s| state_dir("--standby", s, Base::Controller)).transpose()?;
+    let agents: Vec<(String, PathBuf)> = opts.agents.iter().map(|(p, d)| Ok((p.clone(), state_dir(&format!("--agent {p}="), d, Base::Agent)?))).collect::<Result<_>>()?;
 
     // The Controller: its current file gives the state.
     let mut controller = ControllerState::default();
@@ -96,7 +94,7 @@ pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
     if let Some(db) = &opts.joc_db
         && c.usable
     {
-        check_joc(sink, db, &opts.db_name, &controller, &controller_id, c.last_event_id)?;
+        check_joc(sink, params, db, &opts.db_name, &controller, &controller_id, c.last_event_id)?;
     }
     Ok(())
 }
@@ -319,7 +317,7 @@ fn check_agent(sink: &Sink, controller: &ControllerState, controller_usable: boo
         );
         return Ok(());
     };
-    let reset = Some(Repair::ResetAgentJournal { agent: path.to_string(), state_dir: dir.display().to_string() });
+    let reset: Option<crate::engine::finding::Repair> = Some(Repair::ResetAgentJournal { agent: path.to_string(), state_dir: dir.display().to_string() }.into());
     // The Controller dedicates an Agent only while it holds no AgentRunId for it
     // (AgentDriver.dedicateAgentIfNeeded), so a fresh Agent journal needs the Controller-side
     // reset as well.
@@ -605,7 +603,7 @@ fn compare_prefix(active: &Path, standby: &Path) -> Result<Prefix> {
     }
 }
 
-fn check_joc(sink: &Sink, db: &DbSource, db_name: &str, controller: &ControllerState, controller_id: &str, last_event_id: i64) -> Result<()> {
+fn check_joc(sink: &Sink, params: &Params, db: &DbSource, db_name: &str, controller: &ControllerState, controller_id: &str, last_event_id: i64) -> Result<()> {
     let joc = super::joc::read(db, db_name)?;
     sink.stats.add_db_rows(joc.rows);
     let deployed: Vec<&super::joc::Deployed> = joc.deployed.iter().filter(|d| d.controller_id == controller_id).collect();
@@ -636,10 +634,10 @@ fn check_joc(sink: &Sink, db: &DbSource, db_name: &str, controller: &ControllerS
             subject,
             message,
             details! { "controller" => controller_id, "kind" => d.kind, "name" => d.name, "commit_id" => d.commit_id, "controller_version" => found.clone().flatten() },
-            Some(Repair::Redeploy { controller: controller_id.to_string(), items: items.clone() }),
+            Some(Repair::Redeploy { controller: controller_id.to_string(), items: items.clone() }.into()),
         );
     }
-    let kinds: Vec<String> = sink.catalogue().param(Rule::DeploymentUnknown.id(), "kinds", vec!["Workflow".to_string(), "Lock".to_string(), "FileWatch".to_string(), "JobResource".to_string(), "Board".to_string()])?;
+    let kinds = &params.deployment_unknown.kinds;
     let known: BTreeSet<(&str, &str)> = deployed.iter().map(|d| (d.kind.as_str(), d.name.as_str())).collect();
     for ((kind, name), version) in &controller.items {
         if kinds.iter().any(|k| k == kind) && !known.contains(&(kind.as_str(), name.as_str())) {

@@ -1,14 +1,21 @@
 //! JS7 JobScheduler: Controller journal ↔ Agent journals (coupling identities and
 //! EventIds), cluster node journals, JOC Cockpit deployment records ↔ Controller journal.
 //!
-//! Facts: `shared/facts/js7.md` (read from `sos-berlin/js7` and `sos-berlin/sos-components`).
+//! Sources: the JS7 engine (`sos-berlin/js7`: `js7-journal`, `js7-controller`, `js7-agent`)
+//! and JOC Cockpit (`sos-berlin/sos-components`), cited where each fact is used.
 
 pub mod check;
 pub mod joc;
 pub mod journal;
 pub mod state;
 
-pub use check::{CheckOptions, check};
+use anyhow::Result;
+use serde::{Deserialize, Serialize};
+
+pub use check::CheckOptions;
+use crate::engine::product::Product;
+use crate::engine::report::Target;
+use crate::engine::sink::Sink;
 
 crate::product_rules! {
     /// Every JS7 rule. Ids, severities and explanations: `rules/js7.toml`.
@@ -42,7 +49,7 @@ crate::product_rules! {
         /// JOC says deployed; the Controller has no such item or another version.
         DeploymentMissing = "deployment-missing",
         /// The Controller holds an item JOC has no deployment record of.
-        DeploymentUnknown = "deployment-unknown" [params: "kinds"],
+        DeploymentUnknown = "deployment-unknown",
         /// JOC's history has read past the Controller's last event.
         HistoryAhead = "history-ahead",
     }
@@ -50,3 +57,62 @@ crate::product_rules! {
 
 /// The bundled rule file.
 pub const RULES_TOML: &str = include_str!("../../rules/js7.toml");
+
+/// The rule parameters of `rules/js7.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Params {
+    pub deployment_unknown: DeploymentUnknownParams,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentUnknownParams {
+    /// The item kinds compared with JOC's deployments.
+    pub kinds: Vec<String>,
+}
+
+/// The repairs JS7 findings call for: manual steps, for the operator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum Repair {
+    /// Stop the Agent, empty its state directory, start it, and reset it in JOC Cockpit
+    /// with force: the Controller dedicates it anew.
+    ResetAgentJournal { agent: String, state_dir: String },
+    /// Redeploy these items from JOC Cockpit to the Controller.
+    Redeploy { controller: String, items: Vec<String> },
+}
+
+impl From<Repair> for crate::engine::finding::Repair {
+    fn from(r: Repair) -> Self {
+        crate::engine::finding::Repair::from_action(&r)
+    }
+}
+
+/// JS7 JobScheduler, as the engine runs it.
+pub struct Js7;
+
+impl Product for Js7 {
+    const NAME: &'static str = "js7";
+    const RULES_TOML: &'static str = RULES_TOML;
+    type Rule = Rule;
+    type Params = Params;
+    type Options = CheckOptions;
+
+    fn target(opts: &CheckOptions) -> Result<Target> {
+        check::target(opts)
+    }
+
+    fn runs(rule: Rule, opts: &CheckOptions) -> bool {
+        match rule {
+            Rule::ClusterJournalDiverged | Rule::ClusterStandbyBehind => opts.standby.is_some(),
+            Rule::DeploymentMissing | Rule::DeploymentUnknown | Rule::HistoryAhead => opts.joc_db.is_some(),
+            Rule::AgentRunIdMismatch | Rule::AgentBehindController | Rule::AgentControllerMismatch | Rule::ControllerBehindAgent => !opts.agents.is_empty(),
+            _ => true,
+        }
+    }
+
+    fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
+        check::check(opts, params, sink)
+    }
+}

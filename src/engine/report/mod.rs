@@ -125,7 +125,7 @@ impl Serialize for RepairEntry {
         if let Value::Object(map) = &mut value {
             // "action" first, then the product, then the action's fields.
             let mut out = Map::new();
-            out.insert("action".into(), map.remove("action").unwrap_or(Value::Null));
+            out.insert("action".into(), map.shift_remove("action").unwrap_or(Value::Null));
             out.insert("product".into(), Value::String(self.product.clone()));
             out.append(map);
             out.insert("because".into(), serde_json::to_value(&self.because).map_err(serde::ser::Error::custom)?);
@@ -215,7 +215,7 @@ impl Report {
 }
 
 /// Report formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Table,
     Json,
@@ -226,6 +226,16 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every format, by the name `--format` takes.
+    pub const CHOICES: &'static [(Format, &'static str, &'static str)] = &[
+        (Format::Table, "table", "a summary per rule and the first findings of each, for people"),
+        (Format::Json, "json", "the whole report (repocheck-report/1)"),
+        (Format::Jsonl, "jsonl", "one finding per line, as found"),
+        (Format::Csv, "csv", "rule, severity, subject, message"),
+        (Format::Junit, "junit", "a test case per rule, for CI dashboards"),
+        (Format::Prometheus, "prometheus", "metrics for node_exporter's textfile collector"),
+    ];
+
     /// The format an output file's name asks for.
     pub fn from_path(path: &std::path::Path) -> Option<Format> {
         let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();

@@ -1,0 +1,186 @@
+//! The products on the command line: each one's arguments and how they become its
+//! options. `check <product>` and the targets of a `--site` file both parse into
+//! [`CheckProduct`], and both run it through [`CheckProduct::plan`].
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use clap::{Args, Subcommand, ValueHint};
+
+use crate::engine::product::{self, Product};
+use crate::engine::sink::Sink;
+use crate::engine::tables::DbSource;
+use crate::fossology::walk::{Level, NameRange};
+use crate::{connectware, fiorano, fossology, hubble, js7};
+
+#[derive(Debug, Subcommand)]
+pub enum CheckProduct {
+    /// FOSSology: the database (pfile, upload, uploadtree, jobs) against the repository tree.
+    Fossology(FossologyArgs),
+    /// JS7: Controller journal ↔ Agent journals, cluster nodes, JOC Cockpit deployments.
+    Js7(Js7Args),
+    /// Fiorano ESB: event processes, components, policies and alerts, transient stores.
+    Fiorano(FioranoArgs),
+    /// Cybus Connectware: the volume backup against the database backup.
+    Connectware(ConnectwareArgs),
+    /// Hubble accelerator: the backup archive, the restore log, the backup directory.
+    Hubble(HubbleArgs),
+}
+
+/// A check whose inputs were vetted and whose target is built, ready to run into a sink.
+pub struct Planned(RunCheck);
+
+type RunCheck = Box<dyn FnOnce(&Sink) -> Result<()>>;
+
+impl Planned {
+    fn of<P: Product>(opts: P::Options) -> Result<Planned> {
+        let target = P::target(&opts)?;
+        Ok(Planned(Box::new(move |sink| product::run_target::<P>(&opts, target, sink))))
+    }
+
+    pub fn run(self, sink: &Sink) -> Result<()> {
+        (self.0)(sink)
+    }
+}
+
+impl CheckProduct {
+    /// Vets the inputs (a missing directory is an error now, before anything runs).
+    pub fn plan(self) -> Result<Planned> {
+        match self {
+            CheckProduct::Fossology(a) => Planned::of::<fossology::Fossology>(a.into()),
+            CheckProduct::Js7(a) => Planned::of::<js7::Js7>(a.into()),
+            CheckProduct::Fiorano(a) => Planned::of::<fiorano::Fiorano>(a.into()),
+            CheckProduct::Connectware(a) => Planned::of::<connectware::Connectware>(a.into()),
+            CheckProduct::Hubble(a) => Planned::of::<hubble::Hubble>(a.into()),
+        }
+    }
+}
+
+/// A value parser for an enum given as `(value, name, help)` choices.
+pub fn choices<T: Copy + Send + Sync + 'static>(choices: &'static [(T, &'static str, &'static str)]) -> impl TypedValueParser<Value = T> {
+    PossibleValuesParser::new(choices.iter().map(|(_, name, help)| PossibleValue::new(*name).help(*help)))
+        .map(move |s| choices.iter().find(|(_, name, _)| *name == s).map(|(v, _, _)| *v).expect("clap accepted only listed names"))
+}
+
+/// What every FOSSology command reads: the database, the repository, the layout.
+#[derive(Debug, Args)]
+pub struct FossologyInputs {
+    /// The metadata: a postgres:// URL (read in one read-only transaction) or a pg_dump /
+    /// pg_dumpall file, plain or gzip-compressed, read without a server.
+    #[arg(long, value_name = "URL|DUMP", value_hint = ValueHint::AnyPath)]
+    pub db: String,
+    /// The database to read from a pg_dumpall file.
+    #[arg(long, value_name = "NAME", default_value = "fossology")]
+    pub db_name: String,
+    /// The repository root ([FOSSOLOGY] path, e.g. /srv/fossology/repository, or a copy of it).
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
+    pub repo: PathBuf,
+    /// fossology.conf (or the directory holding it and Db.conf): depth and [REPOSITORY] hosts.
+    /// Without it the layout is inferred from the repository.
+    #[arg(long, value_name = "FILE|DIR", value_hint = ValueHint::AnyPath)]
+    pub conf: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct FossologyArgs {
+    #[command(flatten)]
+    pub inputs: FossologyInputs,
+    /// How deeply to verify objects.
+    #[arg(long, default_value = "exists", value_parser = choices(Level::CHOICES))]
+    pub level: Level,
+    /// Check only objects whose names start in this hex range, e.g. 00-7f (one shard).
+    #[arg(long, value_name = "LO-HI", value_parser = NameRange::parse)]
+    pub range: Option<NameRange>,
+    /// Check only this [REPOSITORY] host's share of a multi-host repository.
+    #[arg(long, value_name = "KEY")]
+    pub host: Option<String>,
+}
+
+impl From<FossologyArgs> for fossology::CheckOptions {
+    fn from(a: FossologyArgs) -> Self {
+        fossology::CheckOptions { db: DbSource::parse(&a.inputs.db), db_name: a.inputs.db_name, repo: a.inputs.repo, conf: a.inputs.conf, level: a.level, range: a.range, host: a.host }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct Js7Args {
+    /// The Controller's state directory (JS7_CONTROLLER_DATA/state, or the data directory).
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
+    pub controller: PathBuf,
+    /// The standby cluster node's state directory.
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
+    pub standby: Option<PathBuf>,
+    /// An Agent as the Controller names it, and its state directory. Repeatable.
+    #[arg(long, value_name = "PATH=DIR", value_parser = js7::check::parse_agent)]
+    pub agent: Vec<(String, PathBuf)>,
+    /// JOC Cockpit's database: a postgres:// URL or a pg_dump / pg_dumpall file.
+    #[arg(long, value_name = "URL|DUMP", value_hint = ValueHint::AnyPath)]
+    pub joc_db: Option<String>,
+    /// The database to read from a pg_dumpall file.
+    #[arg(long, value_name = "NAME", default_value = "joc")]
+    pub db_name: String,
+}
+
+impl From<Js7Args> for js7::CheckOptions {
+    fn from(a: Js7Args) -> Self {
+        js7::CheckOptions { controller: a.controller, standby: a.standby, agents: a.agent, joc_db: a.joc_db.as_deref().map(DbSource::parse), db_name: a.db_name }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct FioranoArgs {
+    /// FIORANO_HOME/runtimedata (or a backup copy of it).
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
+    pub runtimedata: PathBuf,
+    /// FIORANO_INSTALL_DIR, for the system component and application repositories.
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
+    pub install: Option<PathBuf>,
+}
+
+impl From<FioranoArgs> for fiorano::CheckOptions {
+    fn from(a: FioranoArgs) -> Self {
+        fiorano::CheckOptions { runtimedata: a.runtimedata, install: a.install }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectwareArgs {
+    /// The volume backup: a directory like /var/lib/docker/volumes, or its tar czf archive.
+    #[arg(long, value_name = "DIR|ARCHIVE", value_hint = ValueHint::AnyPath)]
+    pub volumes: PathBuf,
+    /// The database backup file downloaded from /api/maintenance/db/backup.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub db_backup: PathBuf,
+    /// The maintenance status JSON (GET /api/maintenance/db).
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub status: Option<PathBuf>,
+    /// The installed Connectware version.
+    #[arg(long, value_name = "VERSION")]
+    pub version: Option<String>,
+}
+
+impl From<ConnectwareArgs> for connectware::CheckOptions {
+    fn from(a: ConnectwareArgs) -> Self {
+        connectware::CheckOptions { volumes: a.volumes, db_backup: a.db_backup, status: a.status, version: a.version }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct HubbleArgs {
+    /// The backup archive (.tar.gz) or the directory it was unpacked into.
+    #[arg(long, value_name = "ARCHIVE|DIR", value_hint = ValueHint::AnyPath)]
+    pub archive: PathBuf,
+    /// The restore log (output.txt of `sql db -uhubble < copy.in > output.txt`).
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub restore_log: Option<PathBuf>,
+    /// The backup target directory to vet (e.g. /import/dbbackup).
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
+    pub backup_dir: Option<PathBuf>,
+}
+
+impl From<HubbleArgs> for hubble::CheckOptions {
+    fn from(a: HubbleArgs) -> Self {
+        hubble::CheckOptions { archive: a.archive, restore_log: a.restore_log, backup_dir: a.backup_dir }
+    }
+}

@@ -1,0 +1,168 @@
+//! The host/tree merge: each `<host>/<type>` tree is walked by its own thread in name
+//! order (`walk.rs`); a [`Tree`] merges one type's host streams into one name-ordered
+//! stream, and collects what the walkers put on the side (misplaced objects, unreadable
+//! directories).
+
+use std::collections::VecDeque;
+#[cfg(test)]
+use std::sync::mpsc::Sender;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+use super::conf::Layout;
+use super::layout::{ObjectKey, ObjectType};
+use super::walk::{Batch, Found, Misplaced, TreeWalk, read_dir_sorted};
+use super::CheckOptions;
+use crate::engine::hash::Which;
+use crate::engine::sink::Sink;
+
+/// One host's stream of objects of one tree, from its walker thread.
+pub(super) struct HostStream {
+    pub(super) host: Option<String>,
+    rx: Receiver<Batch>,
+    buffer: VecDeque<Found>,
+    done: bool,
+}
+
+/// The k-way merge of one type's host streams, with what came out on the side.
+pub(super) struct Tree {
+    pub(super) object_type: ObjectType,
+    pub(super) streams: Vec<HostStream>,
+    pub(super) misplaced: Vec<(Option<String>, Misplaced)>,
+    /// (host, name prefix) below directories that could not be read.
+    pub(super) unreadable: Vec<(Option<String>, String)>,
+}
+
+impl Tree {
+    /// A tree fed by the given host streams (a walker thread each, or batches made in
+    /// memory by a test).
+    pub(super) fn new(object_type: ObjectType, streams: Vec<(Option<String>, Receiver<Batch>)>) -> Tree {
+        let streams = streams.into_iter().map(|(host, rx)| HostStream { host, rx, buffer: VecDeque::new(), done: false }).collect();
+        Tree { object_type, streams, misplaced: Vec::new(), unreadable: Vec::new() }
+    }
+
+
+    fn fill(&mut self, i: usize) {
+        let s = &mut self.streams[i];
+        while s.buffer.is_empty() && !s.done {
+            match s.rx.recv() {
+                Ok(batch) => {
+                    s.buffer.extend(batch.found);
+                    self.misplaced.extend(batch.misplaced.into_iter().map(|m| (s.host.clone(), m)));
+                    self.unreadable.extend(batch.unreadable_prefixes.into_iter().map(|p| (s.host.clone(), p)));
+                }
+                Err(_) => s.done = true,
+            }
+        }
+    }
+
+    /// The smallest key any host has next.
+    pub(super) fn peek_key(&mut self) -> Option<ObjectKey> {
+        (0..self.streams.len())
+            .filter_map(|i| {
+                self.fill(i);
+                self.streams[i].buffer.front().map(|f| f.key)
+            })
+            .min()
+    }
+
+    /// Every host's copy of `key` (removed from the streams).
+    pub(super) fn take(&mut self, key: &ObjectKey) -> Vec<(Option<String>, Found)> {
+        let mut copies = Vec::new();
+        for i in 0..self.streams.len() {
+            self.fill(i);
+            while self.streams[i].buffer.front().is_some_and(|f| &f.key == key) {
+                let found = self.streams[i].buffer.pop_front().expect("peeked");
+                copies.push((self.streams[i].host.clone(), found));
+                self.fill(i);
+            }
+        }
+        copies
+    }
+
+    /// Drains the rest of the streams (so the walkers finish and their side outputs arrive).
+    pub(super) fn finish(&mut self) {
+        for i in 0..self.streams.len() {
+            while !self.streams[i].done {
+                self.streams[i].buffer.clear();
+                self.fill(i);
+            }
+        }
+    }
+
+    pub(super) fn under_unreadable(&self, hosts: &[&str], name: &str) -> bool {
+        self.unreadable.iter().any(|(h, prefix)| name.starts_with(prefix.as_str()) && (hosts.is_empty() || h.as_deref().is_some_and(|h| hosts.contains(&h))))
+    }
+}
+
+/// The hosts whose `object_type` tree this run walks. `None` stands for "no host
+/// component" (a `[REPOSITORY]` without entries).
+pub(super) fn tree_hosts(opts: &CheckOptions, layout: &Layout, object_type: ObjectType) -> Vec<Option<String>> {
+    let mut hosts: Vec<Option<String>> = if layout.hosts.is_empty() {
+        vec![None]
+    } else {
+        let mut h: Vec<Option<String>> = layout.host_dirs().into_iter().map(|h| Some(h.to_string())).collect();
+        // Host directories that hold objects but are not configured: their objects are misplaced.
+        for (name, _) in read_dir_sorted(&opts.repo).unwrap_or_default() {
+            if let Some(name) = name.to_str()
+                && !h.iter().any(|x| x.as_deref() == Some(name))
+                && opts.repo.join(name).join(object_type.as_str()).is_dir()
+            {
+                h.push(Some(name.to_string()));
+            }
+        }
+        h
+    };
+    // The gold tree is small and every shard needs the state of every gold to decide
+    // repairs, so it is walked whole; `--host` limits the files tree.
+    if object_type == ObjectType::Files
+        && let Some(only) = &opts.host
+    {
+        hosts.retain(|h| h.as_deref() == Some(only.as_str()));
+    }
+    hosts
+}
+
+/// Starts a walker thread per host of each type tree in `scope`; returns the gold and
+/// files trees fed by them.
+pub(super) fn spawn_walkers<'scope, 'env>(scope: &'scope std::thread::Scope<'scope, 'env>, opts: &'env CheckOptions, layout: &'env Layout, digests: Which, sink: &'env Sink) -> (Tree, Tree) {
+    let walk = |object_type: ObjectType| {
+        let mut streams = Vec::new();
+        for host in tree_hosts(opts, layout, object_type) {
+            let (tx, rx): (SyncSender<Batch>, Receiver<Batch>) = sync_channel(4);
+            let tree = match &host {
+                Some(h) => format!("{h}/{object_type}"),
+                None => object_type.to_string(),
+            };
+            let walk = TreeWalk {
+                repo: &opts.repo,
+                tree,
+                depth: layout.depth,
+                level: opts.level,
+                want_meta: object_type == ObjectType::Gold,
+                range: if object_type == ObjectType::Files { opts.range.as_ref() } else { None },
+                digests,
+                sink,
+            };
+            scope.spawn(move || walk.run(&tx));
+            streams.push((host, rx));
+        }
+        Tree::new(object_type, streams)
+    };
+    (walk(ObjectType::Gold), walk(ObjectType::Files))
+}
+
+/// A tree fed from batches made in memory (tests of the decisions).
+#[cfg(test)]
+pub(super) fn tree_of(object_type: ObjectType, hosts: Vec<(Option<String>, Vec<Batch>)>) -> Tree {
+    let streams = hosts
+        .into_iter()
+        .map(|(host, batches)| {
+            let (tx, rx): (Sender<Batch>, Receiver<Batch>) = std::sync::mpsc::channel();
+            for b in batches {
+                let _ = tx.send(b);
+            }
+            (host, rx)
+        })
+        .collect();
+    Tree::new(object_type, streams)
+}
