@@ -1,5 +1,5 @@
 //! The test kit itself: the throwaway PostgreSQL server, the FOSSology path arithmetic (the
-//! worked examples of facts/fossology.md §1.3, and the product code agreeing with it), the
+//! worked examples of `src/lib/c/libfossrepo.c` (`fo_RepMkPathTmp`, `_RepGetHost`), and the product code agreeing with it), the
 //! installations the fixture builds (loaded into a real server and checked row by row
 //! against the files), and the bundled example (`testdata/fossology/`), which
 //! `regenerate_example` rebuilds.
@@ -309,7 +309,7 @@ fn uploadtree_is_a_nested_set_with_fossologys_modes_and_real_parents() {
         assert_eq!(num(r, 6) > 0, kind == 0o100000, "{:?}", r);
     }
 
-    // The shapes of facts §2 (TreeDaoTest.php, fo_report.sql): crate → artifact.dir →
+    // The shapes FOSSology's own tests use (TreeDaoTest.php, fo_report.sql): crate → artifact.dir →
     // decompressed tar → artifact.dir → top directory → files.
     let itoa = &c.inst.uploads[0];
     let shape: Vec<(String, i64, bool)> = itoa.tree.iter().take(6).map(|r| (r.ufile_name.clone(), r.ufile_mode, r.pfile_fk > 0)).collect();

@@ -31,7 +31,7 @@ pub struct BackupId {
 }
 
 /// Finds a backup id in `text` (a status field, a file name, an archive member name).
-/// facts/connectware.md §B.1 [I]: the version, `_`, the time; file names may spell the
+/// Inferred from the maintenance status of the "Backup and Restore" document: the version, `_`, the time; file names may spell the
 /// time's colons as `-`.
 pub fn find_backup_id(text: &str) -> Option<BackupId> {
     static ID: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
@@ -54,12 +54,12 @@ fn mtime(p: &Path) -> Option<i64> {
     std::fs::metadata(p).ok()?.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok().map(|d| d.as_secs() as i64)
 }
 
-/// The volumes of the Connectware 1.10.2 docker-compose file (facts/connectware.md §B.2),
+/// The volumes of the Connectware 1.10.2 docker-compose file (the compose text of Connectware 1.10.2's online installer, `connectware-online-installer.sh`),
 /// used only to recognise the compose project name in volume names.
 const COMPOSE_VOLUMES: &[&str] = &["brokerData", "brokerLog", "certs", "postgresql", "service-manager", "systemControlServerData", "workbench"];
 
 /// The project name docker compose takes from the install directory `/opt/connectware`
-/// (facts/connectware.md §B.2 [I]), used when the volume names show none.
+/// (inferred from the 1.10.2 compose file), used when the volume names show none.
 const DEFAULT_PROJECT: &str = "connectware";
 
 /// A Docker volume found in the backup: `<project>_<volume>/_data`.
@@ -106,7 +106,7 @@ fn project_of(names: &BTreeMap<String, Volume>, required: &[String]) -> String {
     count.into_iter().find(|(_, n)| *n == best).map(|(p, _)| p.to_string()).unwrap_or_else(|| DEFAULT_PROJECT.to_string())
 }
 
-/// What a restore loses without the volume (facts/connectware.md §B.2).
+/// What a restore loses without the volume (the 1.10.2 compose file's mounts).
 fn role(volume: &str) -> &'static str {
     match volume {
         "service-manager" => "the service commissioning files",

@@ -1,5 +1,6 @@
 //! The Fiorano documents the checks read, as far as they reference other files
-//! (facts/fiorano.md §A.2–A.4): `EventProcess.xml`, `ServiceDescriptor.xml`, policies.
+//! (the server's `ApplicationRepository.java`,
+//! `ApplicationParser`, `MicroServiceRepoManager`): `EventProcess.xml`, `ServiceDescriptor.xml`, policies.
 
 use roxmltree::{Document, Node, ParsingOptions};
 

@@ -31,7 +31,7 @@ pub(super) enum GoldState {
     Corrupt,
     Missing,
     /// Missing, but the files copy of the same object is there: ununpack unpacks from
-    /// `files` first and only falls back to `gold` (facts §4.3), so a re-unpack works.
+    /// `files` first and only falls back to `gold` (`src/ununpack/agent/ununpack.c`), so a re-unpack works.
     FilesCopyOnly,
     /// On a host outside this run's scope (`--host`): not checked.
     NotChecked,

@@ -1,4 +1,5 @@
-//! The scripts Vector's `copydb` writes (facts/hubble.md §C.2): statements ended by a line
+//! The scripts Vector's `copydb` writes (Ingres `src/front/misc/xferdb/*`,
+//! `src/front/misc/copydb/*`): statements ended by a line
 //! `\p\g`, `\nocontinue` / `\continue`, `create table <t>(…)`, and
 //! `copy <t> () from '<file>'` (copy.in) or `copy <t> () into '<file>'` (copy.out); and the
 //! terminal monitor's log of running one (§C.3).

@@ -1,5 +1,6 @@
 //! The JS7 checks: each state directory's journal, then Controller ↔ Agents, the cluster
-//! nodes, and JOC's deployments (facts/js7.md §3–§5).
+//! nodes, and JOC's deployments (js7 `AgentRefState.scala`,
+//! `AgentDriver.scala`, `ClusterState.scala`; JOC Cockpit `sos-components` `DBLayer.java`).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -441,7 +442,8 @@ fn check_agent(sink: &Sink, controller: &ControllerState, controller_usable: boo
     Ok(())
 }
 
-/// Compares the standby node's journal with the active node's (facts §4): the passive node
+/// Compares the standby node's journal with the active node's (js7 `ClusterState.scala`,
+/// `JournalTruncator.scala`): the passive node
 /// copies the active journal byte for byte into files of the same names, so each file both
 /// nodes hold must be equal or a byte prefix (the standby's newest file may be behind).
 /// Obsolete files are deleted by each node on its own, so only the range of files both still

@@ -1,5 +1,6 @@
 //! What JOC Cockpit's database says is deployed to each Controller, and how far its history
-//! service has read (facts/js7.md §5).
+//! service has read (JOC Cockpit, `sos-components`:
+//! `sos-joc/sos-joc-db/src/main/java/com/sos/joc/db/DBLayer.java`, `db/deployment/*.java`).
 //!
 //! `DEP_CONFIGURATIONS` is a view in current JOC: per (controller, name, type) the
 //! `DEP_HISTORY` row with the highest id among those with `STATE = 0` (deployed), when its

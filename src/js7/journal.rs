@@ -1,4 +1,5 @@
-//! The JS7 journal file format (facts/js7.md §1–§2): JSON Lines, one value a line.
+//! The JS7 journal file format (js7 `js7-journal`: `files/JournalFile.scala`, `JournalSeparators.scala`,
+//! `write/SnapshotJournalWriter.scala`, `write/EventJournalWriter.scala`, `recover/JournalReader.scala`): JSON Lines, one value a line.
 //!
 //! ```text
 //! {"TYPE":"JS7.Journal","journalId":…,"eventId":<fileEventId>,…}   header

@@ -1,5 +1,6 @@
 //! The part of a Controller's or Agent's state the checks need, computed from the current
-//! journal file's snapshot and committed events (facts/js7.md §2–§4).
+//! journal file's snapshot and committed events (js7 `js7-data`:
+//! `agent/AgentRefState.scala`, `cluster/ClusterState.scala`, `item/*ItemEvent.scala`).
 
 use std::collections::BTreeMap;
 

@@ -1,5 +1,5 @@
 //! Backup sets of Cybus Connectware and the Hubble accelerator, as their documents describe
-//! them (facts/connectware.md, facts/hubble.md), for tests.
+//! them (Connectware's "Backup and Restore" document; Hubble's backup API and Ingres copydb), for tests.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -1,5 +1,5 @@
 //! A Fiorano runtimedata repository and a system repository for tests, shaped like the facts
-//! (facts/fiorano.md §A.2–A.4): event processes with config, schema and transformation files,
+//! (as `ApplicationRepository.java` and `MicroServiceRepoManager` lay them out): event processes with config, schema and transformation files,
 //! routes and a remote instance; components with descriptors, resources and servicerefs; an
 //! alert and a backlog policy.
 

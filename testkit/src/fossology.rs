@@ -1,5 +1,5 @@
 //! FOSSology installations for tests, built from real archives the way FOSSology builds
-//! them (facts/fossology.md §1–§4):
+//! them (`src/lib/c/libfossrepo.c`, `src/www/ui/core-schema.dat`, `src/wget_agent/agent`, `src/ununpack/agent`):
 //! - wget_agent stores the uploaded file as the upload's `gold` object and hard-links the
 //!   same inode into `files` (`fo_RepImport(…, 1)`); its pfile is `upload.pfile_fk`;
 //! - ununpack gives every regular file it meets (the archive, the decompressed tar of a

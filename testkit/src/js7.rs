@@ -1,5 +1,5 @@
 //! JS7 state directories for tests, written in the documented journal format
-//! (facts/js7.md §2): header fields in the engine's order, the section separators, events
+//! (js7 `JournalSeparators.scala`, `SnapshotJournalWriter.scala`): header fields in the engine's order, the section separators, events
 //! with EventIds of milliseconds × 1000, `SnapshotTaken` first, transactions, and the
 //! snapshot objects a later file starts with.
 //!

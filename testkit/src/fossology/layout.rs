@@ -1,5 +1,5 @@
 //! Where FOSSology keeps a repository object, computed the way `fo_RepMkPathTmp` and
-//! `_RepGetHost` in `src/lib/c/libfossrepo.c` compute it (facts/fossology.md §1.3).
+//! `_RepGetHost` in `src/lib/c/libfossrepo.c` compute it.
 //!
 //! Written apart from `crate::fossology::layout` and `crate::fossology::conf` on purpose:
 //! the tests compare the two, so this one must not share their code.
