@@ -185,7 +185,7 @@ fn an_unreadable_event_process_folder_is_a_finding() {
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("repocheck"));
     cmd.args(["check", "fiorano", "--format", "json", "--runtimedata"]).arg(&c.rd).arg("--install").arg(&c.install);
     // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } == 0 {
+    if rustix::process::geteuid().is_root() {
         use std::os::unix::process::CommandExt;
         cmd.uid(65534).gid(65534);
     }

@@ -552,7 +552,7 @@ fn an_unreadable_directory_is_a_finding_not_missing_files() {
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("repocheck"));
     cmd.args(["check", "fossology", "--format", "json", "--db"]).arg(&dump).arg("--repo").arg(&c.inst.repo);
     // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } == 0 {
+    if rustix::process::geteuid().is_root() {
         use std::os::unix::process::CommandExt;
         cmd.uid(65534).gid(65534);
     }

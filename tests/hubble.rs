@@ -232,7 +232,7 @@ fn an_unreadable_folder_of_an_unpacked_backup_is_a_finding() {
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("repocheck"));
     cmd.args(["check", "hubble", "--format", "json", "--archive"]).arg(&unpacked);
     // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } == 0 {
+    if rustix::process::geteuid().is_root() {
         use std::os::unix::process::CommandExt;
         cmd.uid(65534).gid(65534);
     }

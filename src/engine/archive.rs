@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result};
 
@@ -102,46 +102,36 @@ fn list_dir(root: &Path, want: &dyn Fn(&str) -> bool) -> Result<Listing> {
     // is damage to report, as for an archive that cannot be read to its end.
     std::fs::read_dir(root).with_context(|| format!("{}: cannot read", root.display()))?;
     let mut unreadable = Vec::new();
-    let mut stack: Vec<PathBuf> = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let rel_dir = dir.strip_prefix(root).unwrap_or(&dir).to_string_lossy().into_owned();
-        let entries = match std::fs::read_dir(&dir) {
+    // walkdir never follows symlinks by default: a link is listed as what it is.
+    for entry in walkdir::WalkDir::new(root).min_depth(1).sort_by_file_name() {
+        let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                unreadable.push(format!("{rel_dir}: {e}"));
+                let at = e.path().map(|p| p.strip_prefix(root).unwrap_or(p).to_string_lossy().into_owned()).unwrap_or_default();
+                let cause = e.io_error().map(|io| io.to_string()).unwrap_or_else(|| e.to_string());
+                unreadable.push(format!("{at}: {cause}"));
                 continue;
             }
         };
-        for entry in entries {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(e) => {
-                    unreadable.push(format!("{rel_dir}: {e}"));
-                    continue;
-                }
-            };
-            let path = entry.path();
-            let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
-            let meta = match std::fs::symlink_metadata(&path) {
-                Ok(m) => m,
-                Err(e) => {
-                    unreadable.push(format!("{rel}: {e}"));
-                    continue;
-                }
-            };
-            let member = Member { size: meta.len(), mtime: meta.modified().map(unix).unwrap_or(0), is_dir: meta.is_dir() };
-            if meta.is_dir() {
-                stack.push(path.clone());
-            } else if meta.is_file() && want(&rel) && meta.len() <= MAX_CONTENT {
-                match std::fs::read(&path) {
-                    Ok(bytes) => {
-                        listing.contents.insert(rel.clone(), bytes);
-                    }
-                    Err(e) => unreadable.push(format!("{rel}: {e}")),
-                }
+        let path = entry.path();
+        let rel = path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/");
+        let meta = match entry.metadata() {
+            Ok(m) => m,
+            Err(e) => {
+                unreadable.push(format!("{rel}: {e}"));
+                continue;
             }
-            listing.members.insert(rel, member);
+        };
+        let member = Member { size: meta.len(), mtime: meta.modified().map(unix).unwrap_or(0), is_dir: meta.is_dir() };
+        if meta.is_file() && want(&rel) && meta.len() <= MAX_CONTENT {
+            match std::fs::read(path) {
+                Ok(bytes) => {
+                    listing.contents.insert(rel.clone(), bytes);
+                }
+                Err(e) => unreadable.push(format!("{rel}: {e}")),
+            }
         }
+        listing.members.insert(rel, member);
     }
     if !unreadable.is_empty() {
         unreadable.sort();

@@ -81,7 +81,7 @@ pub fn hash_reader_with(mut file: impl Read, which: Which) -> io::Result<Digests
 /// Opens a file for hashing without following a final symlink.
 pub fn open_nofollow(path: &Path) -> io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW).open(path)
+    std::fs::OpenOptions::new().read(true).custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32).open(path)
 }
 
 #[cfg(test)]

@@ -391,32 +391,31 @@ fn check_policies(sink: &Sink, params: &Params, repo: &Path, rel: &dyn Fn(&Path)
 /// Runtime stores the vendor says must not be restored.
 fn check_transient(sink: &Sink, params: &Params, rd: &Path, rel: &dyn Fn(&Path) -> String) -> Result<()> {
     let TransientInBackupParams { files, prefixes, dirs } = &params.transient_in_backup;
-    let mut stack = vec![rd.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let name = name_of(&path);
-            let Ok(kind) = entry.file_type() else { continue };
-            if kind.is_symlink() {
-                continue;
+    let mut walk = walkdir::WalkDir::new(rd).min_depth(1).sort_by_file_name().into_iter();
+    // What cannot be read is not this rule's business (the other rules report what they
+    // need and cannot read).
+    while let Some(entry) = walk.next() {
+        let Ok(entry) = entry else { continue };
+        let path = entry.path();
+        let name = name_of(path);
+        let kind = entry.file_type();
+        if kind.is_symlink() {
+            continue;
+        }
+        let r = rel(path);
+        if kind.is_dir() {
+            if dirs.iter().any(|d| r.to_ascii_lowercase().ends_with(&d.to_ascii_lowercase())) && std::fs::read_dir(path).is_ok_and(|mut e| e.next().is_some()) {
+                sink.emit(
+                    Rule::TransientInBackup,
+                    &r,
+                    "a peer repository / component cache: rebuilt by the servers, must not be restored".to_string(),
+                    details! { "kind" => "directory" },
+                    None,
+                );
+                walk.skip_current_dir();
             }
-            let r = rel(&path);
-            if kind.is_dir() {
-                if dirs.iter().any(|d| r.to_ascii_lowercase().ends_with(&d.to_ascii_lowercase())) && std::fs::read_dir(&path).is_ok_and(|mut e| e.next().is_some()) {
-                    sink.emit(
-                        Rule::TransientInBackup,
-                        &r,
-                        "a peer repository / component cache: rebuilt by the servers, must not be restored".to_string(),
-                        details! { "kind" => "directory" },
-                        None,
-                    );
-                    continue;
-                }
-                stack.push(path);
-            } else if files.iter().any(|f| f.eq_ignore_ascii_case(&name)) || prefixes.iter().any(|p| name.starts_with(p.as_str())) {
-                sink.emit(Rule::TransientInBackup, &r, format!("{name} is a transient runtime store: the vendor says it must not be backed up or restored"), details! { "file" => name }, None);
-            }
+        } else if files.iter().any(|f| f.eq_ignore_ascii_case(&name)) || prefixes.iter().any(|p| name.starts_with(p.as_str())) {
+            sink.emit(Rule::TransientInBackup, &r, format!("{name} is a transient runtime store: the vendor says it must not be backed up or restored"), details! { "file" => name }, None);
         }
     }
     Ok(())

@@ -332,13 +332,6 @@ fn check_backup_dir(sink: &Sink, params: &Params, dir: &Path) -> Result<()> {
 /// Space a writer that is not root may use (`f_bavail`, not `f_bfree`, which counts the
 /// blocks reserved for root).
 fn free_bytes(dir: &Path) -> Option<u64> {
-    use std::os::unix::ffi::OsStrExt;
-    let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
-    // SAFETY: an all-zero statvfs is valid; statvfs fills it for a valid C path.
-    let mut s: libc::statvfs = unsafe { std::mem::zeroed() };
-    // SAFETY: c is a NUL-terminated path, s a valid out-parameter.
-    if unsafe { libc::statvfs(c.as_ptr(), &mut s) } != 0 {
-        return None;
-    }
-    Some(s.f_bavail as u64 * s.f_frsize as u64)
+    let s = rustix::fs::statvfs(dir).ok()?;
+    Some(s.f_bavail.saturating_mul(s.f_frsize))
 }

@@ -335,15 +335,11 @@ fn parse_header(value: &Value) -> Result<Header, String> {
 /// Whether another process holds the `lock` file (Java's `FileChannel.tryLock`, an fcntl
 /// lock on Linux). Asked with `F_GETLK`, which takes no lock and changes nothing.
 pub fn lock_holder(state: &Path) -> Option<i32> {
-    use std::os::unix::io::AsRawFd;
+    use rustix::process::{Flock, FlockType, fcntl_getlk};
     let file = File::open(state.join("lock")).ok()?;
-    // SAFETY: an all-zero flock is valid; F_GETLK only fills it.
-    let mut fl: libc::flock = unsafe { std::mem::zeroed() };
-    fl.l_type = libc::F_WRLCK as libc::c_short;
-    fl.l_whence = libc::SEEK_SET as libc::c_short;
-    // SAFETY: a valid descriptor and a valid flock for the call's duration.
-    let r = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GETLK, &mut fl) };
-    (r == 0 && fl.l_type != libc::F_UNLCK as libc::c_short).then_some(fl.l_pid)
+    let holder = fcntl_getlk(&file, &Flock::from(FlockType::WriteLock)).ok()??;
+    // 0: the kernel cannot name the holder (another PID namespace, or an OFD lock).
+    Some(holder.pid.map(|p| p.as_raw_nonzero().get()).unwrap_or(0))
 }
 
 #[cfg(test)]
