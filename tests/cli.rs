@@ -98,3 +98,20 @@ fn unreachable_server_is_one_line_exit_2_without_password() {
     assert!(err.contains("cannot connect"), "{err}");
     assert!(!err.contains("secret"), "password leaked: {err}");
 }
+
+/// A run that cannot finish leaves no report file behind, JSON Lines included (it is
+/// streamed into a temporary file that is renamed only when the run is complete).
+#[test]
+fn a_failed_run_leaves_no_half_written_report() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("repo")).unwrap();
+    std::fs::write(dir.path().join("dump.sql"), "-- PostgreSQL database dump\n\nCOPY public.pfile (pfile_pk) FROM stdin;\n1\n").unwrap();
+    let out = repocheck()
+        .current_dir(dir.path())
+        .args(["check", "fossology", "--db", "dump.sql", "--repo", "repo", "--output", "r.jsonl", "--output", "r.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    let left: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(!left.iter().any(|n| n.starts_with("r.") || n.starts_with(".tmp")), "{left:?}");
+}

@@ -1,7 +1,6 @@
 //! The common options of commands that produce a report, and the flow they share:
 //! catalogue → sink → check → report printers → exit code.
 
-use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -82,11 +81,16 @@ impl OutputArgs {
         let files = self.file_formats()?;
         let stdout_format = self.stdout_format();
         // JSON Lines is written as findings are found.
+        // JSON Lines files are written beside their name and renamed when the run is
+        // complete, like every other report file: never a half-written file.
         let mut live: Vec<Box<dyn Write + Send>> = Vec::new();
+        let mut pending_jsonl = Vec::new();
         for (path, format) in &files {
             if *format == Format::Jsonl {
-                let file = File::create(path).with_context(|| format!("--output {}: cannot create", path.display()))?;
+                let tmp = temp_beside(path)?;
+                let file = tmp.reopen().with_context(|| format!("--output {}: cannot write", path.display()))?;
                 live.push(Box::new(BufWriter::new(file)));
+                pending_jsonl.push((path, tmp));
             }
         }
         if stdout_format == Some(Format::Jsonl) {
@@ -100,6 +104,9 @@ impl OutputArgs {
         }
         result?;
         let report = sink.finish()?;
+        for (path, tmp) in pending_jsonl {
+            tmp.persist(path).with_context(|| format!("--output {}: cannot write", path.display()))?;
+        }
         for (path, format) in &files {
             if *format != Format::Jsonl {
                 write_file(&report, *format, path, self.fail_on)?;
@@ -127,8 +134,7 @@ fn write_report(report: &Report, format: Format, out: &mut dyn Write, fail_on: F
 
 /// Writes beside the target and renames, so a report file is never half-written.
 fn write_file(report: &Report, format: Format, path: &Path, fail_on: FailOn) -> Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("--output {}: cannot write in {}", path.display(), dir.display()))?;
+    let mut tmp = temp_beside(path)?;
     {
         let mut out = BufWriter::new(tmp.as_file_mut());
         write_report(report, format, &mut out, fail_on).with_context(|| format!("--output {}", path.display()))?;
@@ -136,6 +142,12 @@ fn write_file(report: &Report, format: Format, path: &Path, fail_on: FailOn) -> 
     }
     tmp.persist(path).with_context(|| format!("--output {}: cannot write", path.display()))?;
     Ok(())
+}
+
+/// A temporary file in the directory of `path`, to be renamed to it.
+fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    tempfile::NamedTempFile::new_in(dir).with_context(|| format!("--output {}: cannot write in {}", path.display(), dir.display()))
 }
 
 /// A progress line on stderr while the check runs (only on a terminal).

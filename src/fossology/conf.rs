@@ -189,7 +189,7 @@ pub fn parse_fossology_conf(text: &str) -> Result<(Layout, Option<String>)> {
                     bail!("line {}: [REPOSITORY] entry '{value}' is not '<*|gold|files|logs|license|test> <start-hex> <end-hex>' (FOSSology's scheduler would refuse it)", number + 1);
                 };
                 let (start, end) = (caps[2].to_ascii_lowercase(), caps[3].to_ascii_lowercase());
-                if u128::from_str_radix(&start, 16).ok() >= u128::from_str_radix(&end, 16).ok() {
+                if hex_cmp(&start, &end) != std::cmp::Ordering::Less {
                     bail!("line {}: [REPOSITORY] entry '{value}': start must be below end (FOSSology's scheduler would refuse it)", number + 1);
                 }
                 let object_type = (&caps[1] != "*").then(|| caps[1].to_string());
@@ -203,6 +203,12 @@ pub fn parse_fossology_conf(text: &str) -> Result<(Layout, Option<String>)> {
     Ok((Layout { depth: depth.unwrap_or(CODE_DEFAULT_DEPTH), hosts, origin: String::new() }, path))
 }
 
+/// Compares two hex numbers of any length (bounds longer than 32 digits are valid).
+fn hex_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    let (a, b) = (a.trim_start_matches('0'), b.trim_start_matches('0'));
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}
+
 /// Host keys become directory names; `_RepCheckType`-like characters only.
 fn check_host_key(host: &str) -> Result<()> {
     if host.is_empty() || host.starts_with('.') || !host.bytes().all(|c| c.is_ascii_alphanumeric() || b"@%_=+-.".contains(&c)) {
@@ -214,6 +220,18 @@ fn check_host_key(host: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn range_bounds_of_any_length_compare_as_numbers() {
+        let long_lo = format!("{}1", "0".repeat(39));
+        let long_hi = "f".repeat(40);
+        let (layout, _) = parse_fossology_conf(&format!("[REPOSITORY]\nlocalhost[] = * {long_lo} {long_hi}\n")).unwrap();
+        assert_eq!(layout.hosts[0].start, long_lo);
+        let e = parse_fossology_conf(&format!("[REPOSITORY]\nlocalhost[] = * {long_hi} {long_lo}\n")).unwrap_err();
+        assert!(format!("{e:#}").contains("start must be below end"), "{e:#}");
+        assert_eq!(hex_cmp("00ef", "f0"), std::cmp::Ordering::Less);
+        assert_eq!(hex_cmp("00ff", "f0"), std::cmp::Ordering::Greater);
+    }
 
     const SHIPPED: &str = "; FOSSology.conf\n[FOSSOLOGY]\nport = 24693\naddress = localhost\ndepth = 3\npath = /srv/fossology/repository\n\n[HOSTS]\nlocalhost = localhost AGENT_DIR 10\n\n[REPOSITORY]\nlocalhost[] = * 00 ff\n";
 

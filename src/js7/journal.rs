@@ -77,7 +77,12 @@ pub fn list(state: &Path, base: Base) -> std::io::Result<(Vec<JournalFile>, Vec<
         };
         let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
         let tail = &rest[digits.len()..];
-        let Ok(file_event_id) = digits.parse::<i64>() else { continue };
+        let Ok(file_event_id) = digits.parse::<i64>() else {
+            if !digits.is_empty() && tail.starts_with(".journal") {
+                leftovers.push(Leftover { name, why: "its number is beyond any EventId (a 64-bit integer): not a journal file JS7 can use" });
+            }
+            continue;
+        };
         match tail {
             ".journal" => files.push(JournalFile { path: entry.path(), name, file_event_id }),
             ".journal.tmp" => leftovers.push(Leftover { name, why: "a snapshot being written when the copy was taken (never recovered)" }),
