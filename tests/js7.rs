@@ -293,6 +293,35 @@ fn an_empty_newest_journal_file_stops_recovery_and_the_previous_file_holds_the_r
     assert!(f[0]["details"]["previous_file"].is_null());
 }
 
+/// Recovery refuses a newest file whose header's eventId is not its name's, or whose
+/// typeName is the other process's (js7 StateRecoverer.recoverAll, JournalHeader.checkedHeader):
+/// its content is not the state the instance would have, so nothing is compared with it.
+#[test]
+fn a_newest_file_recovery_refuses_is_not_taken_as_the_state() {
+    let s = Scenario::healthy();
+    let d = write(&s);
+    // The Agent's first file copied by hand under a newer name.
+    let first = journals(&d.agent).remove(0);
+    let renamed = d.agent.join(format!("agent--{}.journal", s.observed()));
+    std::fs::copy(&first, &renamed).unwrap();
+    let r = run(&d, &[]);
+    assert_eq!(r.rules(), BTreeSet::from(["js7/journal-name-mismatch".to_string()]), "no Agent comparison with a state recovery refuses: {}", r.report["findings"]);
+    let f = r.of("js7/journal-name-mismatch");
+    assert_eq!(f[0]["subject"], format!("agent:agent-1/agent--{}.journal", s.observed()));
+    assert!(f[0]["message"].as_str().unwrap().contains("recovery refuses it; the checks that need its state are skipped"), "{}", f[0]);
+    // A Controller journal where the Agent's belongs.
+    std::fs::remove_file(&renamed).unwrap();
+    let current = journals(&d.agent).pop().unwrap();
+    let text = std::fs::read_to_string(&current).unwrap();
+    std::fs::write(&current, text.replacen("\"typeName\":\"AgentState\"", "\"typeName\":\"ControllerState\"", 1)).unwrap();
+    let r = run(&d, &[]);
+    assert_eq!(r.rules(), BTreeSet::from(["js7/journal-unreadable".to_string()]), "{}", r.report["findings"]);
+    assert!(r.of("js7/journal-unreadable")[0]["message"].as_str().unwrap().contains("a ControllerState journal where a AgentState journal belongs: recovery refuses it"));
+    // Restored, the pair is consistent.
+    std::fs::write(&current, text).unwrap();
+    assert!(run(&d, &[]).report["findings"].as_array().unwrap().is_empty());
+}
+
 #[test]
 fn leftovers_are_info() {
     let d = write(&Scenario::healthy());

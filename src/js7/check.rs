@@ -238,13 +238,19 @@ fn read_journal(sink: &Sink, dir: &Path, label: &str, base: Base, state: &mut dy
         } else {
             previous = None;
         }
+        // What recovery refuses in the header besides its absence: an eventId other than the
+        // name's (js7 StateRecoverer.recoverAll) and a journal of the other kind (js7
+        // JournalHeader.checkedHeader, JournalTypeMismatch).
+        let mut refused = false;
+        let skipped = if is_current { "; the checks that need its state are skipped" } else { "" };
         if let Some(h) = &summary.header {
             read.journal_ids.insert(h.journal_id.clone());
             if h.event_id != file.file_event_id {
+                refused = true;
                 sink.emit(
                     Rule::JournalNameMismatch,
                     &subject,
-                    format!("the header's eventId is {} but the file name says {}: recovery refuses it", h.event_id, file.file_event_id),
+                    format!("the header's eventId is {} but the file name says {}: recovery refuses it{skipped}", h.event_id, file.file_event_id),
                     details! { "file" => file.name, "header_event_id" => h.event_id, "name_event_id" => file.file_event_id },
                     None,
                 );
@@ -252,7 +258,8 @@ fn read_journal(sink: &Sink, dir: &Path, label: &str, base: Base, state: &mut dy
             if let Some(t) = &h.type_name
                 && t != base.type_name()
             {
-                sink.emit(Rule::JournalUnreadable, &subject, format!("a {t} journal where a {} journal belongs", base.type_name()), details! { "file" => file.name, "type_name" => t }, None);
+                refused = true;
+                sink.emit(Rule::JournalUnreadable, &subject, format!("a {t} journal where a {} journal belongs: recovery refuses it{skipped}", base.type_name()), details! { "file" => file.name, "type_name" => t }, None);
             }
         }
         if let Some((line, prev, this)) = summary.out_of_order {
@@ -289,7 +296,7 @@ fn read_journal(sink: &Sink, dir: &Path, label: &str, base: Base, state: &mut dy
         }
         if is_current {
             read.last_event_id = summary.last_event_id.unwrap_or(file.file_event_id);
-            read.usable = summary.header.is_some() && summary.damage.is_none();
+            read.usable = summary.header.is_some() && summary.damage.is_none() && !refused;
             read.current = Some(summary);
         }
     }
