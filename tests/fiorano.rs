@@ -29,6 +29,15 @@ fn run(c: &Case, with_install: bool) -> (i32, Value) {
     (out.status.code().unwrap(), serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr))))
 }
 
+/// A run with the bundled fiorano rule file edited (`from` replaced by `to`).
+fn run_with_rules(c: &Case, from: &str, to: &str) -> (i32, Value) {
+    let rules = tempfile::tempdir().unwrap();
+    assert!(repocheck::fiorano::RULES_TOML.contains(from), "{from}");
+    std::fs::write(rules.path().join("fiorano.toml"), repocheck::fiorano::RULES_TOML.replace(from, to)).unwrap();
+    let out = Command::cargo_bin("repocheck").unwrap().args(["check", "fiorano", "--format", "json", "--rules"]).arg(rules.path()).arg("--runtimedata").arg(&c.rd).arg("--install").arg(&c.install).output().unwrap();
+    (out.status.code().unwrap(), serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr))))
+}
+
 fn of<'a>(r: &'a Value, rule: &str) -> Vec<&'a Value> {
     r["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == rule).collect()
 }
@@ -81,6 +90,43 @@ fn a_partial_copy_of_an_event_process_is_incomplete() {
     let f = of(&r, "fiorano/event-process-incomplete");
     assert_eq!(f.len(), 1, "{}", r["findings"]);
     assert_eq!(f[0]["details"]["application_guid"], "AUDIT");
+}
+
+/// The server loads an event process with env/<deployment label>.xml and refuses it when
+/// the file is gone (FioranoESB Application.readManageableProperties); the repository has one
+/// per label for every event process.
+#[test]
+fn a_deleted_env_file_of_the_deployment_label_is_reported() {
+    let c = case();
+    std::fs::remove_file(app(&c).join("env/development.xml")).unwrap();
+    let (code, r) = run(&c, true);
+    assert_eq!(code, 1);
+    let f = of(&r, "fiorano/event-process-incomplete");
+    assert_eq!(f.len(), 1, "{}", r["findings"]);
+    assert_eq!(f[0]["severity"], "error");
+    assert_eq!(f[0]["subject"], "repository/applications/ORDERS/1.0/env/development.xml");
+    assert_eq!(f[0]["details"]["missing"], "env/development.xml");
+    assert!(f[0]["message"].as_str().unwrap().contains("env/development.xml, which is missing"), "{}", f[0]);
+    // Another label's file is not read for this deployment: its absence is silent.
+    std::fs::write(app(&c).join("env/development.xml"), "<target/>").unwrap();
+    std::fs::remove_file(app(&c).join("env/testing.xml")).unwrap();
+    let (code, r) = run(&c, true);
+    assert_eq!(code, 0, "{}", r["findings"]);
+    assert!(r["findings"].as_array().unwrap().is_empty(), "{}", r["findings"]);
+    // The process deployed as "testing": now that file is needed.
+    edit(&app(&c).join("EventProcess.xml"), r#"<deployment label="development"/>"#, r#"<deployment label="testing"/>"#);
+    let (_, r) = run(&c, true);
+    assert_eq!(of(&r, "fiorano/event-process-incomplete")[0]["details"]["missing"], "env/testing.xml");
+    // Label "none" reads no manageable properties.
+    edit(&app(&c).join("EventProcess.xml"), r#"<deployment label="testing"/>"#, r#"<deployment label="none"/>"#);
+    let (code, r) = run(&c, true);
+    assert_eq!(code, 0, "{}", r["findings"]);
+    // An operator whose servers do not need it turns it off.
+    edit(&app(&c).join("EventProcess.xml"), r#"<deployment label="none"/>"#, r#"<deployment label="testing"/>"#);
+    let (code, _) = run(&c, true);
+    assert_eq!(code, 1);
+    let (code, r) = run_with_rules(&c, "params = { require_env_file = true }", "params = { require_env_file = false }");
+    assert_eq!(code, 0, "{}", r["findings"]);
 }
 
 #[test]

@@ -230,10 +230,16 @@ fn check_event_process(sink: &Sink, guid_dir: &Path, dir: &Path, components: &Co
             need(&["transformations", "routes", &route.name, f]);
         }
     }
-    if sink.catalogue().param(Rule::EventProcessIncomplete.id(), "require_env_file", false)?
-        && let Some(label) = &ep.deployment_label
+    // The server loads an event process with the manageable properties of its deployment
+    // label and refuses it when env/<label>.xml does not exist (FioranoESB
+    // ApplicationParser.readApplication → Application.readManageableProperties; the label is
+    // lower-cased by ApplicationReference.getLabel, and "none" needs no file).
+    // ApplicationParser.writeApplication writes that file for every event process.
+    if sink.catalogue().param(Rule::EventProcessIncomplete.id(), "require_env_file", true)?
+        && let Some(label) = ep.deployment_label.as_deref().map(str::to_ascii_lowercase)
+        && label != "none"
     {
-        need(&["env", &format!("{}.xml", label.to_ascii_lowercase())]);
+        need(&["env", &format!("{label}.xml")]);
     }
     for m in &missing {
         sink.emit(

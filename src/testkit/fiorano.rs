@@ -54,6 +54,17 @@ fn component(repo: &Path, guid: &str, version: &str, resources: &[&str], service
     }
 }
 
+/// `env/<label>.xml` for every label, as the repository writes them for each event process
+/// (FioranoESB `Application.writeManageableProperties`), with or without manageable properties.
+fn env_files(app: &Path) {
+    for label in ["development", "testing", "staging", "production"] {
+        put(
+            &app.join("env").join(format!("{label}.xml")),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><target:target xmlns:target=\"http://fiorano.com/environment/1.0\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:schemaLocation=\"http://fiorano.com/environment/1.0 env.xsd\"/>",
+        );
+    }
+}
+
 /// Writes `<dir>/runtimedata` and `<dir>/install` (the system repository).
 pub fn write(dir: &Path) {
     let rd = dir.join("runtimedata");
@@ -138,7 +149,7 @@ pub fn write(dir: &Path) {
     put(&app.join("transformations/routes/route1/script.xml"), "<script/>");
     put(&app.join("transformations/ports/Validator1/OUT_PORT/script.xml"), "<script/>");
     put(&app.join("transformations/ports/Validator1/OUT_PORT/project.fmp"), "project");
-    put(&app.join("env/development.xml"), "<target xmlns:target=\"http://fiorano.com/environment/1.0\"/>");
+    env_files(&app);
 
     // Event process AUDIT: the remote instance's application.
     let audit = repo.join("applications/AUDIT/1.0");
@@ -155,6 +166,7 @@ pub fn write(dir: &Path) {
 </application>
 "#,
     );
+    env_files(&audit);
 
     // Alerts and a backlog policy.
     put(&repo.join("Notifications/MailOps.xml"), "<alert><transport type=\"SMTP\"><to>ops@example.com</to></transport></alert>");
