@@ -188,6 +188,53 @@ fn components_missing_incomplete_and_servicerefs() {
     assert!(of(&r, "fiorano/component-incomplete").iter().any(|f| f["details"]["missing"] == "ServiceDescriptor.xml"));
 }
 
+/// The launcher resolves servicerefs recursively (FioranoESB JVMCommandProvider.addDependencies
+/// → fillResourcePacket → addDependencies): a component missing down the chain stops the
+/// launch of every component above it.
+#[test]
+fn servicerefs_are_followed_down_the_chain() {
+    let c = case();
+    let system = c.install.join("esb/server/repository/components");
+    std::fs::remove_dir_all(system.join("JMSLib")).unwrap();
+    let (code, r) = run(&c, true);
+    assert_eq!(code, 1);
+    assert_eq!(rules(&r), BTreeSet::from(["fiorano/serviceref-missing".to_string()]), "{}", r["findings"]);
+    let f = of(&r, "fiorano/serviceref-missing");
+    assert_eq!(f.len(), 1, "one missing component, one finding: {}", r["findings"]);
+    assert_eq!(f[0]["severity"], "error");
+    assert_eq!(f[0]["subject"], "serviceref JMSLib:4.0");
+    assert_eq!(f[0]["details"]["serviceref_guid"], "JMSLib");
+    assert_eq!(f[0]["details"]["listed_by"], serde_json::json!(["EDBCEngine 4.0"]));
+    let message = f[0]["message"].as_str().unwrap();
+    assert!(message.contains("Feeder 4.0 → EDBCEngine 4.0 → JMSLib 4.0"), "{message}");
+    assert!(message.contains("(listed by EDBCEngine 4.0)"), "{message}");
+    let paths: BTreeSet<&str> = f[0]["details"]["paths"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    assert_eq!(
+        paths,
+        BTreeSet::from([
+            "CBR 4.0 → EDBCEngine 4.0 → JMSLib 4.0",
+            "Display 4.0 → EDBCEngine 4.0 → JMSLib 4.0",
+            "Feeder 4.0 → EDBCEngine 4.0 → JMSLib 4.0",
+            "OrderValidator 1.0 → CBR 4.0 → EDBCEngine 4.0 → JMSLib 4.0",
+        ])
+    );
+    // A component reached only through servicerefs is checked as a whole.
+    let c = case();
+    let system = c.install.join("esb/server/repository/components");
+    std::fs::remove_file(system.join("EDBCEngine/4.0/edbc.jar")).unwrap();
+    let (_, r) = run(&c, true);
+    let f = of(&r, "fiorano/component-incomplete");
+    assert_eq!(f.len(), 1, "{}", r["findings"]);
+    assert_eq!(f[0]["details"]["missing"], "edbc.jar");
+    // A cycle of servicerefs ends, and a complete chain is silent.
+    let c = case();
+    let system = c.install.join("esb/server/repository/components");
+    edit(&system.join("JMSLib/4.0/ServiceDescriptor.xml"), "<servicerefs>\n", "<servicerefs>\n      <serviceref guid=\"EDBCEngine\" version=\"4.0\"/>\n");
+    let (code, r) = run(&c, true);
+    assert_eq!(code, 0, "{}", r["findings"]);
+    assert!(r["findings"].as_array().unwrap().is_empty(), "{}", r["findings"]);
+}
+
 #[test]
 fn policies_refer_to_existing_alerts() {
     let c = case();

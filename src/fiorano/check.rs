@@ -2,12 +2,13 @@
 //! `--install`): event processes complete and consistent, components resolvable and
 //! complete, policies naming existing alerts, no transient stores in a backup set.
 
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 
 use super::Rule;
-use super::model::{self, EventProcess, same_version};
+use super::model::{self, EventProcess, ServiceDescriptor, same_version};
 use crate::details;
 use crate::engine::report::Target;
 use crate::engine::rules::RuleCode;
@@ -136,22 +137,20 @@ pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
             }
         }
     }
-    // Every component of the user repository, and the system components in use.
-    let mut checked = Vec::new();
+    // Every component of the user repository and the system components in use, then what
+    // their servicerefs need, recursively.
+    let mut roots = Vec::new();
     if let Some((_, user)) = components.repos.iter().find(|(l, _)| l == "user") {
         for g in walked_subdirs(sink, user, Rule::ComponentIncomplete, &rel) {
-            for v in walked_subdirs(sink, &g, Rule::ComponentIncomplete, &rel) {
-                check_component(sink, &v, &components, &rel);
-                checked.push(v);
-            }
+            roots.extend(walked_subdirs(sink, &g, Rule::ComponentIncomplete, &rel));
         }
     }
     for folder in used_components {
-        if !checked.contains(&folder) {
-            check_component(sink, &folder, &components, &rel);
-            checked.push(folder);
+        if !roots.contains(&folder) {
+            roots.push(folder);
         }
     }
+    check_components(sink, &roots, &components, &rel);
     check_policies(sink, &repo, &rel)?;
     check_transient(sink, rd, &rel)?;
     Ok(())
@@ -308,19 +307,91 @@ fn check_event_process(sink: &Sink, guid_dir: &Path, dir: &Path, components: &Co
     Ok(())
 }
 
-fn check_component(sink: &Sink, dir: &Path, components: &Components, rel: &dyn Fn(&Path) -> String) {
+/// A component missing from every repository that servicerefs need: who lists it, and the
+/// chains of servicerefs from the components that lead to it.
+#[derive(Default)]
+struct MissingRef {
+    listed_by: BTreeSet<String>,
+    paths: BTreeSet<String>,
+}
+
+/// Checks the components in `roots` and every component their servicerefs lead to. The
+/// launcher resolves servicerefs recursively — each one's resources, then its own
+/// servicerefs, skipping those already taken (FioranoESB JVMCommandProvider.addDependencies →
+/// fillResourcePacket → addDependencies) — so a component missing anywhere down the chain
+/// stops the launch. Each missing component is one finding naming the chains that need it.
+fn check_components(sink: &Sink, roots: &[PathBuf], components: &Components, rel: &dyn Fn(&Path) -> String) {
+    let mut descriptors: BTreeMap<PathBuf, Option<ServiceDescriptor>> = BTreeMap::new();
+    let mut describe = |folder: &Path| -> Option<ServiceDescriptor> { descriptors.entry(folder.to_path_buf()).or_insert_with(|| check_component(sink, folder, rel)).clone() };
+    let mut missing: BTreeMap<(String, String), MissingRef> = BTreeMap::new();
+    for root in roots {
+        let Some(sd) = describe(root) else { continue };
+        // Breadth first from this root: the shortest chain to each component, each once.
+        let mut seen: BTreeSet<PathBuf> = BTreeSet::from([root.clone()]);
+        let mut missing_seen: BTreeSet<(String, String)> = BTreeSet::new();
+        let start = format!("{} {}", sd.guid, sd.version);
+        let mut queue = VecDeque::from([(sd, vec![start])]);
+        while let Some((sd, chain)) = queue.pop_front() {
+            for (guid, version) in &sd.servicerefs {
+                let step = format!("{guid} {version}");
+                match components.resolve(guid, version) {
+                    Some((_, folder)) => {
+                        if seen.insert(folder.clone())
+                            && let Some(next) = describe(&folder)
+                        {
+                            let mut longer = chain.clone();
+                            longer.push(step);
+                            queue.push_back((next, longer));
+                        }
+                    }
+                    None => {
+                        let m = missing.entry((guid.clone(), version.clone())).or_default();
+                        m.listed_by.insert(format!("{} {}", sd.guid, sd.version));
+                        if missing_seen.insert((guid.clone(), version.clone())) {
+                            m.paths.insert(chain.iter().chain([&step]).cloned().collect::<Vec<_>>().join(" → "));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for ((guid, version), m) in &missing {
+        const SHOWN: usize = 5;
+        let mut chains: Vec<&str> = m.paths.iter().map(String::as_str).take(SHOWN).collect();
+        let more = m.paths.len().saturating_sub(SHOWN);
+        if more > 0 {
+            chains.push("…");
+        }
+        sink.emit(
+            Rule::ServicerefMissing,
+            format!("serviceref {guid}:{version}"),
+            format!(
+                "component {guid} version {version} is in no component repository, and launching needs it: {}{} (listed by {})",
+                chains.join("; "),
+                if more > 0 { format!(" and {more} more chain{}", if more == 1 { "" } else { "s" }) } else { String::new() },
+                m.listed_by.iter().cloned().collect::<Vec<_>>().join(", ")
+            ),
+            details! { "serviceref_guid" => guid, "serviceref_version" => version, "listed_by" => m.listed_by, "paths" => m.paths },
+            None,
+        );
+    }
+}
+
+/// Checks one component folder: its descriptor, and the files it lists. The descriptor, when
+/// it could be read, for the servicerefs.
+fn check_component(sink: &Sink, dir: &Path, rel: &dyn Fn(&Path) -> String) -> Option<ServiceDescriptor> {
     sink.stats.add_entries(1);
     let subject = rel(dir);
     let Some(path) = find(dir, "ServiceDescriptor.xml") else {
         sink.emit(Rule::ComponentIncomplete, &subject, "ServiceDescriptor.xml is missing".to_string(), details! { "missing" => "ServiceDescriptor.xml" }, None);
-        return;
+        return None;
     };
     let parsed = read_xml(&path).and_then(|t| model::parse(&t).map_err(|e| format!("not well-formed XML: {e}")).and_then(|d| model::service_descriptor(&d)));
     let sd = match parsed {
         Ok(sd) => sd,
         Err(e) => {
             sink.emit(Rule::ComponentIncomplete, rel(&path), format!("ServiceDescriptor.xml: {e}"), details! { "error" => e }, None);
-            return;
+            return None;
         }
     };
     let folder_guid = dir.parent().map(name_of).unwrap_or_default();
@@ -345,17 +416,7 @@ fn check_component(sink: &Sink, dir: &Path, components: &Components, rel: &dyn F
             );
         }
     }
-    for (guid, version) in &sd.servicerefs {
-        if components.resolve(guid, version).is_none() {
-            sink.emit(
-                Rule::ServicerefMissing,
-                format!("{subject}/serviceref {guid}:{version}"),
-                format!("component {} {} needs component {guid} version {version}, which is in no component repository", sd.guid, sd.version),
-                details! { "component" => sd.guid, "version" => sd.version, "serviceref_guid" => guid, "serviceref_version" => version },
-                None,
-            );
-        }
-    }
+    Some(sd)
 }
 
 /// Alerts are `repository/Notifications/<id>.xml`; policies `repository/Policies/<type>/<id>.xml`.

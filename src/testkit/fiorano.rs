@@ -71,10 +71,13 @@ pub fn write(dir: &Path) {
     let repo = rd.join("repository");
     let system = dir.join("install/esb/server/repository/components");
     // System (pre-built) components.
+    // Servicerefs chain as in the vendor's descriptors: Feeder, Display and CBR need
+    // EDBCEngine, which needs JMSLib.
     component(&system, "CBR", "4.0", &["fesb-comp-CBR.jar"], &[("EDBCEngine", "4.0")], Some("ON_EXCEPTION.xsd"));
-    component(&system, "EDBCEngine", "4.0", &["edbc.jar"], &[], None);
-    component(&system, "Feeder", "4.0", &["feeder.jar"], &[], None);
-    component(&system, "Display", "4.0", &["display.jar"], &[], None);
+    component(&system, "EDBCEngine", "4.0", &["edbc.jar"], &[("JMSLib", "4.0")], None);
+    component(&system, "JMSLib", "4.0", &["jmslib.jar"], &[], None);
+    component(&system, "Feeder", "4.0", &["feeder.jar"], &[("EDBCEngine", "4.0")], None);
+    component(&system, "Display", "4.0", &["display.jar"], &[("EDBCEngine", "4.0")], None);
     // A user component (an edited pre-built one would be here too).
     component(&repo.join("components"), "OrderValidator", "1.0", &["validator.jar", "rules.properties"], &[("CBR", "4.0")], None);
 
