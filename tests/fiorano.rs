@@ -106,7 +106,7 @@ fn a_deleted_env_file_of_the_deployment_label_is_reported() {
     assert_eq!(f[0]["severity"], "error");
     assert_eq!(f[0]["subject"], "repository/applications/ORDERS/1.0/env/development.xml");
     assert_eq!(f[0]["details"]["missing"], "env/development.xml");
-    assert!(f[0]["message"].as_str().unwrap().contains("env/development.xml, which is missing"), "{}", f[0]);
+    assert!(f[0]["message"].as_str().unwrap().contains("references env/development.xml (the deployment label development's manageable properties), which is missing"), "{}", f[0]);
     // Another label's file is not read for this deployment: its absence is silent.
     std::fs::write(app(&c).join("env/development.xml"), "<target/>").unwrap();
     std::fs::remove_file(app(&c).join("env/testing.xml")).unwrap();
@@ -127,6 +127,42 @@ fn a_deleted_env_file_of_the_deployment_label_is_reported() {
     assert_eq!(code, 1);
     let (code, r) = run_with_rules(&c, "params = { require_env_file = true }", "params = { require_env_file = false }");
     assert_eq!(code, 0, "{}", r["findings"]);
+}
+
+/// One missing file is one finding, naming everything that references it.
+#[test]
+fn a_file_referenced_twice_is_one_finding() {
+    let c = case();
+    // chat2's input and output port carry the same message and name the same schema.
+    let chat = c.rd.join("repository/applications/SIMPLECHAT/1.0");
+    std::fs::remove_file(chat.join("schemas/chat2.IN_PORT.xsd")).unwrap();
+    // The fault schema of the ON_EXCEPTION ports of Feeder1 and Display1.
+    std::fs::remove_file(app(&c).join("schemas/ON_EXCEPTION.xsd")).unwrap();
+    let (code, r) = run(&c, true);
+    assert_eq!(code, 1);
+    let f = of(&r, "fiorano/event-process-incomplete");
+    assert_eq!(f.len(), 2, "{}", r["findings"]);
+    let chat2 = f.iter().find(|f| f["details"]["application"] == "SIMPLECHAT").unwrap();
+    assert_eq!(chat2["severity"], "error");
+    assert_eq!(chat2["subject"], "repository/applications/SIMPLECHAT/1.0/schemas/chat2.IN_PORT.xsd");
+    assert_eq!(chat2["details"]["referenced_by"], serde_json::json!(["chat2 input port IN_PORT's schema", "chat2 output port OUT_PORT's schema"]));
+    assert!(chat2["message"].as_str().unwrap().contains("references schemas/chat2.IN_PORT.xsd (chat2 input port IN_PORT's schema; chat2 output port OUT_PORT's schema), which is missing"), "{}", chat2);
+    let fault = f.iter().find(|f| f["details"]["application"] == "ORDERS").unwrap();
+    assert_eq!(fault["subject"], "repository/applications/ORDERS/1.0/schemas/ON_EXCEPTION.xsd");
+    assert_eq!(fault["details"]["referenced_by"], serde_json::json!(["Feeder1 output port ON_EXCEPTION's schema", "Display1 output port ON_EXCEPTION's schema"]));
+    // A component listing one file as a resource and as a port schema.
+    let c = case();
+    let cbr = c.install.join("esb/server/repository/components/CBR/4.0");
+    edit(&cbr.join("ServiceDescriptor.xml"), r#"<resource name="fesb-comp-CBR.jar"/>"#, r#"<resource name="fesb-comp-CBR.jar"/><resource name="ON_EXCEPTION.xsd"/>"#);
+    let (code, r) = run(&c, true);
+    assert_eq!(code, 0, "{}", r["findings"]);
+    std::fs::remove_file(cbr.join("ON_EXCEPTION.xsd")).unwrap();
+    let (_, r) = run(&c, true);
+    let f = of(&r, "fiorano/component-incomplete");
+    assert_eq!(f.len(), 1, "{}", r["findings"]);
+    assert_eq!(f[0]["subject"], "install:esb/server/repository/components/CBR/4.0/ON_EXCEPTION.xsd");
+    assert_eq!(f[0]["details"]["listed_as"], serde_json::json!(["a resource", "a port schema"]));
+    assert!(f[0]["message"].as_str().unwrap().contains("lists ON_EXCEPTION.xsd (as a resource and as a port schema), which is not in its folder"), "{}", f[0]);
 }
 
 #[test]
@@ -165,7 +201,7 @@ fn components_missing_incomplete_and_servicerefs() {
     // Without the system repository, the pre-built components cannot be found.
     let (_, r) = run(&c, false);
     let missing: BTreeSet<&str> = of(&r, "fiorano/component-missing").iter().map(|f| f["details"]["guid"].as_str().unwrap()).collect();
-    assert_eq!(missing, BTreeSet::from(["CBR", "Display", "Feeder"]), "{}", r["findings"]);
+    assert_eq!(missing, BTreeSet::from(["CBR", "Display", "Feeder", "chat"]), "{}", r["findings"]);
     assert_eq!(of(&r, "fiorano/serviceref-missing").len(), 1, "OrderValidator needs CBR: {}", r["findings"]);
     let (code, r) = run(&c, true);
     assert_eq!(code, 0, "{}", r["findings"]);
@@ -216,6 +252,7 @@ fn servicerefs_are_followed_down_the_chain() {
             "Display 4.0 → EDBCEngine 4.0 → JMSLib 4.0",
             "Feeder 4.0 → EDBCEngine 4.0 → JMSLib 4.0",
             "OrderValidator 1.0 → CBR 4.0 → EDBCEngine 4.0 → JMSLib 4.0",
+            "chat 4.0 → EDBCEngine 4.0 → JMSLib 4.0",
         ])
     );
     // A component reached only through servicerefs is checked as a whole.

@@ -202,31 +202,39 @@ fn check_event_process(sink: &Sink, guid_dir: &Path, dir: &Path, components: &Co
             None,
         );
     }
-    let mut missing: Vec<String> = Vec::new();
-    let mut need = |parts: &[&str]| {
+    // Each missing file once, with everything that references it: two ports may name one
+    // schema (an instance's input and output port, or the fault port of several instances).
+    let mut missing: Vec<(String, Vec<String>)> = Vec::new();
+    let mut need = |parts: &[&str], by: String| {
         if find_path(dir, parts).is_none() {
-            missing.push(parts.join("/"));
+            let path = parts.join("/");
+            match missing.iter_mut().find(|(p, _)| *p == path) {
+                Some((_, refs)) if !refs.contains(&by) => refs.push(by),
+                Some(_) => {}
+                None => missing.push((path, vec![by])),
+            }
         }
     };
     for f in &ep.context_schema_files {
-        need(&["schemas", f]);
+        need(&["schemas", f], "the application context's schema".to_string());
     }
     for inst in &ep.instances {
         if let Some(c) = &inst.config_file {
-            need(&["config", c]);
+            need(&["config", c], format!("{}'s configuration", inst.name));
         }
         for port in &inst.ports {
+            let kind = if port.input { "input" } else { "output" };
             for f in &port.schema_files {
-                need(&["schemas", f]);
+                need(&["schemas", f], format!("{} {kind} port {}'s schema", inst.name, port.name));
             }
             for f in &port.transformation_files {
-                need(&["transformations", "ports", &inst.name, &port.name, f]);
+                need(&["transformations", "ports", &inst.name, &port.name, f], format!("{} {kind} port {}'s transformation", inst.name, port.name));
             }
         }
     }
     for route in &ep.routes {
         for f in &route.transformation_files {
-            need(&["transformations", "routes", &route.name, f]);
+            need(&["transformations", "routes", &route.name, f], format!("route {}'s transformation", route.name));
         }
     }
     // The server loads an event process with the manageable properties of its deployment
@@ -238,14 +246,14 @@ fn check_event_process(sink: &Sink, guid_dir: &Path, dir: &Path, components: &Co
         && let Some(label) = ep.deployment_label.as_deref().map(str::to_ascii_lowercase)
         && label != "none"
     {
-        need(&["env", &format!("{label}.xml")]);
+        need(&["env", &format!("{label}.xml")], format!("the deployment label {label}'s manageable properties"));
     }
-    for m in &missing {
+    for (m, by) in &missing {
         sink.emit(
             Rule::EventProcessIncomplete,
             format!("{subject}/{m}"),
-            format!("EventProcess.xml of {} references {m}, which is missing: the event process was copied in part", ep.guid),
-            details! { "application" => ep.guid, "version" => ep.version, "missing" => m },
+            format!("EventProcess.xml of {} references {m} ({}), which is missing: the event process was copied in part", ep.guid, by.join("; ")),
+            details! { "application" => ep.guid, "version" => ep.version, "missing" => m, "referenced_by" => by },
             None,
         );
     }
@@ -405,13 +413,22 @@ fn check_component(sink: &Sink, dir: &Path, rel: &dyn Fn(&Path) -> String) -> Op
             None,
         );
     }
-    for f in sd.resources.iter().chain(&sd.schema_files) {
+    // Each listed file once, however it is listed (a resource and a port schema may be one file).
+    let mut listed: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (f, how) in sd.resources.iter().map(|f| (f, "a resource")).chain(sd.schema_files.iter().map(|f| (f, "a port schema"))) {
+        match listed.iter_mut().find(|(g, _)| g == f) {
+            Some((_, hows)) if !hows.contains(&how) => hows.push(how),
+            Some(_) => {}
+            None => listed.push((f, vec![how])),
+        }
+    }
+    for (f, how) in &listed {
         if find(dir, f).is_none() {
             sink.emit(
                 Rule::ComponentIncomplete,
                 format!("{subject}/{f}"),
-                format!("component {} {} lists {f}, which is not in its folder", sd.guid, sd.version),
-                details! { "guid" => sd.guid, "version" => sd.version, "missing" => f },
+                format!("component {} {} lists {f} (as {}), which is not in its folder", sd.guid, sd.version, how.join(" and as ")),
+                details! { "guid" => sd.guid, "version" => sd.version, "missing" => f, "listed_as" => how },
                 None,
             );
         }
