@@ -272,6 +272,37 @@ fn servicerefs_are_followed_down_the_chain() {
     assert!(r["findings"].as_array().unwrap().is_empty(), "{}", r["findings"]);
 }
 
+/// The vendor's Feeder descriptor lists fesb-comp-feeder.jar while its packaging builds
+/// fesb-comp-Feeder.jar; the server looks resources up by exact name
+/// (FioranoESB MicroServiceRepoManager.fetchResourceFile), case-sensitive on Linux.
+#[test]
+fn resource_names_are_matched_as_the_server_file_system_does() {
+    let c = case();
+    let feeder = c.install.join("esb/server/repository/components/Feeder/4.0");
+    std::fs::rename(feeder.join("fesb-comp-feeder.jar"), feeder.join("fesb-comp-Feeder.jar")).unwrap();
+    let (code, r) = run(&c, true);
+    assert_eq!(code, 1);
+    let f = of(&r, "fiorano/component-incomplete");
+    assert_eq!(f.len(), 1, "{}", r["findings"]);
+    assert_eq!(f[0]["severity"], "error");
+    assert_eq!(f[0]["subject"], "install:esb/server/repository/components/Feeder/4.0/fesb-comp-feeder.jar");
+    assert_eq!(f[0]["details"]["missing"], "fesb-comp-feeder.jar");
+    assert_eq!(f[0]["details"]["found_as"], "fesb-comp-Feeder.jar");
+    let message = f[0]["message"].as_str().unwrap();
+    assert!(message.contains("lists fesb-comp-feeder.jar (as a resource), but its folder has fesb-comp-Feeder.jar") && message.contains("case-sensitive"), "{message}");
+    // For a server on a case-insensitive file system.
+    let (code, r) = run_with_rules(&c, "params = { case_insensitive_names = false }", "params = { case_insensitive_names = true }");
+    assert_eq!(code, 0, "{}", r["findings"]);
+    assert!(r["findings"].as_array().unwrap().is_empty(), "{}", r["findings"]);
+    // A file under no case at all is missing either way.
+    std::fs::remove_file(feeder.join("fesb-comp-Feeder.jar")).unwrap();
+    let (_, r) = run_with_rules(&c, "params = { case_insensitive_names = false }", "params = { case_insensitive_names = true }");
+    let f = of(&r, "fiorano/component-incomplete");
+    assert_eq!(f.len(), 1, "{}", r["findings"]);
+    assert!(f[0]["details"]["found_as"].is_null());
+    assert!(f[0]["message"].as_str().unwrap().contains("which is not in its folder"));
+}
+
 #[test]
 fn policies_refer_to_existing_alerts() {
     let c = case();

@@ -150,7 +150,7 @@ pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
             roots.push(folder);
         }
     }
-    check_components(sink, &roots, &components, &rel);
+    check_components(sink, &roots, &components, &rel)?;
     check_policies(sink, &repo, &rel)?;
     check_transient(sink, rd, &rel)?;
     Ok(())
@@ -328,9 +328,10 @@ struct MissingRef {
 /// servicerefs, skipping those already taken (FioranoESB JVMCommandProvider.addDependencies →
 /// fillResourcePacket → addDependencies) — so a component missing anywhere down the chain
 /// stops the launch. Each missing component is one finding naming the chains that need it.
-fn check_components(sink: &Sink, roots: &[PathBuf], components: &Components, rel: &dyn Fn(&Path) -> String) {
+fn check_components(sink: &Sink, roots: &[PathBuf], components: &Components, rel: &dyn Fn(&Path) -> String) -> Result<()> {
+    let case_insensitive = sink.catalogue().param(Rule::ComponentIncomplete.id(), "case_insensitive_names", false)?;
     let mut descriptors: BTreeMap<PathBuf, Option<ServiceDescriptor>> = BTreeMap::new();
-    let mut describe = |folder: &Path| -> Option<ServiceDescriptor> { descriptors.entry(folder.to_path_buf()).or_insert_with(|| check_component(sink, folder, rel)).clone() };
+    let mut describe = |folder: &Path| -> Option<ServiceDescriptor> { descriptors.entry(folder.to_path_buf()).or_insert_with(|| check_component(sink, folder, rel, case_insensitive)).clone() };
     let mut missing: BTreeMap<(String, String), MissingRef> = BTreeMap::new();
     for root in roots {
         let Some(sd) = describe(root) else { continue };
@@ -383,11 +384,33 @@ fn check_components(sink: &Sink, roots: &[PathBuf], components: &Components, rel
             None,
         );
     }
+    Ok(())
+}
+
+enum Present {
+    Yes,
+    /// Only under another case: the name found.
+    OtherCase(String),
+    No,
+}
+
+/// Whether the file `name` (a path relative to `dir`) is there as the server's file system
+/// sees it: by its exact name, or ignoring case when `case_insensitive`.
+fn present(dir: &Path, name: &str, case_insensitive: bool) -> Present {
+    if dir.join(name).exists() {
+        return Present::Yes;
+    }
+    let parts: Vec<&str> = name.split(['/', '\\']).filter(|p| !p.is_empty() && *p != ".").collect();
+    match find_path(dir, &parts) {
+        Some(_) if case_insensitive => Present::Yes,
+        Some(p) => Present::OtherCase(p.strip_prefix(dir).map(|r| r.to_string_lossy().into_owned()).unwrap_or_else(|_| name_of(&p))),
+        None => Present::No,
+    }
 }
 
 /// Checks one component folder: its descriptor, and the files it lists. The descriptor, when
 /// it could be read, for the servicerefs.
-fn check_component(sink: &Sink, dir: &Path, rel: &dyn Fn(&Path) -> String) -> Option<ServiceDescriptor> {
+fn check_component(sink: &Sink, dir: &Path, rel: &dyn Fn(&Path) -> String, case_insensitive: bool) -> Option<ServiceDescriptor> {
     sink.stats.add_entries(1);
     let subject = rel(dir);
     let Some(path) = find(dir, "ServiceDescriptor.xml") else {
@@ -422,16 +445,30 @@ fn check_component(sink: &Sink, dir: &Path, rel: &dyn Fn(&Path) -> String) -> Op
             None => listed.push((f, vec![how])),
         }
     }
-    for (f, how) in &listed {
-        if find(dir, f).is_none() {
-            sink.emit(
-                Rule::ComponentIncomplete,
-                format!("{subject}/{f}"),
-                format!("component {} {} lists {f} (as {}), which is not in its folder", sd.guid, sd.version, how.join(" and as ")),
-                details! { "guid" => sd.guid, "version" => sd.version, "missing" => f, "listed_as" => how },
-                None,
-            );
-        }
+    // The server looks a resource up by its exact name (FioranoESB
+    // MicroServiceRepoManager.fetchResourceFile: new File(<component folder>/<name>).exists()),
+    // which on Linux is case-sensitive: fesb-comp-feeder.jar is not fesb-comp-Feeder.jar.
+    for (f, hows) in &listed {
+        let found = match present(dir, f, case_insensitive) {
+            Present::Yes => continue,
+            Present::OtherCase(actual) => Some(actual),
+            Present::No => None,
+        };
+        let how = hows.join(" and as ");
+        let message = match &found {
+            Some(actual) => format!(
+                "component {} {} lists {f} (as {how}), but its folder has {actual}: the server looks files up by their exact name, case-sensitive on Linux; rename one to match the other (rule parameter case_insensitive_names for a server on a case-insensitive file system)",
+                sd.guid, sd.version
+            ),
+            None => format!("component {} {} lists {f} (as {how}), which is not in its folder", sd.guid, sd.version),
+        };
+        sink.emit(
+            Rule::ComponentIncomplete,
+            format!("{subject}/{f}"),
+            message,
+            details! { "guid" => sd.guid, "version" => sd.version, "missing" => f, "listed_as" => hows, "found_as" => found },
+            None,
+        );
     }
     Some(sd)
 }

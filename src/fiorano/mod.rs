@@ -21,7 +21,7 @@ crate::product_rules! {
         /// A service instance's component is in no component repository.
         ComponentMissing = "component-missing",
         /// A component's descriptor is missing or broken, or a file it lists is absent.
-        ComponentIncomplete = "component-incomplete",
+        ComponentIncomplete = "component-incomplete" [params: "case_insensitive_names"],
         /// A component's serviceref resolves to no component.
         ServicerefMissing = "serviceref-missing",
         /// A policy refers to an alert that does not exist.

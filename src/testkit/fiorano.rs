@@ -78,8 +78,8 @@ pub fn write(dir: &Path) {
     component(&system, "CBR", "4.0", &["fesb-comp-CBR.jar"], &[("EDBCEngine", "4.0")], Some("ON_EXCEPTION.xsd"));
     component(&system, "EDBCEngine", "4.0", &["edbc.jar"], &[("JMSLib", "4.0")], None);
     component(&system, "JMSLib", "4.0", &["jmslib.jar"], &[], None);
-    component(&system, "Feeder", "4.0", &["feeder.jar"], &[("EDBCEngine", "4.0")], None);
-    component(&system, "Display", "4.0", &["display.jar"], &[("EDBCEngine", "4.0")], None);
+    component(&system, "Feeder", "4.0", &["fesb-comp-feeder.jar", "sample.gif"], &[("EDBCEngine", "4.0")], None);
+    component(&system, "Display", "4.0", &["fesb-comp-display.jar"], &[("EDBCEngine", "4.0")], None);
     component(&system, "chat", "4.0", &["chat.jar"], &[("EDBCEngine", "4.0")], None);
     // A user component (an edited pre-built one would be here too).
     component(&repo.join("components"), "OrderValidator", "1.0", &["validator.jar", "rules.properties"], &[("CBR", "4.0")], None);
