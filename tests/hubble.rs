@@ -125,6 +125,45 @@ fn missing_and_unreferenced_data_files() {
     assert_eq!(of(&r, "hubble/copy-script-missing")[0]["details"]["script"], "copy.out");
 }
 
+/// The vendor's restore is `cd <backup>/DatabaseBackup; sql <database> -uhubble < copy.in >
+/// output.txt`: the terminal monitor's output then lies next to the data files. It, and any
+/// file given to the check as its restore log, is not a data file.
+#[test]
+fn the_restore_log_in_database_backup_is_not_a_data_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let unpacked = tmp.path().join("hubble_schema_backup_2026_11_01_02_00_00");
+    for (path, bytes, _) in hubble_members() {
+        let p = unpacked.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+    let db = unpacked.join("DatabaseBackup");
+    std::fs::write(db.join("output.txt"), restore_log(&[])).unwrap();
+    let (code, r, err) = hb(&unpacked, &["--restore-log", s(&db.join("output.txt"))]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(rules(&r), BTreeSet::from(["hubble/nocontinue".to_string()]), "{}", r["findings"]);
+    // Without --restore-log too: output.txt is the restore's own output.
+    let (_, r, _) = hb(&unpacked, &[]);
+    assert!(of(&r, "hubble/data-file-unreferenced").is_empty(), "{}", r["findings"]);
+    // A restore log under another name, given as the input.
+    std::fs::rename(db.join("output.txt"), db.join("restore-2026-11-02.log")).unwrap();
+    let (_, r, _) = hb(&unpacked, &["--restore-log", s(&db.join("restore-2026-11-02.log"))]);
+    assert!(of(&r, "hubble/data-file-unreferenced").is_empty(), "{}", r["findings"]);
+    // Not given as the input, it is a file no copy statement names.
+    let (_, r, _) = hb(&unpacked, &[]);
+    let u = of(&r, "hubble/data-file-unreferenced");
+    assert_eq!(u.len(), 1, "{}", r["findings"]);
+    assert_eq!(u[0]["severity"], "warning");
+    assert_eq!(u[0]["subject"], "DatabaseBackup/restore-2026-11-02.log");
+    assert!(u[0]["message"].as_str().unwrap().contains("will not be restored"));
+    // An archive taken after a restore holds output.txt as well.
+    let mut m = hubble_members();
+    m.push(("DatabaseBackup/output.txt".into(), restore_log(&[]).into_bytes(), 0));
+    let other = tempfile::tempdir().unwrap();
+    let (_, r, _) = hb(&hubble(other.path(), &m).archive, &[]);
+    assert!(of(&r, "hubble/data-file-unreferenced").is_empty(), "{}", r["findings"]);
+}
+
 #[test]
 fn copy_out_stands_in_for_a_missing_copy_in() {
     let tmp = tempfile::tempdir().unwrap();

@@ -82,7 +82,10 @@ pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
         .find_map(|k| k.find("AttunityBackup").or_else(|| k.find("DatabaseBackup")).map(|i| k[..i].to_string()))
         .unwrap_or_default();
     check_definition(sink, &listing, &prefix);
-    let created = check_scripts(sink, &listing, &prefix);
+    // Files given as inputs are no part of the backup's data: the restore log lies in
+    // DatabaseBackup/ when the restore ran as the vendor's document says.
+    let inputs: Vec<String> = opts.restore_log.iter().filter_map(|log| member_key(&opts.archive, log)).collect();
+    let created = check_scripts(sink, &listing, &prefix, &inputs)?;
     if let Some(log) = &opts.restore_log {
         check_restore_log(sink, log, created.as_ref())?;
     }
@@ -172,9 +175,25 @@ fn base(path: &str) -> &str {
     path.rsplit(['/', '\\']).next().unwrap_or(path)
 }
 
+/// The member key `file` has in the unpacked backup directory `archive`, if it lies in it.
+fn member_key(archive: &Path, file: &Path) -> Option<String> {
+    let root = std::fs::canonicalize(archive).ok().filter(|r| r.is_dir())?;
+    let file = std::fs::canonicalize(file).ok()?;
+    file.strip_prefix(&root).ok().map(|r| r.to_string_lossy().replace('\\', "/"))
+}
+
 /// The copydb scripts and the data files they name. Returns the tables copy.in creates
-/// (lower case), when copy.in could be read.
-fn check_scripts(sink: &Sink, listing: &archive::Listing, prefix: &str) -> Option<BTreeSet<String>> {
+/// (lower case), when copy.in could be read. `inputs` are members given to the check as
+/// files of their own (the restore log), which are not data files.
+fn check_scripts(sink: &Sink, listing: &archive::Listing, prefix: &str, inputs: &[String]) -> Result<Option<BTreeSet<String>>> {
+    // What the restore writes into DatabaseBackup: the vendor's restore is
+    // "cd <backup>/DatabaseBackup; sql <database> -uhubble < copy.in > output.txt", so the
+    // terminal monitor's output lies next to the data files.
+    let restore_outputs: Vec<String> = sink.catalogue().param(Rule::DataFileUnreferenced.id(), "restore_outputs", vec!["output.txt".to_string()])?;
+    Ok(check_scripts_with(sink, listing, prefix, inputs, &restore_outputs))
+}
+
+fn check_scripts_with(sink: &Sink, listing: &archive::Listing, prefix: &str, inputs: &[String], restore_outputs: &[String]) -> Option<BTreeSet<String>> {
     let dir = format!("{prefix}DatabaseBackup/");
     let damaged = listing.damage.is_some();
     let mut scripts = BTreeMap::new();
@@ -219,7 +238,9 @@ fn check_scripts(sink: &Sink, listing: &archive::Listing, prefix: &str) -> Optio
         }
     }
     let unloaded: BTreeSet<&str> = scripts.get("copy.out").filter(|_| script == "copy.in").map(|s| s.copies.iter().map(|c| base(&c.file)).collect()).unwrap_or_default();
-    for (b, f) in data.iter().filter(|(b, _)| !named.contains(*b)) {
+    // Neither the restore's own output nor a file given as an input is a data file.
+    let not_data = |f: &str| restore_outputs.iter().any(|o| o == f) || inputs.iter().any(|i| *i == format!("{dir}{f}"));
+    for (b, f) in data.iter().filter(|(b, f)| !named.contains(*b) && !not_data(f)) {
         let why = if unloaded.contains(b) { "copy.out unloads it but copy.in does not load it" } else { "no copy statement names it" };
         sink.emit(
             Rule::DataFileUnreferenced,

@@ -23,7 +23,7 @@ crate::product_rules! {
         /// A copy statement names a data file that is absent.
         DataFileMissing = "data-file-missing",
         /// A data file no copy statement names.
-        DataFileUnreferenced = "data-file-unreferenced",
+        DataFileUnreferenced = "data-file-unreferenced" [params: "restore_outputs"],
         /// copy.in stops at the first error.
         Nocontinue = "nocontinue",
         /// E_ errors in the restore log.
