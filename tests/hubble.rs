@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use assert_cmd::Command;
-use repocheck::testkit::backups::{TABLES, copy_in, hubble, hubble_members, replication_definition, restore_log};
+use repocheck::testkit::backups::{TABLES, copy_in, hubble, hubble_members, ingres_error, replication_definition, restore_log};
 use serde_json::Value;
 
 fn run(args: &[&str]) -> (i32, Value, String) {
@@ -321,6 +321,41 @@ fn restore_errors_are_grouped_and_synonyms_are_warnings() {
     let other = tempfile::tempdir().unwrap();
     let (_, r, _) = hb(&hubble(other.path(), &m).archive, &["--restore-log", s(&log)]);
     assert!(of(&r, "hubble/restore-errors").iter().all(|f| f["severity"] == "error"), "{}", r["findings"]);
+}
+
+/// The terminal monitor wraps a message longer than a line and indents the rest by four
+/// (Ingres ugerr.c): the file of an E_CO0005 and a long table name of an E_US0845 are on the
+/// continuation lines.
+#[test]
+fn wrapped_error_messages_keep_their_text() {
+    let tmp = tempfile::tempdir().unwrap();
+    let b = hubble(tmp.path(), &hubble_members());
+    let path = |t: &str| format!("/import/dbbackup/hubble_schema_backup_2026_11_01_02_00_00/DatabaseBackup/{t}.hubble");
+    let synonym = "ar_receipt_method_accounts_all_synonym_for_payables_reporting";
+    let errors = [
+        ingres_error("E_CO0005_FILE_OPEN_ERR", &format!("COPY: can't open file '{}'.", path("gl_budget"))),
+        ingres_error("E_CO0005_FILE_OPEN_ERR", &format!("COPY: can't open file '{}'.", path("activity_session"))),
+        ingres_error("E_US0845_2117", &format!("Table '{synonym}' does not exist or is not owned by you.")),
+    ];
+    assert!(errors.iter().all(|e| e.lines().count() == 2 && e.lines().nth(1).unwrap().starts_with("    '")), "laid out as the terminal monitor does: {errors:?}");
+    let log = tmp.path().join("output.txt");
+    std::fs::write(&log, restore_log(&errors.iter().map(String::as_str).collect::<Vec<_>>())).unwrap();
+    let (code, r, _) = hb(&b.archive, &["--restore-log", s(&log)]);
+    assert_eq!(code, 1);
+    let e = of(&r, "hubble/restore-errors");
+    assert_eq!(e.len(), 3, "one group per failed file, and the synonym: {}", r["findings"]);
+    for t in ["gl_budget", "activity_session"] {
+        let f = e.iter().find(|f| f["details"]["table"] == path(t).as_str()).unwrap_or_else(|| panic!("{t}: {}", r["findings"]));
+        assert_eq!(f["severity"], "error");
+        assert_eq!(f["details"]["code"], "E_CO0005");
+        assert_eq!(f["details"]["message"], format!("COPY: can't open file '{}'.", path(t)));
+        assert!(f["message"].as_str().unwrap().contains(&path(t)), "{f}");
+    }
+    let f = e.iter().find(|f| f["details"]["code"] == "E_US0845").unwrap();
+    assert_eq!(f["details"]["table"], synonym);
+    assert_eq!(f["details"]["known_synonym_case"], true);
+    assert_eq!(f["severity"], "warning");
+    assert_eq!(f["details"]["message"], format!("Table '{synonym}' does not exist or is not owned by you."));
 }
 
 #[test]
