@@ -164,6 +164,26 @@ fn the_restore_log_in_database_backup_is_not_a_data_file() {
     assert!(of(&r, "hubble/data-file-unreferenced").is_empty(), "{}", r["findings"]);
 }
 
+/// `COPY [TABLE] table_name () FROM …`: the keyword is optional, and it is not the table.
+#[test]
+fn copy_with_the_table_keyword_names_the_table() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut m = hubble_members();
+    let i = member(&m, "DatabaseBackup/copy.in");
+    m[i].1 = copy_in(TABLES, true).replace("\ncopy ", "\ncopy table ").into_bytes();
+    assert!(String::from_utf8_lossy(&m[i].1).contains("copy table activity_log () from"));
+    let (code, r, _) = hb(&hubble(tmp.path(), &m).archive, &[]);
+    assert_eq!(code, 0);
+    assert_eq!(rules(&r), BTreeSet::from(["hubble/nocontinue".to_string()]), "{}", r["findings"]);
+    m.retain(|(p, _, _)| p != "DatabaseBackup/activity_log.hubble");
+    let (_, r, _) = hb(&hubble(tmp.path(), &m).archive, &[]);
+    let missing = of(&r, "hubble/data-file-missing");
+    assert_eq!(missing.len(), 1, "{}", r["findings"]);
+    assert_eq!(missing[0]["severity"], "error");
+    assert_eq!(missing[0]["details"]["table"], "activity_log");
+    assert!(missing[0]["message"].as_str().unwrap().contains("loads table activity_log from"), "{}", missing[0]);
+}
+
 #[test]
 fn copy_out_stands_in_for_a_missing_copy_in() {
     let tmp = tempfile::tempdir().unwrap();

@@ -102,6 +102,17 @@ fn name_after(s: &str) -> &str {
     &s[..end]
 }
 
+/// What follows the optional keyword of `COPY [TABLE] [schema.]table_name (…) FROM|INTO …`.
+/// `table` is a reserved word: a table of that name is written quoted, so an unquoted
+/// `table` followed by a name is the keyword.
+fn after_table_keyword(s: &str) -> &str {
+    let s = s.trim_start();
+    match s.get(..5) {
+        Some(word) if word.eq_ignore_ascii_case("table") && s[5..].starts_with(char::is_whitespace) && !s[5..].trim_start().starts_with('(') => &s[5..],
+        _ => s,
+    }
+}
+
 fn finish(script: &mut Script, statement: &str, line: usize, in_force: Option<usize>) {
     static FILE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| regex::Regex::new(r"(?i)\b(?:from|into)\s*'([^']*)'").expect("valid regex"));
     let statement = strip_comments(statement);
@@ -118,7 +129,7 @@ fn finish(script: &mut Script, statement: &str, line: usize, in_force: Option<us
         // The file is the last quoted string after "from"/"into": a portable script's column
         // list holds quoted null markers (`with null(']^NULL^[')`) before it.
         if let Some(file) = FILE.captures_iter(s).last().and_then(|c| c.get(1)) {
-            script.copies.push(Copy { table: table_name(name_after(&s["copy ".len()..])), file: file.as_str().to_string(), line });
+            script.copies.push(Copy { table: table_name(name_after(after_table_keyword(&s["copy ".len()..]))), file: file.as_str().to_string(), line });
         }
         true
     } else {
@@ -322,6 +333,15 @@ mod tests {
         assert_eq!(s.tables, vec!["Budget Entry"]);
         assert_eq!(s.copies.iter().map(|c| (c.table.as_str(), c.file.as_str())).collect::<Vec<_>>(), vec![("Budget Entry", "/d/budget_entry.hubble"), ("gl_budget", "/d/gl_budget.hubble")]);
         assert_eq!(s.nocontinue, None);
+    }
+
+    #[test]
+    fn the_optional_table_keyword_is_not_the_table() {
+        let s = parse("copy table budget_entry () from '/d/budget_entry.hubble'\nwith row_estimate = 1200\n\\p\\g\nCOPY TABLE hubble.\"Budget Entry\"(\n\tid= c0tab,\n\tnl= d0nl)\nfrom '/d/b2.hubble'\n\\p\\g\ncopy table\tgl_budget () into '/d/gl_budget.hubble'\n\\p\\g\n");
+        assert_eq!(s.copies.iter().map(|c| c.table.as_str()).collect::<Vec<_>>(), vec!["budget_entry", "Budget Entry", "gl_budget"]);
+        // A table named "table" is written quoted; so is one whose name starts so.
+        let s = parse("copy \"table\" () from '/d/t.hubble'\n\\p\\g\ncopy tablespace_usage () from '/d/u.hubble'\n\\p\\g\n");
+        assert_eq!(s.copies.iter().map(|c| c.table.as_str()).collect::<Vec<_>>(), vec!["table", "tablespace_usage"]);
     }
 
     #[test]
