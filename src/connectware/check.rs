@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::Rule;
 use crate::details;
 use crate::engine::archive;
+use crate::engine::finding::Severity;
 use crate::engine::report::Target;
 use crate::engine::rules::RuleCode;
 use crate::engine::sink::Sink;
@@ -112,7 +113,7 @@ fn role(volume: &str) -> &'static str {
     match volume {
         "service-manager" => "the service commissioning files",
         "postgresql" => "the database server's files",
-        "certs" => "the certificates (cybus_ca.crt, cybus_server.key, …)",
+        "certs" => "the certificates and keys it holds (the CA, server and client certificates with their keys: cybus_ca.crt, cybus_server.crt, cybus_server.key, cybus_client.crt, cybus_client.key, shared_yearly_*), which must then be installed again",
         _ => "its data",
     }
 }
@@ -216,7 +217,7 @@ pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
         .map(|r| r.id())
         .collect();
     let catalogue = sink.catalogue();
-    let required: Vec<String> = catalogue.param(Rule::VolumeMissing.id(), "required", vec!["service-manager".to_string(), "postgresql".to_string(), "certs".to_string()])?;
+    let required: Vec<String> = catalogue.param(Rule::VolumeMissing.id(), "required", vec!["service-manager".to_string()])?;
     let forced_project: String = catalogue.param(Rule::VolumeMissing.id(), "project", String::new())?;
     let tolerance: i64 = catalogue.param(Rule::BackupSkew.id(), "tolerance_minutes", 10i64)?;
     let format_name: String = catalogue.param(Rule::DbBackupMissing.id(), "format", "tgz".to_string())?;
@@ -248,23 +249,42 @@ pub fn check(opts: &CheckOptions, sink: &Sink) -> Result<()> {
     if let Some(d) = &listing.damage {
         sink.emit(Rule::VolumeMissing, &shown, format!("the volume archive cannot be read to its end ({d}): volumes after that point are lost to a restore"), details! { "error" => d }, None);
     }
+    // The documents require the service-manager volume and the user database (backed up
+    // through the REST API, which covers the postgresql volume); backing up every volume is
+    // "the most reliable way", not a requirement. Volumes a restore is poorer without (certs:
+    // the certificates and keys) are recommended: a missing one is at most a warning.
+    let recommended: Vec<String> = catalogue.param(Rule::VolumeMissing.id(), "recommended", vec!["certs".to_string()])?;
     let found = volumes(&listing);
-    let project = if forced_project.is_empty() { project_of(&found, &required) } else { forced_project };
+    let known: Vec<String> = required.iter().chain(&recommended).cloned().collect();
+    let project = if forced_project.is_empty() { project_of(&found, &known) } else { forced_project };
     let mut volume_time: Option<i64> = None;
-    for r in &required {
+    for (r, is_required) in required.iter().map(|r| (r, true)).chain(recommended.iter().filter(|r| !required.contains(r)).map(|r| (r, false))) {
         let name = format!("{project}_{r}");
         // Kubernetes: "the name of the volume is starting with service-manager and may have
         // certain suffixes" (the backup-restore document).
         let volume = found.get(&name).or_else(|| found.iter().find(|(n, _)| n.starts_with(r.as_str())).map(|(_, v)| v));
         match volume {
-            Some(v) => volume_time = volume_time.max(v.newest),
-            None => sink.emit(
-                Rule::VolumeMissing,
-                format!("{name}/_data"),
-                format!("the volume backup has no {name}/_data: a restore would lack {} ({r} volume)", role(r)),
-                details! { "volume" => name, "project" => project, "volumes_found" => found.iter().map(|(n, v)| if v.at.is_empty() { n.clone() } else { format!("{}/{n}", v.at) }).collect::<Vec<_>>() },
-                None,
-            ),
+            Some(v) if is_required => volume_time = volume_time.max(v.newest),
+            Some(_) => {}
+            None => {
+                let subject = format!("{name}/_data");
+                let d = details! {
+                    "volume" => name, "project" => project, "required" => is_required,
+                    "volumes_found" => found.iter().map(|(n, v)| if v.at.is_empty() { n.clone() } else { format!("{}/{n}", v.at) }).collect::<Vec<_>>(),
+                };
+                if is_required {
+                    sink.emit(Rule::VolumeMissing, subject, format!("the volume backup has no {name}/_data: a restore would lack {} ({r} volume)", role(r)), d, None);
+                } else {
+                    sink.emit_capped(
+                        Rule::VolumeMissing,
+                        Severity::Warning,
+                        subject,
+                        format!("the volume backup has no {name}/_data ({r} volume; the documents require only service-manager, backing up every volume is \"the most reliable way\"): a restore without it loses {}", role(r)),
+                        d,
+                        None,
+                    );
+                }
+            }
         }
     }
 

@@ -11,7 +11,7 @@ crate::product_rules! {
     /// Every Connectware rule. Ids, severities and explanations: `rules/connectware.toml`.
     pub enum Rule for "connectware" {
         /// A required volume is absent from the volume backup.
-        VolumeMissing = "volume-missing" [params: "required", "project"],
+        VolumeMissing = "volume-missing" [params: "required", "recommended", "project"],
         /// The database backup is absent, empty or unreadable.
         DbBackupMissing = "db-backup-missing" [params: "format"],
         /// The volume and database backups were taken too far apart.
