@@ -33,8 +33,8 @@ pub struct BackupId {
 }
 
 /// Finds a backup id in `text` (a status field, a file name, an archive member name).
-/// facts/connectware.md §B.1 [I]: the version, `_`, the time; file names may spell the
-/// time's colons as `-`.
+/// The backup-restore document's status example names it `1.0.73_2022-02-16T15:37:19.242Z`:
+/// the version, `_`, the time; file names may spell the time's colons as `-`.
 pub fn find_backup_id(text: &str) -> Option<BackupId> {
     static ID: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(r"(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)_(\d{4}-\d{2}-\d{2})T(\d{2})([:\-])(\d{2})([:\-])(\d{2}(?:\.\d+)?Z)").expect("valid regex")
@@ -56,12 +56,14 @@ fn mtime(p: &Path) -> Option<i64> {
     std::fs::metadata(p).ok()?.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok().map(|d| d.as_secs() as i64)
 }
 
-/// The volumes of the Connectware 1.10.2 docker-compose file (facts/connectware.md §B.2),
+/// The volumes of the Connectware 1.10.2 docker-compose file (as Cybus's online installer,
+/// `connectware-online-installer.sh`, writes it),
 /// used only to recognise the compose project name in volume names.
 const COMPOSE_VOLUMES: &[&str] = &["brokerData", "brokerLog", "certs", "postgresql", "service-manager", "systemControlServerData", "workbench"];
 
-/// The project name docker compose takes from the install directory `/opt/connectware`
-/// (facts/connectware.md §B.2 [I]), used when the volume names show none.
+/// The project name docker compose takes from the install directory `/opt/connectware` (the
+/// backup-restore document: "taken from the current working directory, such as
+/// connectware"), used when the volume names show none.
 const DEFAULT_PROJECT: &str = "connectware";
 
 /// A Docker volume found in the backup: `<project>_<volume>/_data`.
@@ -108,7 +110,8 @@ fn project_of(names: &BTreeMap<String, Volume>, required: &[String]) -> String {
     count.into_iter().find(|(_, n)| *n == best).map(|(p, _)| p.to_string()).unwrap_or_else(|| DEFAULT_PROJECT.to_string())
 }
 
-/// What a restore loses without the volume (facts/connectware.md §B.2).
+/// What a restore loses without the volume (the volumes' mounts in the 1.10.2 docker-compose
+/// file; the certificate files named by docs.cybus.io, security/tls-certificates).
 fn role(volume: &str) -> &'static str {
     match volume {
         "service-manager" => "the service commissioning files",

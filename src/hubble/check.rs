@@ -114,7 +114,7 @@ fn member<'a>(sink: &Sink, listing: &'a archive::Listing, path: &str) -> Option<
 
 /// Qlik Replicate's repository export: `cmd.replication_definition` with `tasks` and
 /// `databases`; every task's source and targets must be databases of the export
-/// (facts/hubble.md §C.4).
+/// (Qlik Replicate's `repctl exportrepository` output; the key is the literal dotted string).
 fn check_definition(sink: &Sink, listing: &archive::Listing, prefix: &str) {
     let path = format!("{prefix}{DEFINITION}");
     let Some(bytes) = member(sink, listing, &path) else {
@@ -124,7 +124,7 @@ fn check_definition(sink: &Sink, listing: &archive::Listing, prefix: &str) {
         return;
     };
     let text = String::from_utf8_lossy(bytes);
-    // facts/hubble.md §C.4 [I]: some exports start with a "Host name: …" line before the JSON.
+    // Exports handled by public parsers may start with a "Host name: …" line before the JSON.
     let parsed: Result<Value, _> = serde_json::from_str(&text).or_else(|e| match text.split_once('\n') {
         Some((_, rest)) => serde_json::from_str(rest).map_err(|_| e),
         None => Err(e),

@@ -1,7 +1,8 @@
-//! The scripts Vector's `copydb` writes (facts/hubble.md §C.2): statements ended by a line
-//! `\p\g`, `\nocontinue` / `\continue`, `create table <t>(…)`, and
-//! `copy <t> () from '<file>'` (copy.in) or `copy <t> () into '<file>'` (copy.out); and the
-//! terminal monitor's log of running one (§C.3).
+//! The scripts Vector's `copydb` writes (Ingres `src/front/misc/xferdb`: `xf.qsh` GO_STMT,
+//! `xfcopy.c` xftables, `writecopy`): statements ended by a line `\p\g`, `\nocontinue` /
+//! `\continue`, `create table <t>(…)`, and `copy <t> () from '<file>'` (copy.in) or
+//! `copy <t> () into '<file>'` (copy.out); and the terminal monitor's log of running one
+//! (Ingres `src/front/tm`, errors as `src/front/utils/ug/ugerr.c` formats them).
 
 use std::io::BufRead;
 

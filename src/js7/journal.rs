@@ -1,4 +1,6 @@
-//! The JS7 journal file format (facts/js7.md §1–§2): JSON Lines, one value a line.
+//! The JS7 journal file format (sos-berlin/js7: `js7-journal` `JournalFiles`,
+//! `JournalSeparators`, `SnapshotJournalWriter`, `recover/JournalReader`): JSON Lines, one
+//! value a line.
 //!
 //! ```text
 //! {"TYPE":"JS7.Journal","journalId":…,"eventId":<fileEventId>,…}   header

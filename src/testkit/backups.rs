@@ -1,5 +1,6 @@
 //! Backup sets of Cybus Connectware and the Hubble accelerator, as their documents describe
-//! them (facts/connectware.md, facts/hubble.md), for tests.
+//! them (Cybus "Backup and Restore"; the Hubble backup document, Ingres copydb and the
+//! terminal monitor), for tests.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

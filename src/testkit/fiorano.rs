@@ -1,5 +1,7 @@
-//! A Fiorano runtimedata repository and a system repository for tests, shaped like the facts
-//! (facts/fiorano.md §A.2–A.4): event processes with config, schema and transformation files,
+//! A Fiorano runtimedata repository and a system repository for tests, laid out as FioranoESB
+//! writes them (`ApplicationRepository`, `ApplicationParser.writeApplication`,
+//! `MicroServiceRepoManager`) with descriptors like the Fiorano-Microservice-Toolkit samples':
+//! event processes with config, schema and transformation files,
 //! routes and a remote instance; components with descriptors, resources and servicerefs; an
 //! alert and a backlog policy.
 
