@@ -81,34 +81,70 @@ fn the_committed_example_is_consistent() {
     assert!(r["findings"].as_array().unwrap().is_empty(), "{}", r["findings"]);
 }
 
+/// The documents back up the service-manager volume (`cd /var/lib/docker/volumes; tar cvfz
+/// /tmp/connectware-volume-backup.tgz ./connectware_service-manager/_data`) and the user
+/// database through the REST API: that backup is complete; only the certificates are worth a
+/// warning.
+#[test]
+fn the_documented_backup_passes_with_a_warning_for_the_certificates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let b = connectware(tmp.path(), "1.10.2", &["service-manager"], 60, true);
+    for volumes in [&b.volumes_tgz, &b.volumes_dir] {
+        let (code, r, err) = cw(&b, volumes, &["--status", s(&b.status), "--version", "1.10.2"]);
+        assert_eq!(code, 0, "{err} {}", r["findings"]);
+        let f = of(&r, "connectware/volume-missing");
+        assert_eq!(r["findings"].as_array().unwrap().len(), 1, "no postgresql finding: the database backup covers it: {}", r["findings"]);
+        assert_eq!(f[0]["severity"], "warning");
+        assert_eq!(f[0]["subject"], "connectware_certs/_data");
+        assert_eq!(f[0]["details"]["required"], false);
+        let message = f[0]["message"].as_str().unwrap();
+        assert!(message.contains("loses the certificates and keys it holds") && message.contains("cybus_ca.crt"), "{message}");
+    }
+    // With the certificates: silent.
+    let b = connectware(&tmp.path().join("certs"), "1.10.2", &["service-manager", "certs"], 60, true);
+    let (code, r, _) = cw(&b, &b.volumes_tgz, &["--status", s(&b.status)]);
+    assert_eq!(code, 0);
+    assert!(r["findings"].as_array().unwrap().is_empty(), "{}", r["findings"]);
+    // Without the service-manager volume: an error.
+    let b = connectware(&tmp.path().join("nosm"), "1.10.2", &["certs", "postgresql"], 60, true);
+    let (code, r, _) = cw(&b, &b.volumes_tgz, &["--status", s(&b.status)]);
+    assert_eq!(code, 1);
+    let f = of(&r, "connectware/volume-missing");
+    assert_eq!(f.len(), 1, "{}", r["findings"]);
+    assert_eq!(f[0]["severity"], "error");
+    assert_eq!(f[0]["details"]["volume"], "connectware_service-manager");
+    assert!(f[0]["message"].as_str().unwrap().contains("service commissioning files"));
+    // A site that wants the certificates as strictly as service-manager says so.
+    let strict = rules_with("required = [\"service-manager\"]", "required = [\"service-manager\", \"certs\"]");
+    let b = connectware(&tmp.path().join("strict"), "1.10.2", &["service-manager"], 60, true);
+    let (code, r, _) = cw(&b, &b.volumes_tgz, &["--rules", s(strict.path())]);
+    assert_eq!(code, 1);
+    assert_eq!(of(&r, "connectware/volume-missing")[0]["severity"], "error");
+}
+
 #[test]
 fn missing_volumes_are_named_with_the_project() {
     let tmp = tempfile::tempdir().unwrap();
-    // The documented minimal archive holds only service-manager.
-    let b = connectware(tmp.path(), "1.10.2", &["service-manager", "brokerData"], 60, true);
-    let (code, r, _) = cw(&b, &b.volumes_tgz, &[]);
-    assert_eq!(code, 1);
-    let missing: BTreeSet<&str> = of(&r, "connectware/volume-missing").iter().map(|f| f["details"]["volume"].as_str().unwrap()).collect();
-    assert_eq!(missing, BTreeSet::from(["connectware_certs", "connectware_postgresql"]));
-    assert!(of(&r, "connectware/volume-missing").iter().any(|f| f["message"].as_str().unwrap().contains("certificates")));
     // Another project name is found from the volumes, even from volumes that are not required.
-    let tmp2 = tempfile::tempdir().unwrap();
-    let b2 = connectware(tmp2.path(), "1.10.2", VOLUMES, 60, true);
+    let b2 = connectware(tmp.path(), "1.10.2", VOLUMES, 60, true);
     for v in VOLUMES {
         std::fs::rename(b2.volumes_dir.join(format!("connectware_{v}")), b2.volumes_dir.join(format!("plant7_{v}"))).unwrap();
     }
     let (code, r, _) = cw(&b2, &b2.volumes_dir, &[]);
     assert_eq!(code, 0, "{}", r["findings"]);
-    std::fs::remove_dir_all(b2.volumes_dir.join("plant7_certs")).unwrap();
+    assert!(r["findings"].as_array().unwrap().is_empty(), "{}", r["findings"]);
+    std::fs::remove_dir_all(b2.volumes_dir.join("plant7_service-manager")).unwrap();
     let (_, r, _) = cw(&b2, &b2.volumes_dir, &[]);
-    assert_eq!(of(&r, "connectware/volume-missing")[0]["details"]["volume"], "plant7_certs", "{}", r["findings"]);
+    assert_eq!(of(&r, "connectware/volume-missing")[0]["details"]["volume"], "plant7_service-manager", "{}", r["findings"]);
     // A site can name its project and its required volumes.
     let forced = rules_with("project = \"\"", "project = \"connectware\"");
     let (_, r, _) = cw(&b2, &b2.volumes_dir, &["--rules", s(forced.path())]);
-    assert_eq!(of(&r, "connectware/volume-missing").len(), 3, "{}", r["findings"]);
-    let fewer = rules_with("required = [\"service-manager\", \"postgresql\", \"certs\"]", "required = [\"service-manager\", \"postgresql\"]");
-    let (code, r, _) = cw(&b2, &b2.volumes_dir, &["--rules", s(fewer.path())]);
+    let names: BTreeSet<&str> = of(&r, "connectware/volume-missing").iter().map(|f| f["details"]["volume"].as_str().unwrap()).collect();
+    assert_eq!(names, BTreeSet::from(["connectware_certs", "connectware_service-manager"]), "{}", r["findings"]);
+    let none = rules_with("required = [\"service-manager\"], recommended = [\"certs\"]", "required = [], recommended = []");
+    let (code, r, _) = cw(&b2, &b2.volumes_dir, &["--rules", s(none.path())]);
     assert_eq!(code, 0, "{}", r["findings"]);
+    assert!(r["findings"].as_array().unwrap().is_empty(), "{}", r["findings"]);
 }
 
 #[test]
@@ -137,7 +173,8 @@ fn a_damaged_volume_archive_is_a_finding_and_a_missing_one_an_error() {
     std::fs::write(&b.volumes_tgz, b"PK\x03\x04 a zip, not a tgz").unwrap();
     let (code, r, err) = cw(&b, &b.volumes_tgz, &[]);
     assert_eq!(code, 1, "{err}");
-    assert_eq!(of(&r, "connectware/volume-missing").len(), 4, "{}", r["findings"]);
+    // The damage, service-manager (an error) and certs (a warning).
+    assert_eq!(of(&r, "connectware/volume-missing").len(), 3, "{}", r["findings"]);
     let (code, _, err) = cw(&b, &tmp.path().join("absent.tgz"), &[]);
     assert_eq!(code, 2);
     assert!(err.contains("--volumes") && err.lines().count() == 1, "{err}");

@@ -29,6 +29,15 @@ fn run(c: &Case, with_install: bool) -> (i32, Value) {
     (out.status.code().unwrap(), serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr))))
 }
 
+/// A run with the bundled fiorano rule file edited (`from` replaced by `to`).
+fn run_with_rules(c: &Case, from: &str, to: &str) -> (i32, Value) {
+    let rules = tempfile::tempdir().unwrap();
+    assert!(repocheck::fiorano::RULES_TOML.contains(from), "{from}");
+    std::fs::write(rules.path().join("fiorano.toml"), repocheck::fiorano::RULES_TOML.replace(from, to)).unwrap();
+    let out = Command::cargo_bin("repocheck").unwrap().args(["check", "fiorano", "--format", "json", "--rules"]).arg(rules.path()).arg("--runtimedata").arg(&c.rd).arg("--install").arg(&c.install).output().unwrap();
+    (out.status.code().unwrap(), serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr))))
+}
+
 fn of<'a>(r: &'a Value, rule: &str) -> Vec<&'a Value> {
     r["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == rule).collect()
 }
@@ -83,6 +92,79 @@ fn a_partial_copy_of_an_event_process_is_incomplete() {
     assert_eq!(f[0]["details"]["application_guid"], "AUDIT");
 }
 
+/// The server loads an event process with env/<deployment label>.xml and refuses it when
+/// the file is gone (FioranoESB Application.readManageableProperties); the repository has one
+/// per label for every event process.
+#[test]
+fn a_deleted_env_file_of_the_deployment_label_is_reported() {
+    let c = case();
+    std::fs::remove_file(app(&c).join("env/development.xml")).unwrap();
+    let (code, r) = run(&c, true);
+    assert_eq!(code, 1);
+    let f = of(&r, "fiorano/event-process-incomplete");
+    assert_eq!(f.len(), 1, "{}", r["findings"]);
+    assert_eq!(f[0]["severity"], "error");
+    assert_eq!(f[0]["subject"], "repository/applications/ORDERS/1.0/env/development.xml");
+    assert_eq!(f[0]["details"]["missing"], "env/development.xml");
+    assert!(f[0]["message"].as_str().unwrap().contains("references env/development.xml (the deployment label development's manageable properties), which is missing"), "{}", f[0]);
+    // Another label's file is not read for this deployment: its absence is silent.
+    std::fs::write(app(&c).join("env/development.xml"), "<target/>").unwrap();
+    std::fs::remove_file(app(&c).join("env/testing.xml")).unwrap();
+    let (code, r) = run(&c, true);
+    assert_eq!(code, 0, "{}", r["findings"]);
+    assert!(r["findings"].as_array().unwrap().is_empty(), "{}", r["findings"]);
+    // The process deployed as "testing": now that file is needed.
+    edit(&app(&c).join("EventProcess.xml"), r#"<deployment label="development"/>"#, r#"<deployment label="testing"/>"#);
+    let (_, r) = run(&c, true);
+    assert_eq!(of(&r, "fiorano/event-process-incomplete")[0]["details"]["missing"], "env/testing.xml");
+    // Label "none" reads no manageable properties.
+    edit(&app(&c).join("EventProcess.xml"), r#"<deployment label="testing"/>"#, r#"<deployment label="none"/>"#);
+    let (code, r) = run(&c, true);
+    assert_eq!(code, 0, "{}", r["findings"]);
+    // An operator whose servers do not need it turns it off.
+    edit(&app(&c).join("EventProcess.xml"), r#"<deployment label="none"/>"#, r#"<deployment label="testing"/>"#);
+    let (code, _) = run(&c, true);
+    assert_eq!(code, 1);
+    let (code, r) = run_with_rules(&c, "params = { require_env_file = true }", "params = { require_env_file = false }");
+    assert_eq!(code, 0, "{}", r["findings"]);
+}
+
+/// One missing file is one finding, naming everything that references it.
+#[test]
+fn a_file_referenced_twice_is_one_finding() {
+    let c = case();
+    // chat2's input and output port carry the same message and name the same schema.
+    let chat = c.rd.join("repository/applications/SIMPLECHAT/1.0");
+    std::fs::remove_file(chat.join("schemas/chat2.IN_PORT.xsd")).unwrap();
+    // The fault schema of the ON_EXCEPTION ports of Feeder1 and Display1.
+    std::fs::remove_file(app(&c).join("schemas/ON_EXCEPTION.xsd")).unwrap();
+    let (code, r) = run(&c, true);
+    assert_eq!(code, 1);
+    let f = of(&r, "fiorano/event-process-incomplete");
+    assert_eq!(f.len(), 2, "{}", r["findings"]);
+    let chat2 = f.iter().find(|f| f["details"]["application"] == "SIMPLECHAT").unwrap();
+    assert_eq!(chat2["severity"], "error");
+    assert_eq!(chat2["subject"], "repository/applications/SIMPLECHAT/1.0/schemas/chat2.IN_PORT.xsd");
+    assert_eq!(chat2["details"]["referenced_by"], serde_json::json!(["chat2 input port IN_PORT's schema", "chat2 output port OUT_PORT's schema"]));
+    assert!(chat2["message"].as_str().unwrap().contains("references schemas/chat2.IN_PORT.xsd (chat2 input port IN_PORT's schema; chat2 output port OUT_PORT's schema), which is missing"), "{}", chat2);
+    let fault = f.iter().find(|f| f["details"]["application"] == "ORDERS").unwrap();
+    assert_eq!(fault["subject"], "repository/applications/ORDERS/1.0/schemas/ON_EXCEPTION.xsd");
+    assert_eq!(fault["details"]["referenced_by"], serde_json::json!(["Feeder1 output port ON_EXCEPTION's schema", "Display1 output port ON_EXCEPTION's schema"]));
+    // A component listing one file as a resource and as a port schema.
+    let c = case();
+    let cbr = c.install.join("esb/server/repository/components/CBR/4.0");
+    edit(&cbr.join("ServiceDescriptor.xml"), r#"<resource name="fesb-comp-CBR.jar"/>"#, r#"<resource name="fesb-comp-CBR.jar"/><resource name="ON_EXCEPTION.xsd"/>"#);
+    let (code, r) = run(&c, true);
+    assert_eq!(code, 0, "{}", r["findings"]);
+    std::fs::remove_file(cbr.join("ON_EXCEPTION.xsd")).unwrap();
+    let (_, r) = run(&c, true);
+    let f = of(&r, "fiorano/component-incomplete");
+    assert_eq!(f.len(), 1, "{}", r["findings"]);
+    assert_eq!(f[0]["subject"], "install:esb/server/repository/components/CBR/4.0/ON_EXCEPTION.xsd");
+    assert_eq!(f[0]["details"]["listed_as"], serde_json::json!(["a resource", "a port schema"]));
+    assert!(f[0]["message"].as_str().unwrap().contains("lists ON_EXCEPTION.xsd (as a resource and as a port schema), which is not in its folder"), "{}", f[0]);
+}
+
 #[test]
 fn broken_xml_and_folder_mismatch_are_invalid() {
     let c = case();
@@ -119,7 +201,7 @@ fn components_missing_incomplete_and_servicerefs() {
     // Without the system repository, the pre-built components cannot be found.
     let (_, r) = run(&c, false);
     let missing: BTreeSet<&str> = of(&r, "fiorano/component-missing").iter().map(|f| f["details"]["guid"].as_str().unwrap()).collect();
-    assert_eq!(missing, BTreeSet::from(["CBR", "Display", "Feeder"]), "{}", r["findings"]);
+    assert_eq!(missing, BTreeSet::from(["CBR", "Display", "Feeder", "chat"]), "{}", r["findings"]);
     assert_eq!(of(&r, "fiorano/serviceref-missing").len(), 1, "OrderValidator needs CBR: {}", r["findings"]);
     let (code, r) = run(&c, true);
     assert_eq!(code, 0, "{}", r["findings"]);
@@ -140,6 +222,85 @@ fn components_missing_incomplete_and_servicerefs() {
     std::fs::remove_file(c.rd.join("repository/components/OrderValidator/1.0/ServiceDescriptor.xml")).unwrap();
     let (_, r) = run(&c, true);
     assert!(of(&r, "fiorano/component-incomplete").iter().any(|f| f["details"]["missing"] == "ServiceDescriptor.xml"));
+}
+
+/// The launcher resolves servicerefs recursively (FioranoESB JVMCommandProvider.addDependencies
+/// → fillResourcePacket → addDependencies): a component missing down the chain stops the
+/// launch of every component above it.
+#[test]
+fn servicerefs_are_followed_down_the_chain() {
+    let c = case();
+    let system = c.install.join("esb/server/repository/components");
+    std::fs::remove_dir_all(system.join("JMSLib")).unwrap();
+    let (code, r) = run(&c, true);
+    assert_eq!(code, 1);
+    assert_eq!(rules(&r), BTreeSet::from(["fiorano/serviceref-missing".to_string()]), "{}", r["findings"]);
+    let f = of(&r, "fiorano/serviceref-missing");
+    assert_eq!(f.len(), 1, "one missing component, one finding: {}", r["findings"]);
+    assert_eq!(f[0]["severity"], "error");
+    assert_eq!(f[0]["subject"], "serviceref JMSLib:4.0");
+    assert_eq!(f[0]["details"]["serviceref_guid"], "JMSLib");
+    assert_eq!(f[0]["details"]["listed_by"], serde_json::json!(["EDBCEngine 4.0"]));
+    let message = f[0]["message"].as_str().unwrap();
+    assert!(message.contains("Feeder 4.0 → EDBCEngine 4.0 → JMSLib 4.0"), "{message}");
+    assert!(message.contains("(listed by EDBCEngine 4.0)"), "{message}");
+    let paths: BTreeSet<&str> = f[0]["details"]["paths"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    assert_eq!(
+        paths,
+        BTreeSet::from([
+            "CBR 4.0 → EDBCEngine 4.0 → JMSLib 4.0",
+            "Display 4.0 → EDBCEngine 4.0 → JMSLib 4.0",
+            "Feeder 4.0 → EDBCEngine 4.0 → JMSLib 4.0",
+            "OrderValidator 1.0 → CBR 4.0 → EDBCEngine 4.0 → JMSLib 4.0",
+            "chat 4.0 → EDBCEngine 4.0 → JMSLib 4.0",
+        ])
+    );
+    // A component reached only through servicerefs is checked as a whole.
+    let c = case();
+    let system = c.install.join("esb/server/repository/components");
+    std::fs::remove_file(system.join("EDBCEngine/4.0/edbc.jar")).unwrap();
+    let (_, r) = run(&c, true);
+    let f = of(&r, "fiorano/component-incomplete");
+    assert_eq!(f.len(), 1, "{}", r["findings"]);
+    assert_eq!(f[0]["details"]["missing"], "edbc.jar");
+    // A cycle of servicerefs ends, and a complete chain is silent.
+    let c = case();
+    let system = c.install.join("esb/server/repository/components");
+    edit(&system.join("JMSLib/4.0/ServiceDescriptor.xml"), "<servicerefs>\n", "<servicerefs>\n      <serviceref guid=\"EDBCEngine\" version=\"4.0\"/>\n");
+    let (code, r) = run(&c, true);
+    assert_eq!(code, 0, "{}", r["findings"]);
+    assert!(r["findings"].as_array().unwrap().is_empty(), "{}", r["findings"]);
+}
+
+/// The vendor's Feeder descriptor lists fesb-comp-feeder.jar while its packaging builds
+/// fesb-comp-Feeder.jar; the server looks resources up by exact name
+/// (FioranoESB MicroServiceRepoManager.fetchResourceFile), case-sensitive on Linux.
+#[test]
+fn resource_names_are_matched_as_the_server_file_system_does() {
+    let c = case();
+    let feeder = c.install.join("esb/server/repository/components/Feeder/4.0");
+    std::fs::rename(feeder.join("fesb-comp-feeder.jar"), feeder.join("fesb-comp-Feeder.jar")).unwrap();
+    let (code, r) = run(&c, true);
+    assert_eq!(code, 1);
+    let f = of(&r, "fiorano/component-incomplete");
+    assert_eq!(f.len(), 1, "{}", r["findings"]);
+    assert_eq!(f[0]["severity"], "error");
+    assert_eq!(f[0]["subject"], "install:esb/server/repository/components/Feeder/4.0/fesb-comp-feeder.jar");
+    assert_eq!(f[0]["details"]["missing"], "fesb-comp-feeder.jar");
+    assert_eq!(f[0]["details"]["found_as"], "fesb-comp-Feeder.jar");
+    let message = f[0]["message"].as_str().unwrap();
+    assert!(message.contains("lists fesb-comp-feeder.jar (as a resource), but its folder has fesb-comp-Feeder.jar") && message.contains("case-sensitive"), "{message}");
+    // For a server on a case-insensitive file system.
+    let (code, r) = run_with_rules(&c, "params = { case_insensitive_names = false }", "params = { case_insensitive_names = true }");
+    assert_eq!(code, 0, "{}", r["findings"]);
+    assert!(r["findings"].as_array().unwrap().is_empty(), "{}", r["findings"]);
+    // A file under no case at all is missing either way.
+    std::fs::remove_file(feeder.join("fesb-comp-Feeder.jar")).unwrap();
+    let (_, r) = run_with_rules(&c, "params = { case_insensitive_names = false }", "params = { case_insensitive_names = true }");
+    let f = of(&r, "fiorano/component-incomplete");
+    assert_eq!(f.len(), 1, "{}", r["findings"]);
+    assert!(f[0]["details"]["found_as"].is_null());
+    assert!(f[0]["message"].as_str().unwrap().contains("which is not in its folder"));
 }
 
 #[test]

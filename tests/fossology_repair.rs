@@ -199,6 +199,46 @@ fn backup_plans_list_what_a_backup_needs() {
     assert!(note.contains("1 gold objects left out"), "{note}");
 }
 
+/// FOSSology's backup scope keeps the license directory in both strategies ("backup entire
+/// repository data … include gold, files, license directory"; "backup only repository gold and
+/// license directory").
+#[test]
+fn backup_plans_keep_the_license_directory() {
+    let c = case("plan-license");
+    let plan = |args: &[&str]| -> Vec<String> {
+        let out = repocheck().args(["plan", "fossology", "--db", &c.db.url(), "--repo"]).arg(&c.inst.repo).arg("--conf").arg(c.inst.conf()).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect()
+    };
+    // No license directory: nothing about it.
+    for strategy in ["full", "gold-only"] {
+        assert!(plan(&["--strategy", strategy]).iter().all(|l| !l.contains("license")), "{strategy}");
+    }
+    // A license directory laid out as the repository lays out its types.
+    let object = repocheck_testkit::fossology::Object::of(b"license text");
+    let file = c.inst.path_of("license", &object.name());
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, b"license text").unwrap();
+    let rel = c.inst.rel_path("license", &object.name());
+    let host_dir = rel.split("/license/").next().unwrap().to_string();
+    let license_dir = format!("{host_dir}/license");
+    for strategy in ["full", "gold-only"] {
+        let lines = plan(&["--strategy", strategy]);
+        assert!(lines.contains(&rel), "{strategy}: {lines:?}");
+        assert!(lines.contains(&license_dir), "{strategy}: the directory itself, so that it is created: {lines:?}");
+        let note = lines.iter().find(|l| l.starts_with('#')).unwrap_or_else(|| panic!("{strategy}: {lines:?}"));
+        assert!(note.starts_with(&format!("# {license_dir}: the repository's license directory")) && note.contains("[REPOSITORY] type license"), "{note}");
+        // Every other line is a path that exists, as rsync --files-from needs it.
+        for l in lines.iter().filter(|l| !l.starts_with('#')) {
+            assert!(c.inst.repo.join(l).exists(), "{l}");
+        }
+    }
+    // gold-only: the gold objects and the license directory, nothing of files.
+    let gold: Vec<String> = plan(&["--strategy", "gold-only"]).into_iter().filter(|l| !l.starts_with('#') && !l.starts_with(&license_dir)).collect();
+    let all_gold: BTreeSet<String> = c.inst.uploads.iter().map(|u| c.inst.rel_path("gold", &u.gold)).collect();
+    assert_eq!(gold.into_iter().collect::<BTreeSet<_>>(), all_gold);
+}
+
 fn findings_set(report: &Value) -> BTreeSet<String> {
     report["findings"].as_array().unwrap().iter().map(|f| serde_json::to_string(f).unwrap()).collect()
 }

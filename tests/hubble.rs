@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use assert_cmd::Command;
-use repocheck_testkit::backups::{TABLES, copy_in, hubble, hubble_members, replication_definition, restore_log};
+use repocheck_testkit::backups::{TABLES, copy_in, hubble, hubble_members, ingres_error, replication_definition, restore_log};
 use serde_json::Value;
 
 fn run(args: &[&str]) -> (i32, Value, String) {
@@ -123,6 +123,65 @@ fn missing_and_unreferenced_data_files() {
     assert_eq!(missing[0]["subject"], "DatabaseBackup/activity_log.hubble");
     assert_eq!(of(&r, "hubble/data-file-unreferenced")[0]["details"]["file"], "stray.hubble");
     assert_eq!(of(&r, "hubble/copy-script-missing")[0]["details"]["script"], "copy.out");
+}
+
+/// The vendor's restore is `cd <backup>/DatabaseBackup; sql <database> -uhubble < copy.in >
+/// output.txt`: the terminal monitor's output then lies next to the data files. It, and any
+/// file given to the check as its restore log, is not a data file.
+#[test]
+fn the_restore_log_in_database_backup_is_not_a_data_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let unpacked = tmp.path().join("hubble_schema_backup_2026_11_01_02_00_00");
+    for (path, bytes, _) in hubble_members() {
+        let p = unpacked.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+    let db = unpacked.join("DatabaseBackup");
+    std::fs::write(db.join("output.txt"), restore_log(&[])).unwrap();
+    let (code, r, err) = hb(&unpacked, &["--restore-log", s(&db.join("output.txt"))]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(rules(&r), BTreeSet::from(["hubble/nocontinue".to_string()]), "{}", r["findings"]);
+    // Without --restore-log too: output.txt is the restore's own output.
+    let (_, r, _) = hb(&unpacked, &[]);
+    assert!(of(&r, "hubble/data-file-unreferenced").is_empty(), "{}", r["findings"]);
+    // A restore log under another name, given as the input.
+    std::fs::rename(db.join("output.txt"), db.join("restore-2026-11-02.log")).unwrap();
+    let (_, r, _) = hb(&unpacked, &["--restore-log", s(&db.join("restore-2026-11-02.log"))]);
+    assert!(of(&r, "hubble/data-file-unreferenced").is_empty(), "{}", r["findings"]);
+    // Not given as the input, it is a file no copy statement names.
+    let (_, r, _) = hb(&unpacked, &[]);
+    let u = of(&r, "hubble/data-file-unreferenced");
+    assert_eq!(u.len(), 1, "{}", r["findings"]);
+    assert_eq!(u[0]["severity"], "warning");
+    assert_eq!(u[0]["subject"], "DatabaseBackup/restore-2026-11-02.log");
+    assert!(u[0]["message"].as_str().unwrap().contains("will not be restored"));
+    // An archive taken after a restore holds output.txt as well.
+    let mut m = hubble_members();
+    m.push(("DatabaseBackup/output.txt".into(), restore_log(&[]).into_bytes(), 0));
+    let other = tempfile::tempdir().unwrap();
+    let (_, r, _) = hb(&hubble(other.path(), &m).archive, &[]);
+    assert!(of(&r, "hubble/data-file-unreferenced").is_empty(), "{}", r["findings"]);
+}
+
+/// `COPY [TABLE] table_name () FROM …`: the keyword is optional, and it is not the table.
+#[test]
+fn copy_with_the_table_keyword_names_the_table() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut m = hubble_members();
+    let i = member(&m, "DatabaseBackup/copy.in");
+    m[i].1 = copy_in(TABLES, true).replace("\ncopy ", "\ncopy table ").into_bytes();
+    assert!(String::from_utf8_lossy(&m[i].1).contains("copy table activity_log () from"));
+    let (code, r, _) = hb(&hubble(tmp.path(), &m).archive, &[]);
+    assert_eq!(code, 0);
+    assert_eq!(rules(&r), BTreeSet::from(["hubble/nocontinue".to_string()]), "{}", r["findings"]);
+    m.retain(|(p, _, _)| p != "DatabaseBackup/activity_log.hubble");
+    let (_, r, _) = hb(&hubble(tmp.path(), &m).archive, &[]);
+    let missing = of(&r, "hubble/data-file-missing");
+    assert_eq!(missing.len(), 1, "{}", r["findings"]);
+    assert_eq!(missing[0]["severity"], "error");
+    assert_eq!(missing[0]["details"]["table"], "activity_log");
+    assert!(missing[0]["message"].as_str().unwrap().contains("loads table activity_log from"), "{}", missing[0]);
 }
 
 #[test]
@@ -282,6 +341,41 @@ fn restore_errors_are_grouped_and_synonyms_are_warnings() {
     let other = tempfile::tempdir().unwrap();
     let (_, r, _) = hb(&hubble(other.path(), &m).archive, &["--restore-log", s(&log)]);
     assert!(of(&r, "hubble/restore-errors").iter().all(|f| f["severity"] == "error"), "{}", r["findings"]);
+}
+
+/// The terminal monitor wraps a message longer than a line and indents the rest by four
+/// (Ingres ugerr.c): the file of an E_CO0005 and a long table name of an E_US0845 are on the
+/// continuation lines.
+#[test]
+fn wrapped_error_messages_keep_their_text() {
+    let tmp = tempfile::tempdir().unwrap();
+    let b = hubble(tmp.path(), &hubble_members());
+    let path = |t: &str| format!("/import/dbbackup/hubble_schema_backup_2026_11_01_02_00_00/DatabaseBackup/{t}.hubble");
+    let synonym = "ar_receipt_method_accounts_all_synonym_for_payables_reporting";
+    let errors = [
+        ingres_error("E_CO0005_FILE_OPEN_ERR", &format!("COPY: can't open file '{}'.", path("gl_budget"))),
+        ingres_error("E_CO0005_FILE_OPEN_ERR", &format!("COPY: can't open file '{}'.", path("activity_session"))),
+        ingres_error("E_US0845_2117", &format!("Table '{synonym}' does not exist or is not owned by you.")),
+    ];
+    assert!(errors.iter().all(|e| e.lines().count() == 2 && e.lines().nth(1).unwrap().starts_with("    '")), "laid out as the terminal monitor does: {errors:?}");
+    let log = tmp.path().join("output.txt");
+    std::fs::write(&log, restore_log(&errors.iter().map(String::as_str).collect::<Vec<_>>())).unwrap();
+    let (code, r, _) = hb(&b.archive, &["--restore-log", s(&log)]);
+    assert_eq!(code, 1);
+    let e = of(&r, "hubble/restore-errors");
+    assert_eq!(e.len(), 3, "one group per failed file, and the synonym: {}", r["findings"]);
+    for t in ["gl_budget", "activity_session"] {
+        let f = e.iter().find(|f| f["details"]["table"] == path(t).as_str()).unwrap_or_else(|| panic!("{t}: {}", r["findings"]));
+        assert_eq!(f["severity"], "error");
+        assert_eq!(f["details"]["code"], "E_CO0005");
+        assert_eq!(f["details"]["message"], format!("COPY: can't open file '{}'.", path(t)));
+        assert!(f["message"].as_str().unwrap().contains(&path(t)), "{f}");
+    }
+    let f = e.iter().find(|f| f["details"]["code"] == "E_US0845").unwrap();
+    assert_eq!(f["details"]["table"], synonym);
+    assert_eq!(f["details"]["known_synonym_case"], true);
+    assert_eq!(f["severity"], "warning");
+    assert_eq!(f["details"]["message"], format!("Table '{synonym}' does not exist or is not owned by you."));
 }
 
 #[test]

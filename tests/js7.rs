@@ -234,6 +234,94 @@ fn files_that_cannot_be_recovered_and_files_of_another_history() {
     assert_eq!(r.code, 1);
 }
 
+/// JS7 writes a new journal file at every start, named after the last EventId committed
+/// before it; a start that stopped at once (or a copy taken then) leaves that newest file
+/// empty, or with its header line cut. Recovery reads only the newest file and needs its
+/// header ("Missing JournalHeader in file '…'", js7 StateRecoverer.recover).
+#[test]
+fn an_empty_newest_journal_file_stops_recovery_and_the_previous_file_holds_the_rest() {
+    let s = Scenario::healthy();
+    let d = write(&s);
+    let last = s.controller_last();
+    let second = format!("controller--{}.journal", s.controller_ids().0);
+    let empty = d.controller.join(format!("controller--{last}.journal"));
+    std::fs::write(&empty, "").unwrap();
+    let r = run(&d, &[]);
+    assert_eq!(r.rules(), BTreeSet::from(["js7/journal-unreadable".to_string()]), "nothing else is compared without the Controller's state: {}", r.report["findings"]);
+    let f = r.of("js7/journal-unreadable");
+    assert_eq!(f.len(), 1, "{}", r.report["findings"]);
+    assert_eq!(f[0]["severity"], "error");
+    assert_eq!(f[0]["subject"], format!("controller/controller--{last}.journal"));
+    let message = f[0]["message"].as_str().unwrap();
+    assert!(message.contains("empty (0 bytes)") && message.contains(&format!("Missing JournalHeader in file 'controller--{last}.journal'")), "{message}");
+    assert!(message.contains("controller does not start"), "{message}");
+    assert!(message.contains(&format!("up to EventId {last}")) && message.contains(&format!("previous file {second}")), "what is left: {message}");
+    assert!(message.contains(&format!("removing the empty file lets recovery use {second}")), "{message}");
+    assert_eq!(f[0]["details"]["previous_file"], second);
+    assert_eq!(f[0]["details"]["previous_last_event_id"], last);
+    assert_eq!(f[0]["details"]["bytes"], 0);
+    assert_eq!(r.code, 1);
+    // The header line cut while it was written: the reader drops it, and recovery finds no header either.
+    std::fs::write(&empty, r#"{"TYPE":"JS7.Journal","typeName":"ControllerState","journalId":"q3c0b2Jm4U6mS1vQ"#).unwrap();
+    let r = run(&d, &[]);
+    let f = r.of("js7/journal-unreadable");
+    assert_eq!(f.len(), 1, "{}", r.report["findings"]);
+    let message = f[0]["message"].as_str().unwrap();
+    assert!(message.contains("Missing JournalHeader") && message.contains("removing the cut file lets recovery use"), "{message}");
+    // Removed, recovery uses the previous file: the pair is consistent again.
+    std::fs::remove_file(&empty).unwrap();
+    let r = run(&d, &[]);
+    assert!(r.report["findings"].as_array().unwrap().is_empty(), "{}", r.report["findings"]);
+    assert_eq!(r.code, 0);
+    // The same for an Agent: its newest file is empty, the Agent checks are skipped.
+    std::fs::write(d.agent.join(format!("agent--{}.journal", s.observed())), "").unwrap();
+    let r = run(&d, &[]);
+    assert_eq!(r.rules(), BTreeSet::from(["js7/journal-unreadable".to_string()]), "{}", r.report["findings"]);
+    let f = r.of("js7/journal-unreadable");
+    assert_eq!(f[0]["subject"], format!("agent:agent-1/agent--{}.journal", s.observed()));
+    assert!(f[0]["message"].as_str().unwrap().contains("agent does not start"), "{}", f[0]);
+    assert_eq!(f[0]["details"]["previous_file"], format!("agent--{}.journal", s.agent_ids().second_file));
+    // The only file, empty: nothing is left to recover from.
+    for f in journals(&d.agent) {
+        std::fs::remove_file(f).unwrap();
+    }
+    std::fs::write(d.agent.join("agent--0.journal"), "").unwrap();
+    let r = run(&d, &[]);
+    let f = r.of("js7/journal-unreadable");
+    assert_eq!(f.len(), 1, "{}", r.report["findings"]);
+    assert!(f[0]["message"].as_str().unwrap().contains("no earlier journal file is left"), "{}", f[0]);
+    assert!(f[0]["details"]["previous_file"].is_null());
+}
+
+/// Recovery refuses a newest file whose header's eventId is not its name's, or whose
+/// typeName is the other process's (js7 StateRecoverer.recoverAll, JournalHeader.checkedHeader):
+/// its content is not the state the instance would have, so nothing is compared with it.
+#[test]
+fn a_newest_file_recovery_refuses_is_not_taken_as_the_state() {
+    let s = Scenario::healthy();
+    let d = write(&s);
+    // The Agent's first file copied by hand under a newer name.
+    let first = journals(&d.agent).remove(0);
+    let renamed = d.agent.join(format!("agent--{}.journal", s.observed()));
+    std::fs::copy(&first, &renamed).unwrap();
+    let r = run(&d, &[]);
+    assert_eq!(r.rules(), BTreeSet::from(["js7/journal-name-mismatch".to_string()]), "no Agent comparison with a state recovery refuses: {}", r.report["findings"]);
+    let f = r.of("js7/journal-name-mismatch");
+    assert_eq!(f[0]["subject"], format!("agent:agent-1/agent--{}.journal", s.observed()));
+    assert!(f[0]["message"].as_str().unwrap().contains("recovery refuses it; the checks that need its state are skipped"), "{}", f[0]);
+    // A Controller journal where the Agent's belongs.
+    std::fs::remove_file(&renamed).unwrap();
+    let current = journals(&d.agent).pop().unwrap();
+    let text = std::fs::read_to_string(&current).unwrap();
+    std::fs::write(&current, text.replacen("\"typeName\":\"AgentState\"", "\"typeName\":\"ControllerState\"", 1)).unwrap();
+    let r = run(&d, &[]);
+    assert_eq!(r.rules(), BTreeSet::from(["js7/journal-unreadable".to_string()]), "{}", r.report["findings"]);
+    assert!(r.of("js7/journal-unreadable")[0]["message"].as_str().unwrap().contains("a ControllerState journal where a AgentState journal belongs: recovery refuses it"));
+    // Restored, the pair is consistent.
+    std::fs::write(&current, text).unwrap();
+    assert!(run(&d, &[]).report["findings"].as_array().unwrap().is_empty());
+}
+
 #[test]
 fn leftovers_are_info() {
     let d = write(&Scenario::healthy());

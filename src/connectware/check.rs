@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::{Params, Rule};
 use crate::details;
 use crate::engine::archive;
+use crate::engine::finding::Severity;
 use crate::engine::report::Target;
 use crate::engine::sink::Sink;
 
@@ -31,8 +32,8 @@ pub struct BackupId {
 }
 
 /// Finds a backup id in `text` (a status field, a file name, an archive member name).
-/// Inferred from the maintenance status of the "Backup and Restore" document: the version, `_`, the time; file names may spell the
-/// time's colons as `-`.
+/// The backup-restore document's status example names it `1.0.73_2022-02-16T15:37:19.242Z`:
+/// the version, `_`, the time; file names may spell the time's colons as `-`.
 pub fn find_backup_id(text: &str) -> Option<BackupId> {
     static ID: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(r"(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)_(\d{4}-\d{2}-\d{2})T(\d{2})([:\-])(\d{2})([:\-])(\d{2}(?:\.\d+)?Z)").expect("valid regex")
@@ -54,12 +55,14 @@ fn mtime(p: &Path) -> Option<i64> {
     std::fs::metadata(p).ok()?.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok().map(|d| d.as_secs() as i64)
 }
 
-/// The volumes of the Connectware 1.10.2 docker-compose file (the compose text of Connectware 1.10.2's online installer, `connectware-online-installer.sh`),
+/// The volumes of the Connectware 1.10.2 docker-compose file (as Cybus's online installer,
+/// `connectware-online-installer.sh`, writes it),
 /// used only to recognise the compose project name in volume names.
 const COMPOSE_VOLUMES: &[&str] = &["brokerData", "brokerLog", "certs", "postgresql", "service-manager", "systemControlServerData", "workbench"];
 
-/// The project name docker compose takes from the install directory `/opt/connectware`
-/// (inferred from the 1.10.2 compose file), used when the volume names show none.
+/// The project name docker compose takes from the install directory `/opt/connectware` (the
+/// backup-restore document: "taken from the current working directory, such as
+/// connectware"), used when the volume names show none.
 const DEFAULT_PROJECT: &str = "connectware";
 
 /// A Docker volume found in the backup: `<project>_<volume>/_data`.
@@ -106,12 +109,13 @@ fn project_of(names: &BTreeMap<String, Volume>, required: &[String]) -> String {
     count.into_iter().find(|(_, n)| *n == best).map(|(p, _)| p.to_string()).unwrap_or_else(|| DEFAULT_PROJECT.to_string())
 }
 
-/// What a restore loses without the volume (the 1.10.2 compose file's mounts).
+/// What a restore loses without the volume (the volumes' mounts in the 1.10.2 docker-compose
+/// file; the certificate files named by docs.cybus.io, security/tls-certificates).
 fn role(volume: &str) -> &'static str {
     match volume {
         "service-manager" => "the service commissioning files",
         "postgresql" => "the database server's files",
-        "certs" => "the certificates (cybus_ca.crt, cybus_server.key, …)",
+        "certs" => "the certificates and keys it holds (the CA, server and client certificates with their keys: cybus_ca.crt, cybus_server.crt, cybus_server.key, cybus_client.crt, cybus_client.key, shared_yearly_*), which must then be installed again",
         _ => "its data",
     }
 }
@@ -239,23 +243,42 @@ pub fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
     if let Some(d) = &listing.damage {
         sink.emit(Rule::VolumeMissing, &shown, format!("the volume archive cannot be read to its end ({d}): volumes after that point are lost to a restore"), details! { "error" => d }, None);
     }
+    // The documents require the service-manager volume and the user database (backed up
+    // through the REST API, which covers the postgresql volume); backing up every volume is
+    // "the most reliable way", not a requirement. Volumes a restore is poorer without (certs:
+    // the certificates and keys) are recommended: a missing one is at most a warning.
+    let recommended = &params.volume_missing.recommended;
     let found = volumes(&listing);
-    let project = if forced_project.is_empty() { project_of(&found, required) } else { forced_project };
+    let known: Vec<String> = required.iter().chain(recommended).cloned().collect();
+    let project = if forced_project.is_empty() { project_of(&found, &known) } else { forced_project };
     let mut volume_time: Option<i64> = None;
-    for r in required {
+    for (r, is_required) in required.iter().map(|r| (r, true)).chain(recommended.iter().filter(|r| !required.contains(r)).map(|r| (r, false))) {
         let name = format!("{project}_{r}");
         // Kubernetes: "the name of the volume is starting with service-manager and may have
         // certain suffixes" (the backup-restore document).
         let volume = found.get(&name).or_else(|| found.iter().find(|(n, _)| n.starts_with(r.as_str())).map(|(_, v)| v));
         match volume {
-            Some(v) => volume_time = volume_time.max(v.newest),
-            None => sink.emit(
-                Rule::VolumeMissing,
-                format!("{name}/_data"),
-                format!("the volume backup has no {name}/_data: a restore would lack {} ({r} volume)", role(r)),
-                details! { "volume" => name, "project" => project, "volumes_found" => found.iter().map(|(n, v)| if v.at.is_empty() { n.clone() } else { format!("{}/{n}", v.at) }).collect::<Vec<_>>() },
-                None,
-            ),
+            Some(v) if is_required => volume_time = volume_time.max(v.newest),
+            Some(_) => {}
+            None => {
+                let subject = format!("{name}/_data");
+                let d = details! {
+                    "volume" => name, "project" => project, "required" => is_required,
+                    "volumes_found" => found.iter().map(|(n, v)| if v.at.is_empty() { n.clone() } else { format!("{}/{n}", v.at) }).collect::<Vec<_>>(),
+                };
+                if is_required {
+                    sink.emit(Rule::VolumeMissing, subject, format!("the volume backup has no {name}/_data: a restore would lack {} ({r} volume)", role(r)), d, None);
+                } else {
+                    sink.emit_capped(
+                        Rule::VolumeMissing,
+                        Severity::Warning,
+                        subject,
+                        format!("the volume backup has no {name}/_data ({r} volume; the documents require only service-manager, backing up every volume is \"the most reliable way\"): a restore without it loses {}", role(r)),
+                        d,
+                        None,
+                    );
+                }
+            }
         }
     }
 

@@ -45,8 +45,10 @@ pub struct Params {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VolumeMissingParams {
-    /// Volume names without the compose project (`service-manager`).
+    /// Volume names without the compose project (`service-manager`): missing is an error.
     pub required: Vec<String>,
+    /// Volumes a restore is poorer without (`certs`): missing is at most a warning.
+    pub recommended: Vec<String>,
     /// The compose project; empty: found from the volume names.
     pub project: String,
 }

@@ -2,12 +2,13 @@
 //! `--install`): event processes complete and consistent, components resolvable and
 //! complete, policies naming existing alerts, no transient stores in a backup set.
 
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 
 use super::{Params, Rule, TransientInBackupParams};
-use super::model::{self, EventProcess, same_version};
+use super::model::{self, EventProcess, ServiceDescriptor, same_version};
 use crate::details;
 use crate::engine::report::Target;
 use crate::engine::sink::Sink;
@@ -138,22 +139,20 @@ pub fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
             }
         }
     }
-    // Every component of the user repository, and the system components in use.
-    let mut checked = Vec::new();
+    // Every component of the user repository and the system components in use, then what
+    // their servicerefs need, recursively.
+    let mut roots = Vec::new();
     if let Some((_, user)) = components.repos.iter().find(|(l, _)| l == "user") {
         for g in walked_subdirs(sink, user, Rule::ComponentIncomplete, &rel) {
-            for v in walked_subdirs(sink, &g, Rule::ComponentIncomplete, &rel) {
-                check_component(sink, &v, &components, &rel);
-                checked.push(v);
-            }
+            roots.extend(walked_subdirs(sink, &g, Rule::ComponentIncomplete, &rel));
         }
     }
     for folder in used_components {
-        if !checked.contains(&folder) {
-            check_component(sink, &folder, &components, &rel);
-            checked.push(folder);
+        if !roots.contains(&folder) {
+            roots.push(folder);
         }
     }
+    check_components(sink, params, &roots, &components, &rel)?;
     check_policies(sink, params, &repo, &rel)?;
     check_transient(sink, params, rd, &rel)?;
     Ok(())
@@ -205,44 +204,58 @@ fn check_event_process(sink: &Sink, params: &Params, guid_dir: &Path, dir: &Path
             None,
         );
     }
-    let mut missing: Vec<String> = Vec::new();
-    let mut need = |parts: &[&str]| {
+    // Each missing file once, with everything that references it: two ports may name one
+    // schema (an instance's input and output port, or the fault port of several instances).
+    let mut missing: Vec<(String, Vec<String>)> = Vec::new();
+    let mut need = |parts: &[&str], by: String| {
         if find_path(dir, parts).is_none() {
-            missing.push(parts.join("/"));
+            let path = parts.join("/");
+            match missing.iter_mut().find(|(p, _)| *p == path) {
+                Some((_, refs)) if !refs.contains(&by) => refs.push(by),
+                Some(_) => {}
+                None => missing.push((path, vec![by])),
+            }
         }
     };
     for f in &ep.context_schema_files {
-        need(&["schemas", f]);
+        need(&["schemas", f], "the application context's schema".to_string());
     }
     for inst in &ep.instances {
         if let Some(c) = &inst.config_file {
-            need(&["config", c]);
+            need(&["config", c], format!("{}'s configuration", inst.name));
         }
         for port in &inst.ports {
+            let kind = if port.input { "input" } else { "output" };
             for f in &port.schema_files {
-                need(&["schemas", f]);
+                need(&["schemas", f], format!("{} {kind} port {}'s schema", inst.name, port.name));
             }
             for f in &port.transformation_files {
-                need(&["transformations", "ports", &inst.name, &port.name, f]);
+                need(&["transformations", "ports", &inst.name, &port.name, f], format!("{} {kind} port {}'s transformation", inst.name, port.name));
             }
         }
     }
     for route in &ep.routes {
         for f in &route.transformation_files {
-            need(&["transformations", "routes", &route.name, f]);
+            need(&["transformations", "routes", &route.name, f], format!("route {}'s transformation", route.name));
         }
     }
+    // The server loads an event process with the manageable properties of its deployment
+    // label and refuses it when env/<label>.xml does not exist (FioranoESB
+    // ApplicationParser.readApplication → Application.readManageableProperties; the label is
+    // lower-cased by ApplicationReference.getLabel, and "none" needs no file).
+    // ApplicationParser.writeApplication writes that file for every event process.
     if params.event_process_incomplete.require_env_file
-        && let Some(label) = &ep.deployment_label
+        && let Some(label) = ep.deployment_label.as_deref().map(str::to_ascii_lowercase)
+        && label != "none"
     {
-        need(&["env", &format!("{}.xml", label.to_ascii_lowercase())]);
+        need(&["env", &format!("{label}.xml")], format!("the deployment label {label}'s manageable properties"));
     }
-    for m in &missing {
+    for (m, by) in &missing {
         sink.emit(
             Rule::EventProcessIncomplete,
             format!("{subject}/{m}"),
-            format!("EventProcess.xml of {} references {m}, which is missing: the event process was copied in part", ep.guid),
-            details! { "application" => ep.guid, "version" => ep.version, "missing" => m },
+            format!("EventProcess.xml of {} references {m} ({}), which is missing: the event process was copied in part", ep.guid, by.join("; ")),
+            details! { "application" => ep.guid, "version" => ep.version, "missing" => m, "referenced_by" => by },
             None,
         );
     }
@@ -304,19 +317,114 @@ fn check_event_process(sink: &Sink, params: &Params, guid_dir: &Path, dir: &Path
     Ok(())
 }
 
-fn check_component(sink: &Sink, dir: &Path, components: &Components, rel: &dyn Fn(&Path) -> String) {
+/// A component missing from every repository that servicerefs need: who lists it, and the
+/// chains of servicerefs from the components that lead to it.
+#[derive(Default)]
+struct MissingRef {
+    listed_by: BTreeSet<String>,
+    paths: BTreeSet<String>,
+}
+
+/// Checks the components in `roots` and every component their servicerefs lead to. The
+/// launcher resolves servicerefs recursively — each one's resources, then its own
+/// servicerefs, skipping those already taken (FioranoESB JVMCommandProvider.addDependencies →
+/// fillResourcePacket → addDependencies) — so a component missing anywhere down the chain
+/// stops the launch. Each missing component is one finding naming the chains that need it.
+fn check_components(sink: &Sink, params: &Params, roots: &[PathBuf], components: &Components, rel: &dyn Fn(&Path) -> String) -> Result<()> {
+    let case_insensitive = params.component_incomplete.case_insensitive_names;
+    let mut descriptors: BTreeMap<PathBuf, Option<ServiceDescriptor>> = BTreeMap::new();
+    let mut describe = |folder: &Path| -> Option<ServiceDescriptor> { descriptors.entry(folder.to_path_buf()).or_insert_with(|| check_component(sink, folder, rel, case_insensitive)).clone() };
+    let mut missing: BTreeMap<(String, String), MissingRef> = BTreeMap::new();
+    for root in roots {
+        let Some(sd) = describe(root) else { continue };
+        // Breadth first from this root: the shortest chain to each component, each once.
+        let mut seen: BTreeSet<PathBuf> = BTreeSet::from([root.clone()]);
+        let mut missing_seen: BTreeSet<(String, String)> = BTreeSet::new();
+        let start = format!("{} {}", sd.guid, sd.version);
+        let mut queue = VecDeque::from([(sd, vec![start])]);
+        while let Some((sd, chain)) = queue.pop_front() {
+            for (guid, version) in &sd.servicerefs {
+                let step = format!("{guid} {version}");
+                match components.resolve(guid, version) {
+                    Some((_, folder)) => {
+                        if seen.insert(folder.clone())
+                            && let Some(next) = describe(&folder)
+                        {
+                            let mut longer = chain.clone();
+                            longer.push(step);
+                            queue.push_back((next, longer));
+                        }
+                    }
+                    None => {
+                        let m = missing.entry((guid.clone(), version.clone())).or_default();
+                        m.listed_by.insert(format!("{} {}", sd.guid, sd.version));
+                        if missing_seen.insert((guid.clone(), version.clone())) {
+                            m.paths.insert(chain.iter().chain([&step]).cloned().collect::<Vec<_>>().join(" → "));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for ((guid, version), m) in &missing {
+        const SHOWN: usize = 5;
+        let mut chains: Vec<&str> = m.paths.iter().map(String::as_str).take(SHOWN).collect();
+        let more = m.paths.len().saturating_sub(SHOWN);
+        if more > 0 {
+            chains.push("…");
+        }
+        sink.emit(
+            Rule::ServicerefMissing,
+            format!("serviceref {guid}:{version}"),
+            format!(
+                "component {guid} version {version} is in no component repository, and launching needs it: {}{} (listed by {})",
+                chains.join("; "),
+                if more > 0 { format!(" and {more} more chain{}", if more == 1 { "" } else { "s" }) } else { String::new() },
+                m.listed_by.iter().cloned().collect::<Vec<_>>().join(", ")
+            ),
+            details! { "serviceref_guid" => guid, "serviceref_version" => version, "listed_by" => m.listed_by, "paths" => m.paths },
+            None,
+        );
+    }
+    Ok(())
+}
+
+enum Present {
+    Yes,
+    /// Only under another case: the name found.
+    OtherCase(String),
+    No,
+}
+
+/// Whether the file `name` (a path relative to `dir`) is there as the server's file system
+/// sees it: by its exact name, or ignoring case when `case_insensitive`.
+fn present(dir: &Path, name: &str, case_insensitive: bool) -> Present {
+    if dir.join(name).exists() {
+        return Present::Yes;
+    }
+    let parts: Vec<&str> = name.split(['/', '\\']).filter(|p| !p.is_empty() && *p != ".").collect();
+    match find_path(dir, &parts) {
+        Some(_) if case_insensitive => Present::Yes,
+        Some(p) => Present::OtherCase(p.strip_prefix(dir).map(|r| r.to_string_lossy().into_owned()).unwrap_or_else(|_| name_of(&p))),
+        None => Present::No,
+    }
+}
+
+/// Checks one component folder: its descriptor, and the files it lists. The descriptor, when
+/// it could be read, for the servicerefs.
+fn check_component(sink: &Sink, dir: &Path, rel: &dyn Fn(&Path) -> String, case_insensitive: bool) -> Option<ServiceDescriptor> {
     sink.stats.add_entries(1);
     let subject = rel(dir);
     let Some(path) = find(dir, "ServiceDescriptor.xml") else {
         sink.emit(Rule::ComponentIncomplete, &subject, "ServiceDescriptor.xml is missing".to_string(), details! { "missing" => "ServiceDescriptor.xml" }, None);
-        return;
+        return None;
     };
     let parsed = read_xml(&path).and_then(|t| model::parse(&t).map_err(|e| format!("not well-formed XML: {e}")).and_then(|d| model::service_descriptor(&d)));
     let sd = match parsed {
         Ok(sd) => sd,
         Err(e) => {
             sink.emit(Rule::ComponentIncomplete, rel(&path), format!("ServiceDescriptor.xml: {e}"), details! { "error" => e }, None);
-            return;
+            return None;
         }
     };
     let folder_guid = dir.parent().map(name_of).unwrap_or_default();
@@ -330,28 +438,41 @@ fn check_component(sink: &Sink, dir: &Path, components: &Components, rel: &dyn F
             None,
         );
     }
-    for f in sd.resources.iter().chain(&sd.schema_files) {
-        if find(dir, f).is_none() {
-            sink.emit(
-                Rule::ComponentIncomplete,
-                format!("{subject}/{f}"),
-                format!("component {} {} lists {f}, which is not in its folder", sd.guid, sd.version),
-                details! { "guid" => sd.guid, "version" => sd.version, "missing" => f },
-                None,
-            );
+    // Each listed file once, however it is listed (a resource and a port schema may be one file).
+    let mut listed: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (f, how) in sd.resources.iter().map(|f| (f, "a resource")).chain(sd.schema_files.iter().map(|f| (f, "a port schema"))) {
+        match listed.iter_mut().find(|(g, _)| g == f) {
+            Some((_, hows)) if !hows.contains(&how) => hows.push(how),
+            Some(_) => {}
+            None => listed.push((f, vec![how])),
         }
     }
-    for (guid, version) in &sd.servicerefs {
-        if components.resolve(guid, version).is_none() {
-            sink.emit(
-                Rule::ServicerefMissing,
-                format!("{subject}/serviceref {guid}:{version}"),
-                format!("component {} {} needs component {guid} version {version}, which is in no component repository", sd.guid, sd.version),
-                details! { "component" => sd.guid, "version" => sd.version, "serviceref_guid" => guid, "serviceref_version" => version },
-                None,
-            );
-        }
+    // The server looks a resource up by its exact name (FioranoESB
+    // MicroServiceRepoManager.fetchResourceFile: new File(<component folder>/<name>).exists()),
+    // which on Linux is case-sensitive: fesb-comp-feeder.jar is not fesb-comp-Feeder.jar.
+    for (f, hows) in &listed {
+        let found = match present(dir, f, case_insensitive) {
+            Present::Yes => continue,
+            Present::OtherCase(actual) => Some(actual),
+            Present::No => None,
+        };
+        let how = hows.join(" and as ");
+        let message = match &found {
+            Some(actual) => format!(
+                "component {} {} lists {f} (as {how}), but its folder has {actual}: the server looks files up by their exact name, case-sensitive on Linux; rename one to match the other (rule parameter case_insensitive_names for a server on a case-insensitive file system)",
+                sd.guid, sd.version
+            ),
+            None => format!("component {} {} lists {f} (as {how}), which is not in its folder", sd.guid, sd.version),
+        };
+        sink.emit(
+            Rule::ComponentIncomplete,
+            format!("{subject}/{f}"),
+            message,
+            details! { "guid" => sd.guid, "version" => sd.version, "missing" => f, "listed_as" => hows, "found_as" => found },
+            None,
+        );
     }
+    Some(sd)
 }
 
 /// Alerts are `repository/Notifications/<id>.xml`; policies `repository/Policies/<type>/<id>.xml`.

@@ -47,6 +47,7 @@ pub const RULES_TOML: &str = include_str!("../../rules/fiorano.toml");
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Params {
     pub event_process_incomplete: EventProcessIncompleteParams,
+    pub component_incomplete: ComponentIncompleteParams,
     pub policy_alert_missing: PolicyAlertMissingParams,
     pub transient_in_backup: TransientInBackupParams,
 }
@@ -56,6 +57,14 @@ pub struct Params {
 pub struct EventProcessIncompleteParams {
     /// Also require `env/<deployment label>.xml`.
     pub require_env_file: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComponentIncompleteParams {
+    /// Match the files a descriptor lists ignoring case (a server on a case-insensitive
+    /// file system); exact by default, as `new File(path).exists()` is on Linux.
+    pub case_insensitive_names: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -3,7 +3,9 @@
 //! The backup scope document gives two strategies: the entire repository, or only the gold
 //! files (and the database), re-unpacking after a restore. Gold whose upload came from a
 //! URL could even be left out and downloaded again (`--skip-refetchable`). Orphans are
-//! never listed: nothing references them.
+//! never listed: nothing references them. Both strategies keep the repository's `license`
+//! directory: the scope document backs up "gold, files, license directory" in the first and
+//! "only repository gold and license directory" in the second.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -90,7 +92,45 @@ pub fn plan(opts: &PlanOptions, sink: &Sink, out: &mut dyn Write) -> Result<Plan
             }
         }
     }
+    license_dirs(opts, &mut summary, out)?;
     Ok(summary)
+}
+
+/// `<host>/license` with everything in it, for every host that has one. `license` is one of
+/// the `[REPOSITORY]` types (with `gold`, `files`, `logs` and `test`); its objects are not
+/// named by the database, so the directory is listed whole. A `#` line says what it is:
+/// rsync skips such lines of a `--files-from` list it reads itself (flist.c,
+/// RL_DUMP_COMMENTS).
+fn license_dirs(opts: &PlanOptions, summary: &mut PlanSummary, out: &mut dyn Write) -> Result<()> {
+    let mut hosts: Vec<Option<&str>> = opts.layout.host_dirs().into_iter().map(Some).collect();
+    hosts.sort_unstable();
+    hosts.dedup();
+    if hosts.is_empty() {
+        hosts.push(None);
+    }
+    for host in hosts {
+        let rel = match host {
+            Some(h) => format!("{h}/license"),
+            None => "license".to_string(),
+        };
+        let dir = opts.repo.join(&rel);
+        if !std::fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) {
+            continue;
+        }
+        writeln!(
+            out,
+            "# {rel}: the repository's license directory ([REPOSITORY] type license, like logs and test; no upload names its files). FOSSology's backup scope keeps it in both strategies: \"backup only repository gold and license directory\""
+        )?;
+        let mut paths = vec![(rel.clone(), 0)];
+        collect(&dir, &rel, &mut paths)?;
+        paths.sort();
+        for (path, size) in paths {
+            writeln!(out, "{path}")?;
+            summary.paths += 1;
+            summary.bytes += size;
+        }
+    }
+    Ok(())
 }
 
 /// The object's path on the first host that has it.
@@ -104,6 +144,23 @@ fn present(opts: &PlanOptions, object_type: ObjectType, name: &str) -> Option<(S
         let meta = Meta::of(&opts.repo.join(&rel)).ok()?;
         Some((rel, meta))
     })
+}
+
+/// Every entry under `dir` (named `rel`), directories included so that empty ones are kept,
+/// with the size of each file.
+fn collect(dir: &Path, rel: &str, paths: &mut Vec<(String, u64)>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let meta = entry.metadata()?;
+        let child = format!("{rel}/{}", entry.file_name().to_string_lossy());
+        if meta.is_dir() {
+            paths.push((child.clone(), 0));
+            collect(&entry.path(), &child, paths)?;
+        } else {
+            paths.push((child, meta.len()));
+        }
+    }
+    Ok(())
 }
 
 /// The configuration files a restore needs besides the repository.

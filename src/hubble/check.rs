@@ -74,7 +74,10 @@ pub fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
         .find_map(|k| k.find("AttunityBackup").or_else(|| k.find("DatabaseBackup")).map(|i| k[..i].to_string()))
         .unwrap_or_default();
     check_definition(sink, &listing, &prefix);
-    let created = check_scripts(sink, &listing, &prefix);
+    // Files given as inputs are no part of the backup's data: the restore log lies in
+    // DatabaseBackup/ when the restore ran as the vendor's document says.
+    let inputs: Vec<String> = opts.restore_log.iter().filter_map(|log| member_key(&opts.archive, log)).collect();
+    let created = check_scripts(sink, params, &listing, &prefix, &inputs)?;
     if let Some(log) = &opts.restore_log {
         check_restore_log(sink, params, log, created.as_ref())?;
     }
@@ -103,7 +106,7 @@ fn member<'a>(sink: &Sink, listing: &'a archive::Listing, path: &str) -> Option<
 
 /// Qlik Replicate's repository export: `cmd.replication_definition` with `tasks` and
 /// `databases`; every task's source and targets must be databases of the export
-/// (Qlik Replicate's repository export: `"cmd.replication_definition"`).
+/// (Qlik Replicate's `repctl exportrepository` output; the key is the literal dotted string).
 fn check_definition(sink: &Sink, listing: &archive::Listing, prefix: &str) {
     let path = format!("{prefix}{DEFINITION}");
     let Some(bytes) = member(sink, listing, &path) else {
@@ -113,7 +116,7 @@ fn check_definition(sink: &Sink, listing: &archive::Listing, prefix: &str) {
         return;
     };
     let text = String::from_utf8_lossy(bytes);
-    // Inferred from public exports: some exports start with a "Host name: …" line before the JSON.
+    // Exports handled by public parsers may start with a "Host name: …" line before the JSON.
     let parsed: Result<Value, _> = serde_json::from_str(&text).or_else(|e| match text.split_once('\n') {
         Some((_, rest)) => serde_json::from_str(rest).map_err(|_| e),
         None => Err(e),
@@ -164,9 +167,25 @@ fn base(path: &str) -> &str {
     path.rsplit(['/', '\\']).next().unwrap_or(path)
 }
 
+/// The member key `file` has in the unpacked backup directory `archive`, if it lies in it.
+fn member_key(archive: &Path, file: &Path) -> Option<String> {
+    let root = std::fs::canonicalize(archive).ok().filter(|r| r.is_dir())?;
+    let file = std::fs::canonicalize(file).ok()?;
+    file.strip_prefix(&root).ok().map(|r| r.to_string_lossy().replace('\\', "/"))
+}
+
 /// The copydb scripts and the data files they name. Returns the tables copy.in creates
-/// (lower case), when copy.in could be read.
-fn check_scripts(sink: &Sink, listing: &archive::Listing, prefix: &str) -> Option<BTreeSet<String>> {
+/// (lower case), when copy.in could be read. `inputs` are members given to the check as
+/// files of their own (the restore log), which are not data files.
+fn check_scripts(sink: &Sink, params: &Params, listing: &archive::Listing, prefix: &str, inputs: &[String]) -> Result<Option<BTreeSet<String>>> {
+    // What the restore writes into DatabaseBackup: the vendor's restore is
+    // "cd <backup>/DatabaseBackup; sql <database> -uhubble < copy.in > output.txt", so the
+    // terminal monitor's output lies next to the data files.
+    let restore_outputs = &params.data_file_unreferenced.restore_outputs;
+    Ok(check_scripts_with(sink, listing, prefix, inputs, restore_outputs))
+}
+
+fn check_scripts_with(sink: &Sink, listing: &archive::Listing, prefix: &str, inputs: &[String], restore_outputs: &[String]) -> Option<BTreeSet<String>> {
     let dir = format!("{prefix}DatabaseBackup/");
     let damaged = listing.damage.is_some();
     let mut scripts = BTreeMap::new();
@@ -211,7 +230,9 @@ fn check_scripts(sink: &Sink, listing: &archive::Listing, prefix: &str) -> Optio
         }
     }
     let unloaded: BTreeSet<&str> = scripts.get("copy.out").filter(|_| script == "copy.in").map(|s| s.copies.iter().map(|c| base(&c.file)).collect()).unwrap_or_default();
-    for (b, f) in data.iter().filter(|(b, _)| !named.contains(*b)) {
+    // Neither the restore's own output nor a file given as an input is a data file.
+    let not_data = |f: &str| restore_outputs.iter().any(|o| o == f) || inputs.iter().any(|i| *i == format!("{dir}{f}"));
+    for (b, f) in data.iter().filter(|(b, f)| !named.contains(*b) && !not_data(f)) {
         let why = if unloaded.contains(b) { "copy.out unloads it but copy.in does not load it" } else { "no copy statement names it" };
         sink.emit(
             Rule::DataFileUnreferenced,

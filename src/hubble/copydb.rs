@@ -1,8 +1,8 @@
-//! The scripts Vector's `copydb` writes (Ingres `src/front/misc/xferdb/*`,
-//! `src/front/misc/copydb/*`): statements ended by a line
-//! `\p\g`, `\nocontinue` / `\continue`, `create table <t>(…)`, and
-//! `copy <t> () from '<file>'` (copy.in) or `copy <t> () into '<file>'` (copy.out); and the
-//! terminal monitor's log of running one (§C.3).
+//! The scripts Vector's `copydb` writes (Ingres `src/front/misc/xferdb`: `xf.qsh` GO_STMT,
+//! `xfcopy.c` xftables, `writecopy`): statements ended by a line `\p\g`, `\nocontinue` /
+//! `\continue`, `create table <t>(…)`, and `copy <t> () from '<file>'` (copy.in) or
+//! `copy <t> () into '<file>'` (copy.out); and the terminal monitor's log of running one
+//! (Ingres `src/front/tm`, errors as `src/front/utils/ug/ugerr.c` formats them).
 
 use std::io::BufRead;
 
@@ -103,6 +103,17 @@ fn name_after(s: &str) -> &str {
     &s[..end]
 }
 
+/// What follows the optional keyword of `COPY [TABLE] [schema.]table_name (…) FROM|INTO …`.
+/// `table` is a reserved word: a table of that name is written quoted, so an unquoted
+/// `table` followed by a name is the keyword.
+fn after_table_keyword(s: &str) -> &str {
+    let s = s.trim_start();
+    match s.get(..5) {
+        Some(word) if word.eq_ignore_ascii_case("table") && s[5..].starts_with(char::is_whitespace) && !s[5..].trim_start().starts_with('(') => &s[5..],
+        _ => s,
+    }
+}
+
 fn finish(script: &mut Script, statement: &str, line: usize, in_force: Option<usize>) {
     static FILE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| regex::Regex::new(r"(?i)\b(?:from|into)\s*'([^']*)'").expect("valid regex"));
     let statement = strip_comments(statement);
@@ -119,7 +130,7 @@ fn finish(script: &mut Script, statement: &str, line: usize, in_force: Option<us
         // The file is the last quoted string after "from"/"into": a portable script's column
         // list holds quoted null markers (`with null(']^NULL^[')`) before it.
         if let Some(file) = FILE.captures_iter(s).last().and_then(|c| c.get(1)) {
-            script.copies.push(Copy { table: table_name(name_after(&s["copy ".len()..])), file: file.as_str().to_string(), line });
+            script.copies.push(Copy { table: table_name(name_after(after_table_keyword(&s["copy ".len()..]))), file: file.as_str().to_string(), line });
         }
         true
     } else {
@@ -149,34 +160,119 @@ pub enum LogEvent {
     Terminated { line: usize },
 }
 
-fn event(text: &str, line: usize) -> Option<LogEvent> {
-    // ugerr.c: the error name shortened to 8 characters, a space, the message.
-    static E: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| regex::Regex::new(r"^(E_[A-Z]{2}[0-9A-F]{4})(?:_[0-9A-F]+)?(?:\s+(.*))?$").expect("valid regex"));
-    static TABLE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| regex::Regex::new(r"[Tt]able '([^']+)'").expect("valid regex"));
-    static QUOTED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| regex::Regex::new(r"'([^']+)'").expect("valid regex"));
-    let text = text.trim_end();
-    if text.contains("Terminated by Errors") {
-        return Some(LogEvent::Terminated { line });
-    }
-    let c = E.captures(text)?;
-    let message = c.get(2).map(|m| m.as_str().to_string()).unwrap_or_default();
-    let table = TABLE.captures(&message).or_else(|| QUOTED.captures(&message)).and_then(|t| t.get(1)).map(|t| t.as_str().to_ascii_lowercase());
-    Some(LogEvent::Error(RestoreError { code: c[1].to_string(), message, table, line }))
+/// What one line of a restore log starts.
+enum Start {
+    /// An error's first line: its code and the text on that line.
+    Error(String, String),
+    Terminated,
 }
 
-/// Reads a restore log line by line (bytes that are not UTF-8 are replaced), handing each
-/// event on as it is found.
+fn start(text: &str) -> Option<Start> {
+    // ugerr.c: the error name shortened to 8 characters, a space, the message.
+    static E: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| regex::Regex::new(r"^(E_[A-Z]{2}[0-9A-F]{4})(?:_[0-9A-F]+)?(?:\s+(.*))?$").expect("valid regex"));
+    let text = text.trim_end();
+    if text.contains("Terminated by Errors") {
+        return Some(Start::Terminated);
+    }
+    let c = E.captures(text)?;
+    Some(Start::Error(c[1].to_string(), c.get(2).map(|m| m.as_str().to_string()).unwrap_or_default()))
+}
+
+/// An error from its code and whole message: the table (or object) it names. A table name
+/// is folded to lower case as Ingres folds regular identifiers; a file path keeps its case.
+fn error(code: String, message: String, line: usize) -> RestoreError {
+    static TABLE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| regex::Regex::new(r"[Tt]able '([^']+)'").expect("valid regex"));
+    // A quoted name opens after a non-letter: the apostrophe of "can't" opens nothing.
+    static QUOTED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| regex::Regex::new(r"(?:^|[^A-Za-z0-9])'([^']+)'").expect("valid regex"));
+    let table = match TABLE.captures(&message) {
+        Some(t) => Some(t[1].to_ascii_lowercase()),
+        None => QUOTED.captures(&message).map(|q| if q[1].contains(['/', '\\']) { q[1].to_string() } else { q[1].to_ascii_lowercase() }),
+    };
+    RestoreError { code, message, table, line }
+}
+
+/// Ingres writes a message longer than a line over several (ugerr.c,
+/// IIUGfemFormatErrorMessage): the first line is cut at column 74 (UG_STDLINE) back to its
+/// last space, and what followed that space starts the second line; each further line is
+/// indented by four spaces (indent_sp) and takes up to 73 more characters, cut at their last
+/// space — or, when they have none, right there in the middle of a word (a long file name),
+/// and the next line goes on without a space. A last indented line in parentheses is the
+/// timestamp.
+const INDENT: &str = "    ";
+const LINE: usize = 74;
+
+/// An error being read, up to its last continuation line.
+struct Pending {
+    code: String,
+    message: String,
+    line: usize,
+    /// The characters the first line's cut moved to the start of the second line.
+    moved: usize,
+    continuations: usize,
+    /// The last line was cut in the middle of a word: the next goes on without a space.
+    glued: bool,
+}
+
+impl Pending {
+    fn new(code: String, message: String, line: usize, first_line: &str) -> Pending {
+        let moved = (LINE - 1).saturating_sub(first_line.trim_end().len());
+        Pending { code, message, line, moved, continuations: 0, glued: false }
+    }
+
+    fn push(&mut self, rest: &str) {
+        if !self.glued && !self.message.is_empty() {
+            self.message.push(' ');
+        }
+        self.message.push_str(rest);
+        self.continuations += 1;
+        // A cut in the middle of a word leaves a full line without a space.
+        let full = if self.continuations == 1 { self.moved + LINE - 1 } else { LINE - 1 };
+        self.glued = rest.len() == full && !rest.contains(' ');
+    }
+}
+
+fn is_timestamp(rest: &str) -> bool {
+    rest.starts_with('(') && rest.ends_with(')') && rest.contains(':') && rest.chars().any(|c| c.is_ascii_digit())
+}
+
+/// Reads a restore log line by line (bytes that are not UTF-8 are replaced), joining the
+/// continuation lines of each error, and hands each event on as it is found.
 pub fn scan_restore_log(mut log: impl BufRead, mut each: impl FnMut(LogEvent)) -> std::io::Result<()> {
     let mut buf = Vec::new();
     let mut line = 0;
+    let mut pending: Option<Pending> = None;
+    let flush = |pending: &mut Option<Pending>, each: &mut dyn FnMut(LogEvent)| {
+        if let Some(p) = pending.take() {
+            each(LogEvent::Error(error(p.code, p.message, p.line)));
+        }
+    };
     loop {
         buf.clear();
         if log.read_until(b'\n', &mut buf)? == 0 {
+            flush(&mut pending, &mut each);
             return Ok(());
         }
         line += 1;
-        if let Some(e) = event(&String::from_utf8_lossy(&buf), line) {
-            each(e);
+        let raw = String::from_utf8_lossy(&buf);
+        let text = raw.trim_end_matches(['\n', '\r']);
+        if let Some(p) = pending.as_mut()
+            && let Some(rest) = text.strip_prefix(INDENT)
+            && !rest.starts_with(' ')
+            && !rest.is_empty()
+        {
+            let rest = rest.trim_end();
+            if is_timestamp(rest) {
+                flush(&mut pending, &mut each);
+            } else {
+                p.push(rest);
+            }
+            continue;
+        }
+        flush(&mut pending, &mut each);
+        match start(text) {
+            Some(Start::Error(code, message)) => pending = Some(Pending::new(code, message, line, text)),
+            Some(Start::Terminated) => each(LogEvent::Terminated { line }),
+            None => {}
         }
     }
 }
@@ -241,6 +337,15 @@ mod tests {
     }
 
     #[test]
+    fn the_optional_table_keyword_is_not_the_table() {
+        let s = parse("copy table budget_entry () from '/d/budget_entry.hubble'\nwith row_estimate = 1200\n\\p\\g\nCOPY TABLE hubble.\"Budget Entry\"(\n\tid= c0tab,\n\tnl= d0nl)\nfrom '/d/b2.hubble'\n\\p\\g\ncopy table\tgl_budget () into '/d/gl_budget.hubble'\n\\p\\g\n");
+        assert_eq!(s.copies.iter().map(|c| c.table.as_str()).collect::<Vec<_>>(), vec!["budget_entry", "Budget Entry", "gl_budget"]);
+        // A table named "table" is written quoted; so is one whose name starts so.
+        let s = parse("copy \"table\" () from '/d/t.hubble'\n\\p\\g\ncopy tablespace_usage () from '/d/u.hubble'\n\\p\\g\n");
+        assert_eq!(s.copies.iter().map(|c| c.table.as_str()).collect::<Vec<_>>(), vec!["table", "tablespace_usage"]);
+    }
+
+    #[test]
     fn reads_restore_errors() {
         let log = "Executing . . .\n\nE_US0845 Table 'ar_receipt_classes' does not exist or is not owned by you.\n    (Tue Mar  5 10:11:12 2024)\nE_US0847_2119 User 'x' does not own table 'Y'.\nE_US07DA Duplicate object name 'activity_log'.\nE_QE0002\ncontinue\n - Terminated by Errors\n";
         let e = restore_events(log.as_bytes());
@@ -253,6 +358,24 @@ mod tests {
             .collect();
         assert_eq!(errors, vec![("E_US0845", Some("ar_receipt_classes")), ("E_US0847", Some("y")), ("E_US07DA", Some("activity_log")), ("E_QE0002", None)]);
         assert_eq!(e.last(), Some(&LogEvent::Terminated { line: 9 }));
+        // Wrapped as ugerr.c wraps: continuation lines joined, a word cut mid-way glued back,
+        // the timestamp line left out; the line is the first one's.
+        let long = format!("/import/dbbackup/{}/DatabaseBackup/gl_budget_balances_by_period.hubble", "hubble_schema_backup_2026_11_01_02_00_00_nightly_full_copy_of_the_hubble_schema");
+        let text = format!("COPY: can't open file '{long}'.");
+        let wrapped = repocheck_testkit::backups::ingres_error("E_CO0005_FILE_OPEN_ERR", &text);
+        assert!(wrapped.lines().count() >= 3, "{wrapped}");
+        let log = format!("Executing . . .\n\n{wrapped}\n    (Sun Nov  1 02:10:11 2026)\n\ncontinue\n");
+        match &restore_events(log.as_bytes())[..] {
+            [LogEvent::Error(e)] => {
+                assert_eq!(e.message, text);
+                assert_eq!(e.table.as_deref(), Some(long.as_str()));
+                assert_eq!(e.line, 3);
+            }
+            other => panic!("{other:?}"),
+        }
+        let message = "COPY: Warning: Copy completed with 3 warnings.  1200 rows successfully copied from the file into table 'activity_log' of the hubble schema.";
+        let log = repocheck_testkit::backups::ingres_error("E_CO0028_WARNINGS", message);
+        assert!(matches!(&restore_events(log.as_bytes())[..], [LogEvent::Error(e)] if e.message == message && e.table.as_deref() == Some("activity_log")));
         // Not UTF-8: still read, line numbers kept.
         let e = restore_events(b"\xff\xfe\nE_US0845 Table 'caf\xe9' does not exist.\n");
         assert!(matches!(&e[..], [LogEvent::Error(RestoreError { line: 2, .. })]));

@@ -49,8 +49,16 @@ pub const RULES_TOML: &str = include_str!("../../rules/hubble.toml");
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Params {
+    pub data_file_unreferenced: DataFileUnreferencedParams,
     pub restore_errors: RestoreErrorsParams,
     pub backup_dir_unfit: BackupDirUnfitParams,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataFileUnreferencedParams {
+    /// Files the restore itself writes into DatabaseBackup (the terminal monitor's output).
+    pub restore_outputs: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

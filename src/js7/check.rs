@@ -180,6 +180,9 @@ fn read_journal(sink: &Sink, dir: &Path, label: &str, base: Base, state: &mut dy
     let mut read = StateRead { files: files.clone(), current: None, oldest: files.first().map(|f| f.file_event_id), last_event_id: 0, journal_ids: BTreeSet::new(), usable: false };
     // The previous file's name and last committed EventId: a new file is named after it.
     let mut previous: Option<(&str, i64)> = None;
+    // The file before this one as it was read: its name, and its last committed EventId when
+    // it could be read to its end. What is left when the newest file cannot be recovered.
+    let mut before: Option<(&str, Option<i64>)> = None;
     for (i, file) in files.iter().enumerate() {
         let is_current = i + 1 == files.len();
         let mut nothing = Nothing;
@@ -198,18 +201,24 @@ fn read_journal(sink: &Sink, dir: &Path, label: &str, base: Base, state: &mut dy
             Err(e) => {
                 sink.emit(Rule::JournalUnreadable, format!("{label}/{}", file.name), format!("cannot be read: {e}"), details! { "file" => file.name }, None);
                 previous = None;
+                before = Some((file.name.as_str(), None));
                 continue;
             }
         };
         let subject = format!("{label}/{}", file.name);
         if let Some(d) = &summary.damage {
-            let consequence = if is_current {
-                format!("the {} cannot recover from its current file; the checks that need its state are skipped", base.as_str())
+            if is_current && summary.header.is_none() {
+                emit_headerless_current(sink, &subject, base, file, &summary, d, before);
             } else {
-                "the file cannot be read to its end".to_string()
-            };
-            sink.emit(Rule::JournalUnreadable, &subject, format!("line {}: {}: {consequence}", d.line, d.what), details! { "file" => file.name, "line" => d.line, "problem" => d.what }, None);
+                let consequence = if is_current {
+                    format!("the {} cannot recover from its current file; the checks that need its state are skipped", base.as_str())
+                } else {
+                    "the file cannot be read to its end".to_string()
+                };
+                sink.emit(Rule::JournalUnreadable, &subject, format!("line {}: {}: {consequence}", d.line, d.what), details! { "file" => file.name, "line" => d.line, "problem" => d.what }, None);
+            }
         }
+        before = Some((file.name.as_str(), summary.damage.is_none().then_some(summary.last_event_id).flatten()));
         // A new file is named after the last committed EventId before it, so no file can
         // start before the previous one ends.
         if let Some((previous_name, previous_last)) = previous
@@ -228,13 +237,19 @@ fn read_journal(sink: &Sink, dir: &Path, label: &str, base: Base, state: &mut dy
         } else {
             previous = None;
         }
+        // What recovery refuses in the header besides its absence: an eventId other than the
+        // name's (js7 StateRecoverer.recoverAll) and a journal of the other kind (js7
+        // JournalHeader.checkedHeader, JournalTypeMismatch).
+        let mut refused = false;
+        let skipped = if is_current { "; the checks that need its state are skipped" } else { "" };
         if let Some(h) = &summary.header {
             read.journal_ids.insert(h.journal_id.clone());
             if h.event_id != file.file_event_id {
+                refused = true;
                 sink.emit(
                     Rule::JournalNameMismatch,
                     &subject,
-                    format!("the header's eventId is {} but the file name says {}: recovery refuses it", h.event_id, file.file_event_id),
+                    format!("the header's eventId is {} but the file name says {}: recovery refuses it{skipped}", h.event_id, file.file_event_id),
                     details! { "file" => file.name, "header_event_id" => h.event_id, "name_event_id" => file.file_event_id },
                     None,
                 );
@@ -242,7 +257,8 @@ fn read_journal(sink: &Sink, dir: &Path, label: &str, base: Base, state: &mut dy
             if let Some(t) = &h.type_name
                 && t != base.type_name()
             {
-                sink.emit(Rule::JournalUnreadable, &subject, format!("a {t} journal where a {} journal belongs", base.type_name()), details! { "file" => file.name, "type_name" => t }, None);
+                refused = true;
+                sink.emit(Rule::JournalUnreadable, &subject, format!("a {t} journal where a {} journal belongs: recovery refuses it{skipped}", base.type_name()), details! { "file" => file.name, "type_name" => t }, None);
             }
         }
         if let Some((line, prev, this)) = summary.out_of_order {
@@ -279,7 +295,7 @@ fn read_journal(sink: &Sink, dir: &Path, label: &str, base: Base, state: &mut dy
         }
         if is_current {
             read.last_event_id = summary.last_event_id.unwrap_or(file.file_event_id);
-            read.usable = summary.header.is_some() && summary.damage.is_none();
+            read.usable = summary.header.is_some() && summary.damage.is_none() && !refused;
             read.current = Some(summary);
         }
     }
@@ -293,6 +309,46 @@ fn read_journal(sink: &Sink, dir: &Path, label: &str, base: Base, state: &mut dy
         );
     }
     Ok(read)
+}
+
+/// `js7/journal-unreadable` for a newest file without a header (empty, its first line cut,
+/// or no JS7.Journal header). Recovery reads only the newest `<base>--<n>.journal` and
+/// starts with its header: without one it stops ("Missing JournalHeader in file '…'", js7
+/// `StateRecoverer.recover`) and the instance does not start. The file is named after the last
+/// EventId committed before it, so everything committed up to that number lies in the
+/// previous file, which recovery uses once this one is gone.
+fn emit_headerless_current(sink: &Sink, subject: &str, base: Base, file: &JournalFile, summary: &FileSummary, damage: &journal::Damage, before: Option<(&str, Option<i64>)>) {
+    let who = base.as_str();
+    let n = file.file_event_id;
+    let what = if summary.nothing_committed {
+        format!("{} — recovery reads only the newest journal file and stops with \"Missing JournalHeader in file '{}'\": the {who} does not start", damage.what, file.name)
+    } else {
+        format!("line {}: {} — recovery reads only the newest journal file and cannot read this one: the {who} does not start", damage.line, damage.what)
+    };
+    let left = match before {
+        Some((previous, Some(last))) => {
+            let lost = if last < n { format!(" (it ends at EventId {last}, before {n}: the events in between are in no file)") } else { String::new() };
+            let remove = if summary.nothing_committed {
+                format!("removing the {} file lets recovery use {previous}", if summary.bytes == 0 { "empty" } else { "cut" })
+            } else {
+                format!("restore this file, or remove it to recover from {previous} (whatever it holds after EventId {n} is then lost)")
+            };
+            format!("everything committed up to EventId {n} (this file's number) lies in the previous file {previous}{lost}; {remove}")
+        }
+        Some((previous, None)) => format!("the previous file {previous} cannot be read to its end either (see its finding): restore the state directory as a whole from one moment"),
+        None => format!("no earlier journal file is left: without this file the {who} starts with a new, empty journal"),
+    };
+    let (previous_file, previous_last) = before.unzip();
+    sink.emit(
+        Rule::JournalUnreadable,
+        subject,
+        format!("{what}; {left}; the checks that need its state are skipped"),
+        details! {
+            "file" => file.name, "line" => damage.line, "problem" => damage.what, "bytes" => summary.bytes, "file_event_id" => n,
+            "previous_file" => previous_file, "previous_last_event_id" => previous_last.flatten(),
+        },
+        None,
+    );
 }
 
 fn check_agent(sink: &Sink, controller: &ControllerState, controller_usable: bool, path: &str, dir: &Path) -> Result<()> {

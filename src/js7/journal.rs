@@ -1,5 +1,6 @@
-//! The JS7 journal file format (js7 `js7-journal`: `files/JournalFile.scala`, `JournalSeparators.scala`,
-//! `write/SnapshotJournalWriter.scala`, `write/EventJournalWriter.scala`, `recover/JournalReader.scala`): JSON Lines, one value a line.
+//! The JS7 journal file format (sos-berlin/js7: `js7-journal` `JournalFiles`,
+//! `JournalSeparators`, `SnapshotJournalWriter`, `recover/JournalReader`): JSON Lines, one
+//! value a line.
 //!
 //! ```text
 //! {"TYPE":"JS7.Journal","journalId":…,"eventId":<fileEventId>,…}   header
@@ -144,6 +145,11 @@ pub struct FileSummary {
     pub committed_bytes: u64,
     pub tail: Option<Tail>,
     pub damage: Option<Damage>,
+    /// The file has no complete line (it is empty, or its only line lacks its newline):
+    /// nothing in it was ever committed.
+    pub nothing_committed: bool,
+    /// Bytes read, a cut last line included.
+    pub bytes: u64,
     /// EventIds that did not increase: (line, previous, this).
     pub out_of_order: Option<(u64, i64, i64)>,
 }
@@ -178,6 +184,7 @@ pub fn read(file: &JournalFile, visitor: &mut dyn Visitor) -> std::io::Result<Fi
             break;
         }
         number += 1;
+        summary.bytes += n as u64;
         if line.last() != Some(&b'\n') {
             // What a crash leaves: the reader discards it (InputStreamJsonSeqReader).
             summary.tail = Some(Tail::CutLine { line: number });
@@ -277,6 +284,17 @@ pub fn read(file: &JournalFile, visitor: &mut dyn Visitor) -> std::io::Result<Fi
                 }
             },
         }
+    }
+    // Recovery reads the newest file's header first; a file without one (empty, or its first
+    // line cut and dropped) ends recovery with "Missing JournalHeader in file '…'"
+    // (js7 StateRecoverer.recover).
+    if summary.header.is_none() && summary.damage.is_none() {
+        summary.nothing_committed = true;
+        let what = match summary.tail {
+            Some(Tail::CutLine { .. }) => "no JournalHeader: the file's only line has no newline (its header was being written when it stopped)",
+            _ => "no JournalHeader: the file is empty (0 bytes)",
+        };
+        summary.damage = Some(Damage { line: number.max(1), what: what.into() });
     }
     if let Some((line, events)) = transaction
         && summary.damage.is_none()

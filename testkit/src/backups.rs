@@ -1,5 +1,6 @@
 //! Backup sets of Cybus Connectware and the Hubble accelerator, as their documents describe
-//! them (Connectware's "Backup and Restore" document; Hubble's backup API and Ingres copydb), for tests.
+//! them (Cybus "Backup and Restore"; the Hubble backup document, Ingres copydb and the
+//! terminal monitor), for tests.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -150,7 +151,49 @@ pub fn hubble(dir: &Path, members: &[(String, Vec<u8>, u64)]) -> HubbleBackup {
     HubbleBackup { archive, members: members.to_vec() }
 }
 
-/// A restore log (output.txt) with the given error lines among the terminal monitor's output.
+/// An error as the terminal monitor prints it (Ingres ugerr.c, IIUGfemFormatErrorMessage):
+/// the name cut to 8 characters and a space, then the text over lines of 74 columns — the
+/// first cut back to its last space, what followed moving to the start of the second line,
+/// every further line indented by four spaces and taking up to 73 characters, cut at their
+/// last space or, without one, in the middle of a word. ASCII text without newlines.
+pub fn ingres_error(name: &str, text: &str) -> String {
+    const LINE: usize = 74;
+    let mut out = format!("{} ", &name[..name.len().min(8)]);
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let mut last_space = None;
+    while i < bytes.len() && out.len() < LINE {
+        if bytes[i] == b' ' {
+            last_space = Some(out.len());
+        }
+        out.push(bytes[i] as char);
+        i += 1;
+    }
+    if i < bytes.len() {
+        if bytes[i] == b' ' {
+            out.push_str("\n    ");
+            i += 1;
+        } else if let Some(at) = last_space {
+            out.replace_range(at..at + 1, "\n    ");
+        }
+        let mut rest = &text[i..];
+        while rest.len() > LINE {
+            let window = &rest[..LINE - 1];
+            let (cut, skip) = match window.rfind(' ') {
+                Some(at) => (at, 1),
+                None => (LINE - 1, 0),
+            };
+            out.push_str(&rest[..cut]);
+            out.push_str("\n    ");
+            rest = &rest[cut + skip..];
+        }
+        out.push_str(rest);
+    }
+    out
+}
+
+/// A restore log (output.txt) with the given errors among the terminal monitor's output,
+/// each followed by its timestamp line.
 pub fn restore_log(errors: &[&str]) -> String {
     let mut s = String::from("INGRES TERMINAL MONITOR Copyright 2024 Actian Corporation\nVector Linux Version VW 6.2.0 login\nExecuting . . .\n\ncontinue\n* Executing . . .\n\n(1200 rows)\ncontinue\n");
     for e in errors {

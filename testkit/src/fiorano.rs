@@ -1,5 +1,7 @@
-//! A Fiorano runtimedata repository and a system repository for tests, shaped like the facts
-//! (as `ApplicationRepository.java` and `MicroServiceRepoManager` lay them out): event processes with config, schema and transformation files,
+//! A Fiorano runtimedata repository and a system repository for tests, laid out as FioranoESB
+//! writes them (`ApplicationRepository`, `ApplicationParser.writeApplication`,
+//! `MicroServiceRepoManager`) with descriptors like the Fiorano-Microservice-Toolkit samples':
+//! event processes with config, schema and transformation files,
 //! routes and a remote instance; components with descriptors, resources and servicerefs; an
 //! alert and a backlog policy.
 
@@ -9,6 +11,8 @@ fn put(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, text).unwrap();
 }
+
+const FAULT_SCHEMA: &str = "<xsd:schema xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" targetNamespace=\"http://www.fiorano.com/fesb/activity/fault\"><xsd:element name=\"Error\"/></xsd:schema>";
 
 fn descriptor(guid: &str, version: &str, resources: &[&str], servicerefs: &[(&str, &str)], out_schema: Option<&str>) -> String {
     let res: String = resources.iter().map(|r| format!("      <resource name=\"{r}\"/>\n")).collect();
@@ -50,7 +54,18 @@ fn component(repo: &Path, guid: &str, version: &str, resources: &[&str], service
         put(&dir.join(r), "PK\u{3}\u{4} not really a jar");
     }
     if let Some(s) = schema {
-        put(&dir.join(s), "<xsd:schema xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\"/>");
+        put(&dir.join(s), FAULT_SCHEMA);
+    }
+}
+
+/// `env/<label>.xml` for every label, as the repository writes them for each event process
+/// (FioranoESB `Application.writeManageableProperties`), with or without manageable properties.
+fn env_files(app: &Path) {
+    for label in ["development", "testing", "staging", "production"] {
+        put(
+            &app.join("env").join(format!("{label}.xml")),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><target:target xmlns:target=\"http://fiorano.com/environment/1.0\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:schemaLocation=\"http://fiorano.com/environment/1.0 env.xsd\"/>",
+        );
     }
 }
 
@@ -60,10 +75,14 @@ pub fn write(dir: &Path) {
     let repo = rd.join("repository");
     let system = dir.join("install/esb/server/repository/components");
     // System (pre-built) components.
+    // Servicerefs chain as in the vendor's descriptors: Feeder, Display and CBR need
+    // EDBCEngine, which needs JMSLib.
     component(&system, "CBR", "4.0", &["fesb-comp-CBR.jar"], &[("EDBCEngine", "4.0")], Some("ON_EXCEPTION.xsd"));
-    component(&system, "EDBCEngine", "4.0", &["edbc.jar"], &[], None);
-    component(&system, "Feeder", "4.0", &["feeder.jar"], &[], None);
-    component(&system, "Display", "4.0", &["display.jar"], &[], None);
+    component(&system, "EDBCEngine", "4.0", &["edbc.jar"], &[("JMSLib", "4.0")], None);
+    component(&system, "JMSLib", "4.0", &["jmslib.jar"], &[], None);
+    component(&system, "Feeder", "4.0", &["fesb-comp-feeder.jar", "sample.gif"], &[("EDBCEngine", "4.0")], None);
+    component(&system, "Display", "4.0", &["fesb-comp-display.jar"], &[("EDBCEngine", "4.0")], None);
+    component(&system, "chat", "4.0", &["chat.jar"], &[("EDBCEngine", "4.0")], None);
     // A user component (an edited pre-built one would be here too).
     component(&repo.join("components"), "OrderValidator", "1.0", &["validator.jar", "rules.properties"], &[("CBR", "4.0")], None);
 
@@ -86,6 +105,9 @@ pub fn write(dir: &Path) {
       <outputport-instances>
         <outputport-instance name="OUT_PORT">
           <schema root="{urn:orders}Order"><file>Feeder1.OUT_PORT.xsd</file></schema>
+        </outputport-instance>
+        <outputport-instance name="ON_EXCEPTION">
+          <schema root="{http://www.fiorano.com/fesb/activity/fault}Error"><file>ON_EXCEPTION.xsd</file></schema>
         </outputport-instance>
       </outputport-instances>
     </inst>
@@ -116,6 +138,11 @@ pub fn write(dir: &Path) {
     <inst name="Display1">
       <service guid="Display" version="4.0"/>
       <inputport-instances><inputport-instance name="IN_PORT"/></inputport-instances>
+      <outputport-instances>
+        <outputport-instance name="ON_EXCEPTION">
+          <schema root="{http://www.fiorano.com/fesb/activity/fault}Error"><file>ON_EXCEPTION.xsd</file></schema>
+        </outputport-instance>
+      </outputport-instances>
     </inst>
     <remote-inst name="Audit1" application-guid="AUDIT" application-version="1.0" application-schema-version="2.0" inst-name="Display1"/>
   </service-instances>
@@ -135,10 +162,12 @@ pub fn write(dir: &Path) {
     for f in ["ORDERS.xsd", "Feeder1.OUT_PORT.xsd", "CBR1.IN_PORT.xsd", "CBR1.IN_PORT.1.xsd"] {
         put(&app.join("schemas").join(f), schema);
     }
+    // One fault schema for the ON_EXCEPTION ports of Feeder1 and Display1.
+    put(&app.join("schemas/ON_EXCEPTION.xsd"), FAULT_SCHEMA);
     put(&app.join("transformations/routes/route1/script.xml"), "<script/>");
     put(&app.join("transformations/ports/Validator1/OUT_PORT/script.xml"), "<script/>");
     put(&app.join("transformations/ports/Validator1/OUT_PORT/project.fmp"), "project");
-    put(&app.join("env/development.xml"), "<target xmlns:target=\"http://fiorano.com/environment/1.0\"/>");
+    env_files(&app);
 
     // Event process AUDIT: the remote instance's application.
     let audit = repo.join("applications/AUDIT/1.0");
@@ -155,6 +184,53 @@ pub fn write(dir: &Path) {
 </application>
 "#,
     );
+    env_files(&audit);
+
+    // Event process SIMPLECHAT: two chat instances talking to each other; each one's input
+    // and output port carry the same message, so both ports name its IN_PORT schema.
+    let chat = repo.join("applications/SIMPLECHAT/1.0");
+    put(
+        &chat.join("EventProcess.xml"),
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<application guid="SIMPLECHAT" version="1.0">
+  <display name="Simple Chat" categories="Samples"/>
+  <creation date="01-11-2026 10:00:00" authors="admin" schema-version="2.0"/>
+  <deployment label="development"/>
+  <service-instances>
+    <inst name="chat1">
+      <service guid="chat" version="4.0"/>
+      <config-file name="chat1.xml"/>
+      <inputport-instances>
+        <inputport-instance name="IN_PORT"><schema root="{http://www.fiorano.com/fesb/activity/Chat1}ChatMessage"><file>chat1.IN_PORT.xsd</file></schema></inputport-instance>
+      </inputport-instances>
+      <outputport-instances>
+        <outputport-instance name="OUT_PORT"><schema root="{http://www.fiorano.com/fesb/activity/Chat1}ChatMessage"><file>chat1.IN_PORT.xsd</file></schema></outputport-instance>
+      </outputport-instances>
+    </inst>
+    <inst name="chat2">
+      <service guid="chat" version="4.0"/>
+      <config-file name="chat2.xml"/>
+      <inputport-instances>
+        <inputport-instance name="IN_PORT"><schema root="{http://www.fiorano.com/fesb/activity/Chat2}ChatMessage"><file>chat2.IN_PORT.xsd</file></schema></inputport-instance>
+      </inputport-instances>
+      <outputport-instances>
+        <outputport-instance name="OUT_PORT"><schema root="{http://www.fiorano.com/fesb/activity/Chat2}ChatMessage"><file>chat2.IN_PORT.xsd</file></schema></outputport-instance>
+      </outputport-instances>
+    </inst>
+  </service-instances>
+  <routes>
+    <route name="route1"><source inst="chat1" port="OUT_PORT"/><target inst="chat2" port="IN_PORT"/></route>
+    <route name="route2"><source inst="chat2" port="OUT_PORT"/><target inst="chat1" port="IN_PORT"/></route>
+  </routes>
+  <layout><![CDATA[<layout/>]]></layout>
+</application>
+"#,
+    );
+    for n in ["chat1", "chat2"] {
+        put(&chat.join(format!("config/{n}.xml")), &format!("<config><displayName>{n}</displayName></config>"));
+        put(&chat.join(format!("schemas/{n}.IN_PORT.xsd")), "<xsd:schema xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\"><xsd:element name=\"ChatMessage\"/></xsd:schema>");
+    }
+    env_files(&chat);
 
     // Alerts and a backlog policy.
     put(&repo.join("Notifications/MailOps.xml"), "<alert><transport type=\"SMTP\"><to>ops@example.com</to></transport></alert>");
