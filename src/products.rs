@@ -11,6 +11,8 @@ pub const PRODUCTS: &[ProductRules] = &[
     rules_of::<crate::fiorano::Fiorano>(),
     rules_of::<crate::connectware::Connectware>(),
     rules_of::<crate::hubble::Hubble>(),
+    // Not a product: the comparison with a manifest, the same for every product.
+    crate::engine::manifest::RULES,
 ];
 
 /// Every rule any product's code can emit.

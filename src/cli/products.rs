@@ -8,7 +8,7 @@ use anyhow::Result;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Subcommand, ValueHint};
 
-use crate::engine::product::{self, Product};
+use crate::engine::product::{self, ManifestOptions, Product};
 use crate::engine::sink::Sink;
 use crate::engine::tables::DbSource;
 use crate::fossology::walk::{Level, NameRange};
@@ -34,9 +34,15 @@ pub struct Planned(RunCheck);
 type RunCheck = Box<dyn FnOnce(&Sink) -> Result<()>>;
 
 impl Planned {
-    fn of<P: Product>(opts: P::Options) -> Result<Planned> {
+    fn of<P: Product>(opts: P::Options, manifest: ManifestArgs) -> Result<Planned> {
         let target = P::target(&opts)?;
-        Ok(Planned(Box::new(move |sink| product::run_target::<P>(&opts, target, sink))))
+        let manifest = ManifestOptions { out: manifest.manifest_out, against: manifest.against };
+        if let (Some(out), Some(against)) = (&manifest.out, &manifest.against)
+            && out == against
+        {
+            anyhow::bail!("--manifest-out {} is also --against: record to another file", out.display());
+        }
+        Ok(Planned(Box::new(move |sink| product::run_target::<P>(&opts, target, &manifest, sink))))
     }
 
     pub fn run(self, sink: &Sink) -> Result<()> {
@@ -48,11 +54,26 @@ impl CheckProduct {
     /// Vets the inputs (a missing directory is an error now, before anything runs).
     pub fn plan(self) -> Result<Planned> {
         match self {
-            CheckProduct::Fossology(a) => Planned::of::<fossology::Fossology>(a.into()),
-            CheckProduct::Js7(a) => Planned::of::<js7::Js7>(a.into()),
-            CheckProduct::Fiorano(a) => Planned::of::<fiorano::Fiorano>(a.into()),
-            CheckProduct::Connectware(a) => Planned::of::<connectware::Connectware>(a.into()),
-            CheckProduct::Hubble(a) => Planned::of::<hubble::Hubble>(a.into()),
+            CheckProduct::Fossology(a) => {
+                let m = a.manifest.clone();
+                Planned::of::<fossology::Fossology>(a.into(), m)
+            }
+            CheckProduct::Js7(a) => {
+                let m = a.manifest.clone();
+                Planned::of::<js7::Js7>(a.into(), m)
+            }
+            CheckProduct::Fiorano(a) => {
+                let m = a.manifest.clone();
+                Planned::of::<fiorano::Fiorano>(a.into(), m)
+            }
+            CheckProduct::Connectware(a) => {
+                let m = a.manifest.clone();
+                Planned::of::<connectware::Connectware>(a.into(), m)
+            }
+            CheckProduct::Hubble(a) => {
+                let m = a.manifest.clone();
+                Planned::of::<hubble::Hubble>(a.into(), m)
+            }
         }
     }
 }
@@ -61,6 +82,19 @@ impl CheckProduct {
 pub fn choices<T: Copy + Send + Sync + 'static>(choices: &'static [(T, &'static str, &'static str)]) -> impl TypedValueParser<Value = T> {
     PossibleValuesParser::new(choices.iter().map(|(_, name, help)| PossibleValue::new(*name).help(*help)))
         .map(move |s| choices.iter().find(|(_, name, _)| *name == s).map(|(v, _, _)| *v).expect("clap accepted only listed names"))
+}
+
+/// Restore proof, for every product.
+#[derive(Debug, Clone, Args)]
+pub struct ManifestArgs {
+    /// Pre-backup audit: also record a manifest of every file and table the check read
+    /// (keep it beside the backup).
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub manifest_out: Option<PathBuf>,
+    /// Post-restore validation: also compare with the manifest recorded at the audit, so a
+    /// restore that lost files and rows alike does not pass.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub against: Option<PathBuf>,
 }
 
 /// What every FOSSology command reads: the database, the repository, the layout.
@@ -84,6 +118,8 @@ pub struct FossologyInputs {
 
 #[derive(Debug, Args)]
 pub struct FossologyArgs {
+    #[command(flatten, next_help_heading = "Restore proof")]
+    pub manifest: ManifestArgs,
     #[command(flatten)]
     pub inputs: FossologyInputs,
     /// How deeply to verify objects.
@@ -105,6 +141,8 @@ impl From<FossologyArgs> for fossology::CheckOptions {
 
 #[derive(Debug, Args)]
 pub struct Js7Args {
+    #[command(flatten, next_help_heading = "Restore proof")]
+    pub manifest: ManifestArgs,
     /// The Controller's state directory (JS7_CONTROLLER_DATA/state, or the data directory).
     #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
     pub controller: PathBuf,
@@ -130,6 +168,8 @@ impl From<Js7Args> for js7::CheckOptions {
 
 #[derive(Debug, Args)]
 pub struct FioranoArgs {
+    #[command(flatten, next_help_heading = "Restore proof")]
+    pub manifest: ManifestArgs,
     /// FIORANO_HOME/runtimedata (or a backup copy of it).
     #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
     pub runtimedata: PathBuf,
@@ -146,6 +186,8 @@ impl From<FioranoArgs> for fiorano::CheckOptions {
 
 #[derive(Debug, Args)]
 pub struct ConnectwareArgs {
+    #[command(flatten, next_help_heading = "Restore proof")]
+    pub manifest: ManifestArgs,
     /// The volume backup: a directory like /var/lib/docker/volumes, or its tar czf archive.
     #[arg(long, value_name = "DIR|ARCHIVE", value_hint = ValueHint::AnyPath)]
     pub volumes: PathBuf,
@@ -168,6 +210,8 @@ impl From<ConnectwareArgs> for connectware::CheckOptions {
 
 #[derive(Debug, Args)]
 pub struct HubbleArgs {
+    #[command(flatten, next_help_heading = "Restore proof")]
+    pub manifest: ManifestArgs,
     /// The backup archive (.tar.gz) or the directory it was unpacked into.
     #[arg(long, value_name = "ARCHIVE|DIR", value_hint = ValueHint::AnyPath)]
     pub archive: PathBuf,

@@ -10,7 +10,8 @@ use anyhow::Result;
 use serde::Deserialize;
 
 pub use check::{CheckOptions, DbFormat};
-use crate::engine::product::Product;
+use crate::engine::manifest::Input;
+use crate::engine::product::{ManifestInputs, Product};
 use crate::engine::report::Target;
 use crate::engine::sink::Sink;
 
@@ -89,5 +90,13 @@ impl Product for Connectware {
 
     fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
         check::check(opts, params, sink)
+    }
+
+    fn manifest_inputs(opts: &CheckOptions) -> ManifestInputs {
+        let mut files = vec![Input::tree_or_archive("volumes", &opts.volumes), Input::file("db_backup", &opts.db_backup)];
+        if let Some(s) = &opts.status {
+            files.push(Input::file("status", s));
+        }
+        ManifestInputs { files, databases: Vec::new() }
     }
 }

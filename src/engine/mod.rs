@@ -12,3 +12,4 @@ pub mod hash;
 pub mod tables;
 pub mod archive;
 pub mod io;
+pub mod manifest;

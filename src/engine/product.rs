@@ -4,8 +4,14 @@
 //! options and its check; it implements [`Product`] and is listed once in
 //! `crate::products::PRODUCTS`. The command line (`cli`) adds the product's arguments.
 
+use std::path::PathBuf;
+use std::sync::Arc;
+
 use anyhow::Result;
 use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use super::manifest;
 
 use super::report::Target;
 use super::rules::{Catalogue, ProductRules, RuleCode};
@@ -38,6 +44,32 @@ pub trait Product: 'static {
 
     /// Runs every rule that [`Product::runs`] on one installation.
     fn check(opts: &Self::Options, params: &Self::Params, sink: &Sink) -> Result<()>;
+
+    /// What a manifest of this check records: its input trees and files, and the names of
+    /// its database inputs (whose tables the check hands to `Sink::manifest` as it reads).
+    fn manifest_inputs(opts: &Self::Options) -> ManifestInputs;
+}
+
+/// The inputs a manifest records for one check.
+#[derive(Debug, Clone, Default)]
+pub struct ManifestInputs {
+    pub files: Vec<manifest::Input>,
+    pub databases: Vec<String>,
+}
+
+/// `--manifest-out` and `--against` of one check.
+#[derive(Debug, Clone, Default)]
+pub struct ManifestOptions {
+    /// Record a manifest of what the check read here.
+    pub out: Option<PathBuf>,
+    /// Compare what the check reads with this manifest.
+    pub against: Option<PathBuf>,
+}
+
+impl ManifestOptions {
+    pub fn wanted(&self) -> bool {
+        self.out.is_some() || self.against.is_some()
+    }
 }
 
 /// A product as the catalogue sees it (`crate::products::PRODUCTS` lists one per product).
@@ -49,15 +81,75 @@ fn validate<P: Product>(catalogue: &Catalogue) -> Result<()> {
     catalogue.params::<P::Params>(P::NAME).map(|_| ())
 }
 
-/// Records `target` and the rules that run on it, then runs the check.
-pub fn run_target<P: Product>(opts: &P::Options, target: Target, sink: &Sink) -> Result<()> {
+/// Records `target` and the rules that run on it, then runs the check, recording and
+/// comparing a manifest as `manifest` asks.
+pub fn run_target<P: Product>(opts: &P::Options, target: Target, manifest: &ManifestOptions, sink: &Sink) -> Result<()> {
     let params: P::Params = sink.catalogue().params(P::NAME)?;
-    let rules: Vec<&'static str> = P::Rule::ALL.iter().filter(|r| P::runs(**r, opts)).map(|r| r.id()).collect();
+    let mut rules: Vec<&'static str> = P::Rule::ALL.iter().filter(|r| P::runs(**r, opts)).map(|r| r.id()).collect();
+    if !manifest.wanted() {
+        sink.begin_target(target, &rules);
+        return P::check(opts, &params, sink);
+    }
+    // A manifest to compare with is checked end to end before anything runs: a damaged or
+    // edited one, or one of another product, is an error, never a wrong verdict.
+    let against = manifest.against.as_deref().map(|path| manifest::verify(path, P::NAME).map(|_| path)).transpose()?;
+    if against.is_some() {
+        rules.extend(<manifest::Rule as RuleCode>::IDS);
+    }
+    let header = manifest::Header::new(P::NAME, target.inputs.clone(), target.level.clone());
     sink.begin_target(target, &rules);
-    P::check(opts, &params, sink)
+    let inputs = P::manifest_inputs(opts);
+    let recorder = Arc::new(manifest::Recorder::default());
+    let recording = sink.with_manifest(Arc::clone(&recorder));
+    let mut writer = manifest.out.as_deref().map(|path| manifest::ManifestWriter::create(path, &header)).transpose()?;
+    let main_inputs: Vec<String> = inputs.files.iter().filter(|i| i.main).map(|i| i.name.clone()).collect();
+    let mut comparer = match against {
+        None => None,
+        Some(path) => Some(manifest::Comparer::new(
+            manifest::ManifestReader::open(path)?,
+            sink,
+            main_inputs,
+            inputs.files.iter().map(|i| i.name.clone()).collect(),
+            inputs.databases.iter().cloned().collect(),
+        )?),
+    };
+    // The files are walked beside the check, written and compared as they come.
+    let (walked, checked) = std::thread::scope(|scope| {
+        let walker = scope.spawn(|| {
+            manifest::walk::walk_inputs(&inputs.files, &sink.stats, &mut |entry| {
+                if let Some(c) = comparer.as_mut() {
+                    c.file(&entry)?;
+                }
+                if let Some(w) = writer.as_mut() {
+                    w.entry(&manifest::Entry::File(entry))?;
+                }
+                Ok(())
+            })
+        });
+        let checked = P::check(opts, &params, &recording);
+        (walker.join().unwrap_or_else(|_| Err(anyhow::anyhow!("the manifest walk failed"))), checked)
+    });
+    checked?;
+    walked?;
+    drop(recording);
+    let tables = recorder.take_tables();
+    let mut scope = serde_json::Map::new();
+    if let Some(c) = comparer.as_mut() {
+        c.tables(tables.clone())?;
+        scope.insert("against".into(), json!({"manifest": manifest.against.as_ref().map(|p| p.display().to_string()), "recorded_at": c.header().created_at, "files_compared": c.compared_files, "tables_compared": c.compared_tables, "inputs_not_compared": c.not_compared}));
+    }
+    if let Some(mut w) = writer {
+        for table in tables {
+            w.entry(&manifest::Entry::Table(table))?;
+        }
+        w.finish()?;
+        scope.insert("written".into(), json!(manifest.out.as_ref().map(|p| p.display().to_string())));
+    }
+    sink.scope("manifest", serde_json::Value::Object(scope));
+    Ok(())
 }
 
 /// Vets, records and runs one product's check.
 pub fn run<P: Product>(opts: &P::Options, sink: &Sink) -> Result<()> {
-    run_target::<P>(opts, P::target(opts)?, sink)
+    run_target::<P>(opts, P::target(opts)?, &ManifestOptions::default(), sink)
 }

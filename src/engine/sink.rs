@@ -12,6 +12,7 @@ use anyhow::{Context, Result};
 use serde_json::{Map, Value};
 
 use super::finding::{Finding, Repair, Severity};
+use super::manifest::Recorder;
 use super::report::{Report, RepairEntry, RuleCount, Summary, Target};
 use super::rules::{Catalogue, RuleCode};
 
@@ -85,6 +86,8 @@ pub struct Sink {
     catalogue: Arc<Catalogue>,
     shared: Arc<Shared>,
     pub stats: Arc<Stats>,
+    /// Set while a check records a manifest: what it reads of its databases goes there too.
+    manifest: Option<Arc<Recorder>>,
 }
 
 impl Sink {
@@ -109,13 +112,25 @@ impl Sink {
                 started_at: time::OffsetDateTime::now_utc(),
             }),
             stats: Arc::new(Stats::default()),
+            manifest: None,
         })
     }
 
     /// The same run seen through another catalogue (a `--site` target's own severities
     /// and disabled rules): findings, counters and progress stay one run's.
     pub fn with_catalogue(&self, catalogue: Arc<Catalogue>) -> Sink {
-        Sink { catalogue, shared: Arc::clone(&self.shared), stats: Arc::clone(&self.stats) }
+        Sink { catalogue, shared: Arc::clone(&self.shared), stats: Arc::clone(&self.stats), manifest: self.manifest.clone() }
+    }
+
+    /// The same run, with a manifest recording what the check reads of its databases.
+    pub fn with_manifest(&self, recorder: Arc<Recorder>) -> Sink {
+        Sink { catalogue: Arc::clone(&self.catalogue), shared: Arc::clone(&self.shared), stats: Arc::clone(&self.stats), manifest: Some(recorder) }
+    }
+
+    /// The manifest being recorded, if any: a check reading a database hands it every table
+    /// (`Recorder::tables_of`).
+    pub fn manifest(&self) -> Option<&Recorder> {
+        self.manifest.as_deref()
     }
 
     pub fn catalogue(&self) -> &Catalogue {

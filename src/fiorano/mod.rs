@@ -13,7 +13,8 @@ use anyhow::Result;
 use serde::Deserialize;
 
 pub use check::CheckOptions;
-use crate::engine::product::Product;
+use crate::engine::manifest::Input;
+use crate::engine::product::{ManifestInputs, Product};
 use crate::engine::report::Target;
 use crate::engine::sink::Sink;
 
@@ -100,5 +101,13 @@ impl Product for Fiorano {
 
     fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
         check::check(opts, params, sink)
+    }
+
+    fn manifest_inputs(opts: &CheckOptions) -> ManifestInputs {
+        let mut files = vec![Input::tree("runtimedata", &opts.runtimedata).main()];
+        if let Some(i) = &opts.install {
+            files.push(Input::tree("install", i));
+        }
+        ManifestInputs { files, databases: Vec::new() }
     }
 }

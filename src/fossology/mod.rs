@@ -21,7 +21,8 @@ use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 pub use check::CheckOptions;
-use crate::engine::product::Product;
+use crate::engine::manifest::Input;
+use crate::engine::product::{ManifestInputs, Product};
 use crate::engine::report::Target;
 use crate::engine::sink::Sink;
 use walk::Level;
@@ -150,5 +151,16 @@ impl Product for Fossology {
 
     fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
         check::check(opts, params, sink)
+    }
+
+    fn manifest_inputs(opts: &CheckOptions) -> ManifestInputs {
+        let mut files = vec![Input::tree("repo", &opts.repo).main().addressed(layout::is_object_path)];
+        if let Some(conf) = &opts.conf {
+            let dir = if conf.is_dir() { conf.clone() } else { conf.parent().map(|p| p.to_path_buf()).unwrap_or_default() };
+            let file = if conf.is_dir() { conf.join("fossology.conf") } else { conf.clone() };
+            files.push(Input::file("conf/fossology.conf", file));
+            files.push(Input::file("conf/Db.conf", dir.join("Db.conf")));
+        }
+        ManifestInputs { files, databases: vec!["db".into()] }
     }
 }

@@ -14,7 +14,8 @@ use serde::Deserialize;
 
 pub use check::CheckOptions;
 use crate::engine::finding::Severity;
-use crate::engine::product::Product;
+use crate::engine::manifest::Input;
+use crate::engine::product::{ManifestInputs, Product};
 use crate::engine::report::Target;
 use crate::engine::sink::Sink;
 
@@ -100,5 +101,13 @@ impl Product for Hubble {
 
     fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
         check::check(opts, params, sink)
+    }
+
+    fn manifest_inputs(opts: &CheckOptions) -> ManifestInputs {
+        let mut files = vec![Input::tree_or_archive("archive", &opts.archive)];
+        if let Some(l) = &opts.restore_log {
+            files.push(Input::file("restore_log", l));
+        }
+        ManifestInputs { files, databases: Vec::new() }
     }
 }

@@ -13,7 +13,8 @@ use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 pub use check::CheckOptions;
-use crate::engine::product::Product;
+use crate::engine::manifest::Input;
+use crate::engine::product::{ManifestInputs, Product};
 use crate::engine::report::Target;
 use crate::engine::sink::Sink;
 
@@ -114,5 +115,16 @@ impl Product for Js7 {
 
     fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
         check::check(opts, params, sink)
+    }
+
+    fn manifest_inputs(opts: &CheckOptions) -> ManifestInputs {
+        let mut files = vec![Input::tree("controller", &opts.controller)];
+        if let Some(s) = &opts.standby {
+            files.push(Input::tree("standby", s));
+        }
+        for (path, dir) in &opts.agents {
+            files.push(Input::tree(&format!("agent {path}"), dir));
+        }
+        ManifestInputs { files, databases: opts.joc_db.iter().map(|_| "joc_db".to_string()).collect() }
     }
 }

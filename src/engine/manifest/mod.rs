@@ -1,0 +1,203 @@
+//! Restore proof: a manifest of everything a check read, recorded at the pre-backup audit
+//! (`--manifest-out`) and compared after a restore (`--against`).
+//!
+//! A consistency check cannot tell a complete restore from one that lost a whole upload,
+//! rows and files alike, or that brought back last week's database with last week's files:
+//! both copies are consistent. The manifest closes that gap, as `pg_verifybackup` does for
+//! a physical PostgreSQL backup with its backup manifest, for an application's database
+//! plus its files:
+//! - every file of each input tree (path relative to its root, type, size, BLAKE3; objects
+//!   whose name is their content address by name and size),
+//! - every table of each database input (schema-qualified name, columns, row count, and an
+//!   order-independent digest of its rows that a live server and every dump format give
+//!   alike: [`table::TableDigest`]),
+//! - and a checksum of the manifest itself, so a damaged or edited manifest is refused.
+//!
+//! The format (`repocheck-manifest/1`, documented in `reports/manifest.md`) is gzip-
+//! compressed JSON Lines in a fixed order, written and compared as the walk goes: memory
+//! stays flat at millions of files.
+
+mod compare;
+pub mod format;
+pub mod table;
+pub mod walk;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use anyhow::Result;
+use serde::{Deserialize, Serialize};
+
+pub use compare::Comparer;
+pub use format::{Header, ManifestReader, ManifestWriter};
+
+crate::product_rules! {
+    /// The rules of a comparison with a manifest (`rules/manifest.toml`), the same for
+    /// every product.
+    pub enum Rule for "manifest" {
+        /// A file the manifest lists is not there.
+        FileMissing = "file-missing",
+        /// A file's type, size or digest is not what the manifest recorded.
+        FileChanged = "file-changed",
+        /// A file the manifest does not list.
+        FileAdded = "file-added",
+        /// A table the manifest lists is not in the database.
+        TableMissing = "table-missing",
+        /// A table's row count or row digest is not what the manifest recorded.
+        TableRowsDiffer = "table-rows-differ",
+        /// A table the manifest does not list.
+        TableAdded = "table-added",
+    }
+}
+
+/// The bundled rule file.
+pub const RULES_TOML: &str = include_str!("../../../rules/manifest.toml");
+
+/// The manifest rules as the catalogue sees them.
+pub const RULES: crate::engine::rules::ProductRules =
+    crate::engine::rules::ProductRules { name: "manifest", rules_toml: RULES_TOML, ids: <Rule as crate::engine::rules::RuleCode>::IDS, validate: |_| Ok(()) };
+
+/// One input of a check that a manifest records: a directory tree, a single file, or an
+/// archive (`.tar`, `.tar.gz`) whose members stand for a tree.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// The input's name in the manifest (`repo`, `controller`, `agent /agent-1`); also the
+    /// prefix of finding subjects, except for a product's main tree, whose subjects are
+    /// its relative paths as the product's own findings name them ([`Input::main`]).
+    pub name: String,
+    pub path: PathBuf,
+    pub kind: InputKind,
+    /// Paths (relative) of files whose name is their content address: recorded by name
+    /// and size, not hashed (FOSSology's objects: `sha1.md5.size`).
+    pub addressed: Option<fn(&str) -> bool>,
+    /// Subjects are the relative paths, without the input's name.
+    pub main: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    Tree,
+    File,
+    /// A directory when it is one, else an archive.
+    TreeOrArchive,
+}
+
+impl Input {
+    pub fn tree(name: &str, path: impl Into<PathBuf>) -> Input {
+        Input { name: name.to_string(), path: path.into(), kind: InputKind::Tree, addressed: None, main: false }
+    }
+
+    pub fn file(name: &str, path: impl Into<PathBuf>) -> Input {
+        Input { name: name.to_string(), path: path.into(), kind: InputKind::File, addressed: None, main: false }
+    }
+
+    pub fn tree_or_archive(name: &str, path: impl Into<PathBuf>) -> Input {
+        Input { name: name.to_string(), path: path.into(), kind: InputKind::TreeOrArchive, addressed: None, main: false }
+    }
+
+    /// The product's main tree: findings name its files by their relative path alone.
+    pub fn main(mut self) -> Input {
+        self.main = true;
+        self
+    }
+
+    pub fn addressed(mut self, by_name: fn(&str) -> bool) -> Input {
+        self.addressed = Some(by_name);
+        self
+    }
+}
+
+/// What a manifest records of one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEntry {
+    pub input: String,
+    /// Relative to the input's root, `/`-separated; empty for a single-file input.
+    pub path: String,
+    /// `file`, `symlink`, `fifo`, `socket`, `device`, or `unreadable`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// BLAKE3 of the content (files), or of the link text (symlinks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blake3: Option<String>,
+    /// The name is the content address: name and size identify the content.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub addressed: bool,
+    /// Why it could not be read (for `unreadable`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// What a manifest records of one table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableEntry {
+    pub input: String,
+    /// `schema.table`.
+    pub name: String,
+    pub columns: Vec<String>,
+    pub rows: u64,
+    /// [`table::TableDigest`]: the wrapping sum of each row's BLAKE3, as hex.
+    pub digest: String,
+}
+
+/// One line of a manifest between its header and its end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Entry {
+    File(FileEntry),
+    Table(TableEntry),
+}
+
+/// The order of a manifest's files: by input name, then path component by component —
+/// the order of a depth-first walk that sorts each directory, so a walk and a manifest
+/// merge without sorting.
+pub fn file_order(a: &FileEntry, b: &FileEntry) -> std::cmp::Ordering {
+    a.input.cmp(&b.input).then_with(|| a.path.split('/').cmp(b.path.split('/')))
+}
+
+/// The finding subject of a file: its path as the product's findings name it.
+pub fn subject(main_inputs: &[String], input: &str, path: &str) -> String {
+    match (main_inputs.iter().any(|m| m == input), path.is_empty()) {
+        (true, _) => path.to_string(),
+        (false, true) => input.to_string(),
+        (false, false) => format!("{input}/{path}"),
+    }
+}
+
+/// What a check records as it reads its databases: every table's digest, by input.
+#[derive(Debug, Default)]
+pub struct Recorder {
+    tables: Mutex<BTreeMap<(String, String), TableEntry>>,
+}
+
+impl Recorder {
+    /// A digester of every table of the database input `input`, read in the same pass as
+    /// the check's own tables.
+    pub fn tables_of<'r>(&'r self, input: &str) -> table::TableRecorder<'r> {
+        table::TableRecorder::new(self, input)
+    }
+
+    fn add_table(&self, entry: TableEntry) {
+        let mut tables = self.tables.lock().unwrap_or_else(|e| e.into_inner());
+        tables.insert((entry.input.clone(), entry.name.clone()), entry);
+    }
+
+    /// The tables recorded, in manifest order.
+    pub fn take_tables(&self) -> Vec<TableEntry> {
+        std::mem::take(&mut *self.tables.lock().unwrap_or_else(|e| e.into_inner())).into_values().collect()
+    }
+}
+
+/// Reads the header of a manifest and checks it end to end (checksum included) before a
+/// run relies on it.
+pub fn verify(path: &std::path::Path, product: &str) -> Result<Header> {
+    let mut reader = ManifestReader::open(path)?;
+    let header = reader.header().clone();
+    if header.product != product {
+        anyhow::bail!("--against {}: a manifest of {}, not of {product}", path.display(), header.product);
+    }
+    while reader.next_entry()?.is_some() {}
+    Ok(header)
+}

@@ -1,0 +1,211 @@
+//! Restore proof: a manifest recorded at the pre-backup audit (`--manifest-out`) and checked
+//! after the restore (`--against`), on copies made as operators make them (`cp -a`,
+//! `tar cvfz`), damaged the ways restores go wrong.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use repocheck_testkit::backups::{VOLUMES, connectware, tar_gz};
+use repocheck_testkit::js7::Scenario;
+use serde_json::Value;
+
+struct Run {
+    code: i32,
+    report: Value,
+    stderr: String,
+}
+
+impl Run {
+    fn of(&self, rule: &str) -> Vec<&Value> {
+        self.report["findings"].as_array().map(|a| a.iter().filter(|f| f["rule"] == rule).collect()).unwrap_or_default()
+    }
+
+    fn manifest_findings(&self) -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = self.report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"].as_str().unwrap().starts_with("manifest/"))
+            .map(|f| (f["rule"].as_str().unwrap().to_string(), f["subject"].as_str().unwrap().to_string()))
+            .collect();
+        v.sort();
+        v
+    }
+}
+
+fn run(args: &[&str]) -> Run {
+    let out = Command::cargo_bin("repocheck").unwrap().args(args).args(["--format", "json"]).output().unwrap();
+    Run { code: out.status.code().unwrap(), report: serde_json::from_slice(&out.stdout).unwrap_or(Value::Null), stderr: String::from_utf8_lossy(&out.stderr).into_owned() }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// `cp -a`: modes, times and links as they are.
+fn cp_a(from: &Path, to: &Path) {
+    let status = std::process::Command::new("cp").arg("-a").arg(from).arg(to).status().unwrap();
+    assert!(status.success());
+}
+
+fn js7_installation(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let s = Scenario::healthy();
+    let (controller, agent) = (dir.join("controller/state"), dir.join("agent-1/state"));
+    std::fs::create_dir_all(&controller).unwrap();
+    std::fs::create_dir_all(&agent).unwrap();
+    s.write_controller(&controller);
+    s.write_agent(&agent);
+    (dir.join("controller"), dir.join("agent-1"))
+}
+
+#[test]
+fn a_js7_journal_copy_with_one_changed_byte_is_caught() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (controller, agent) = js7_installation(&tmp.path().join("live"));
+    let manifest = tmp.path().join("js7.manifest.gz");
+    let agent_arg = format!("agent-1={}", s(&agent));
+    let audit = run(&["check", "js7", "--controller", s(&controller), "--agent", &agent_arg, "--manifest-out", s(&manifest)]);
+    assert_eq!(audit.code, 0, "{} {}", audit.stderr, audit.report["findings"]);
+    assert_eq!(audit.report["targets"][0]["scope"]["manifest"]["written"], s(&manifest));
+
+    // The restore: an exact copy passes.
+    let restored = tmp.path().join("restored");
+    std::fs::create_dir(&restored).unwrap();
+    cp_a(&tmp.path().join("live/controller"), &restored.join("controller"));
+    cp_a(&tmp.path().join("live/agent-1"), &restored.join("agent-1"));
+    let agent_arg = format!("agent-1={}", s(&restored.join("agent-1")));
+    let restored_controller = restored.join("controller");
+    let args = ["check", "js7", "--controller", s(&restored_controller), "--agent", &agent_arg, "--against", s(&manifest)];
+    let exact = run(&args);
+    assert_eq!(exact.code, 0, "{} {}", exact.stderr, exact.report["findings"]);
+    assert!(exact.manifest_findings().is_empty());
+    assert!(exact.report["targets"][0]["scope"]["manifest"]["against"]["files_compared"].as_u64().unwrap() >= 4);
+    assert!(exact.report["targets"][0]["rules"].as_array().unwrap().iter().any(|r| r == "manifest/file-changed"));
+
+    // One byte of the Controller's oldest journal changed: the journal still reads (the byte
+    // is inside a string), so only the manifest can tell.
+    let journal = std::fs::read_dir(restored.join("controller/state")).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "journal")).min().unwrap();
+    let mut bytes = std::fs::read(&journal).unwrap();
+    let at = bytes.windows(10).position(|w| w == b"controller").unwrap();
+    bytes[at] = b'C';
+    std::fs::write(&journal, &bytes).unwrap();
+    let changed = run(&args);
+    assert_eq!(changed.code, 1);
+    let name = journal.file_name().unwrap().to_str().unwrap();
+    assert_eq!(changed.manifest_findings(), [("manifest/file-changed".to_string(), format!("controller/state/{name}"))]);
+    let f = changed.of("manifest/file-changed")[0];
+    assert!(f["message"].as_str().unwrap().contains("content (BLAKE3)"), "{f}");
+    assert_eq!(f["repair"]["action"], "restore-from-backup");
+}
+
+#[test]
+fn a_connectware_volume_archive_with_a_member_changed_is_caught() {
+    let tmp = tempfile::tempdir().unwrap();
+    let b = connectware(tmp.path(), "1.10.2", VOLUMES, 120, true);
+    let manifest = tmp.path().join("cw.manifest.gz");
+    let audit = run(&["check", "connectware", "--volumes", s(&b.volumes_tgz), "--db-backup", s(&b.db_backup), "--manifest-out", s(&manifest)]);
+    assert_eq!(audit.code, 0, "{} {}", audit.stderr, audit.report["findings"]);
+    let args = |volumes: &Path| vec!["check".to_string(), "connectware".into(), "--volumes".into(), s(volumes).into(), "--db-backup".into(), s(&b.db_backup).into(), "--against".into(), s(&manifest).into()];
+    let same = run(&args(&b.volumes_tgz).iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(same.manifest_findings().is_empty(), "{}", same.report["findings"]);
+
+    // The same volumes archived again with one member's content changed (same size), and
+    // one member left out.
+    let mut members = Vec::new();
+    for entry in walkdir(&b.volumes_dir) {
+        let rel = entry.strip_prefix(&b.volumes_dir).unwrap().to_str().unwrap().to_string();
+        let mut bytes = std::fs::read(&entry).unwrap();
+        if rel.ends_with("cybus_server.key") {
+            continue;
+        }
+        if rel.ends_with("commissioning.yml") {
+            bytes[0] = b'D';
+        }
+        members.push((format!("./{rel}"), bytes, 1_700_000_000));
+    }
+    let other = tmp.path().join("other.tgz");
+    tar_gz(&other, &members);
+    let changed = run(&args(&other).iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(
+        changed.manifest_findings(),
+        [
+            ("manifest/file-changed".to_string(), "volumes/connectware_service-manager/_data/services/opcua-machine/commissioning.yml".to_string()),
+            ("manifest/file-missing".to_string(), "volumes/connectware_certs/_data/cybus_server.key".to_string()),
+        ]
+    );
+    assert_eq!(changed.code, 1);
+}
+
+fn walkdir(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() { out.extend(walkdir(&p)) } else { out.push(p) }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn a_damaged_edited_or_foreign_manifest_is_exit_2_never_a_verdict() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (controller, _) = js7_installation(&tmp.path().join("live"));
+    let manifest = tmp.path().join("m.gz");
+    assert_eq!(run(&["check", "js7", "--controller", s(&controller), "--manifest-out", s(&manifest)]).code, 0);
+    let text = {
+        let mut t = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::MultiGzDecoder::new(std::fs::File::open(&manifest).unwrap()), &mut t).unwrap();
+        t
+    };
+    let write = |name: &str, text: &str| {
+        let p = tmp.path().join(name);
+        let mut enc = flate2::write::GzEncoder::new(std::fs::File::create(&p).unwrap(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut enc, text.as_bytes()).unwrap();
+        enc.finish().unwrap();
+        p
+    };
+    let edited = write("edited.gz", &text.replacen("\"size\":", "\"size\":1", 1));
+    let cut = write("cut.gz", &text.lines().take(2).map(|l| format!("{l}\n")).collect::<String>());
+    let newer = write("newer.gz", &text.replace("repocheck-manifest/1", "repocheck-manifest/2"));
+    let bytes = std::fs::read(&manifest).unwrap();
+    let truncated = tmp.path().join("truncated.gz");
+    std::fs::write(&truncated, &bytes[..bytes.len() - 20]).unwrap();
+    for (file, says) in [(&edited, "checksum does not match"), (&cut, "truncated"), (&newer, "repocheck-manifest/2"), (&truncated, "damaged")] {
+        let r = run(&["check", "js7", "--controller", s(&controller), "--against", s(file)]);
+        assert_eq!(r.code, 2, "{file:?}");
+        assert!(r.stderr.contains(says) && r.stderr.lines().count() == 1, "{file:?}: {}", r.stderr);
+        assert!(r.report.is_null(), "no report for {file:?}");
+    }
+    let b = connectware(tmp.path(), "1.10.2", VOLUMES, 120, true);
+    let r = run(&["check", "connectware", "--volumes", s(&b.volumes_dir), "--db-backup", s(&b.db_backup), "--against", s(&manifest)]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("a manifest of js7, not of connectware"), "{}", r.stderr);
+}
+
+#[test]
+fn site_targets_record_and_compare_their_own_manifests() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (controller, _) = js7_installation(&tmp.path().join("live"));
+    let b = connectware(tmp.path(), "1.10.2", VOLUMES, 120, true);
+    let site = tmp.path().join("site.toml");
+    let write_site = |mode: &str| {
+        std::fs::write(
+            &site,
+            format!(
+                "[[target]]\nproduct = \"js7\"\ncontroller = \"{}\"\n{mode} = \"js7.manifest.gz\"\n\n[[target]]\nproduct = \"connectware\"\nvolumes = \"{}\"\ndb_backup = \"{}\"\n{mode} = \"cw.manifest.gz\"\n",
+                s(&controller),
+                s(&b.volumes_dir),
+                s(&b.db_backup)
+            ),
+        )
+        .unwrap();
+    };
+    write_site("manifest_out");
+    let audit = run(&["check", "--site", s(&site)]);
+    assert_eq!(audit.code, 0, "{}", audit.stderr);
+    assert!(tmp.path().join("js7.manifest.gz").is_file() && tmp.path().join("cw.manifest.gz").is_file());
+    std::fs::remove_file(b.volumes_dir.join("connectware_service-manager/_data/services/opcua-machine/commissioning.yml")).unwrap();
+    write_site("against");
+    let after = run(&["check", "--site", s(&site)]);
+    assert_eq!(after.manifest_findings(), [("manifest/file-missing".to_string(), "volumes/connectware_service-manager/_data/services/opcua-machine/commissioning.yml".to_string())]);
+}
