@@ -135,16 +135,13 @@ impl Product for Js7 {
     }
 
     fn plan_action(u: &PlanUnit) -> String {
-        let actions: Vec<Repair> = u.repairs.iter().filter_map(|r| r.to_action::<Repair>()).collect();
-        for a in &actions {
-            match a {
-                Repair::ResetAgentJournal { agent, state_dir } => {
-                    return format!("reset Agent {agent}: stop it, empty {state_dir}, start it, then reset it in JOC Cockpit with force (Reset-JS7Agent -Force)");
-                }
-                Repair::Redeploy { controller, items } => return format!("redeploy {} from JOC Cockpit to Controller {controller}", plan::plural(items.len() as u64, "item")),
+        match u.repairs.iter().find_map(|r| r.to_action::<Repair>()) {
+            Some(Repair::ResetAgentJournal { agent, state_dir }) => {
+                format!("reset Agent {agent}: stop it, empty {state_dir}, start it, then reset it in JOC Cockpit with force (Reset-JS7Agent -Force)")
             }
+            Some(Repair::Redeploy { controller, items }) => format!("redeploy {} from JOC Cockpit to Controller {controller}", plan::plural(items.len() as u64, "item")),
+            None => plan::generic_action(u),
         }
-        plan::generic_action(u)
     }
 
 
