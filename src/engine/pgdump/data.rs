@@ -148,12 +148,7 @@ impl InsertTable {
                     }
                 }
                 if self.out.len() != self.columns.len() {
-                    bail!(
-                        "an INSERT row has {} values (generated columns left out) for the {} columns of the table ({})",
-                        self.out.len(),
-                        self.columns.len(),
-                        self.columns.join(", ")
-                    );
+                    bail!("an INSERT row has {} values (generated columns left out) for the {} columns of the table ({})", self.out.len(), self.columns.len(), self.columns.join(", "));
                 }
             }
         }

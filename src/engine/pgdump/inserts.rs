@@ -480,7 +480,13 @@ pub fn format_value(kind: ValueKind, value: Option<&[u8]>, std_strings: bool) ->
             out.push(b'\'');
             out
         }
-        ValueKind::Bool => if v == b"t" { b"true".to_vec() } else { b"false".to_vec() },
+        ValueKind::Bool => {
+            if v == b"t" {
+                b"true".to_vec()
+            } else {
+                b"false".to_vec()
+            }
+        }
         ValueKind::Bits => {
             let mut out = b"B'".to_vec();
             out.extend_from_slice(v);
@@ -612,13 +618,9 @@ mod tests {
 
     fn value(kind: ValueKind) -> BoxedStrategy<Option<Vec<u8>>> {
         let v: BoxedStrategy<Vec<u8>> = match kind {
-            ValueKind::Number => prop_oneof![
-                "-?[0-9]{1,12}(\\.[0-9]{1,6})?(e[+-][0-9]{1,3})?".prop_map(String::into_bytes),
-                Just(b"NaN".to_vec()),
-                Just(b"Infinity".to_vec()),
-                Just(b"-Infinity".to_vec())
-            ]
-            .boxed(),
+            ValueKind::Number => {
+                prop_oneof!["-?[0-9]{1,12}(\\.[0-9]{1,6})?(e[+-][0-9]{1,3})?".prop_map(String::into_bytes), Just(b"NaN".to_vec()), Just(b"Infinity".to_vec()), Just(b"-Infinity".to_vec())].boxed()
+            }
             ValueKind::Bool => prop_oneof![Just(b"t".to_vec()), Just(b"f".to_vec())].boxed(),
             ValueKind::Bits => "[01]{0,20}".prop_map(String::into_bytes).boxed(),
             ValueKind::Text => proptest::collection::vec(prop_oneof![any::<u8>().prop_filter("no NUL", |b| *b != 0), Just(b'\''), Just(b'\\'), Just(b'\n')], 0..40).boxed(),
@@ -627,9 +629,7 @@ mod tests {
     }
 
     fn table() -> impl Strategy<Value = Vec<(ValueKind, Vec<Option<Vec<u8>>>)>> {
-        (1usize..6, 0usize..7).prop_flat_map(|(ncols, nrows)| {
-            proptest::collection::vec(kind().prop_flat_map(move |k| (Just(k), proptest::collection::vec(value(k), nrows))), ncols)
-        })
+        (1usize..6, 0usize..7).prop_flat_map(|(ncols, nrows)| proptest::collection::vec(kind().prop_flat_map(move |k| (Just(k), proptest::collection::vec(value(k), nrows))), ncols))
     }
 
     proptest! {

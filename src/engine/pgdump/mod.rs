@@ -142,11 +142,7 @@ pub fn read_dump(path: &Path, db_name: &str, sink: &mut dyn CopySink) -> Result<
     result.map_err(|e| {
         // A decompression error surfaces as an I/O error from the decoder.
         let io = e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some());
-        if outer != Compression::None && io {
-            e.context(format!("{shown}: the {} stream is corrupt or truncated", outer.name()))
-        } else {
-            e.context(format!("{shown}"))
-        }
+        if outer != Compression::None && io { e.context(format!("{shown}: the {} stream is corrupt or truncated", outer.name())) } else { e.context(format!("{shown}")) }
     })?;
     Ok(summary)
 }

@@ -97,20 +97,9 @@ fn plain_dump_rows_and_escapes_are_exact() {
 fn every_format_gives_the_same_rows() {
     let plain = read(&data("plain.sql"), "fossology").unwrap().normalized();
     assert_eq!(plain.len(), 7, "{plain:?}");
-    for name in [
-        "create.sql",
-        "inserts.sql",
-        "column-inserts.sql",
-        "rows3.sql",
-        "inserts.sql.gz",
-        "custom.dump",
-        "custom-z0.dump",
-        "custom-inserts.dump",
-        "directory",
-        "tar.tar",
-        "all.sql",
-        "all.sql.gz",
-    ] {
+    for name in
+        ["create.sql", "inserts.sql", "column-inserts.sql", "rows3.sql", "inserts.sql.gz", "custom.dump", "custom-z0.dump", "custom-inserts.dump", "directory", "tar.tar", "all.sql", "all.sql.gz"]
+    {
         let other = read(&data(name), "fossology").unwrap_or_else(|e| panic!("{name}: {e:#}")).normalized();
         assert_eq!(other, plain, "{name}");
     }

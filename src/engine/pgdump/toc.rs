@@ -229,10 +229,7 @@ pub(crate) fn read_header<R: Read>(ar: &mut ArchiveIn<R>) -> Result<Header> {
     let rev = if major > 1 || (major == 1 && minor > 0) { ar.byte()? } else { 0 };
     let v = version(major, minor, rev);
     if !(MIN_VERSION..=MAX_VERSION).contains(&v) {
-        bail!(
-            "unsupported archive version {}: this reader knows versions 1.12 to 1.16 (pg_dump of PostgreSQL 9.0 to 17); convert the archive with a matching pg_restore -f dump.sql",
-            version_text(v)
-        );
+        bail!("unsupported archive version {}: this reader knows versions 1.12 to 1.16 (pg_dump of PostgreSQL 9.0 to 17); convert the archive with a matching pg_restore -f dump.sql", version_text(v));
     }
     ar.version = v;
     let int_size = ar.byte()? as usize;
