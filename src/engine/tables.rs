@@ -113,6 +113,13 @@ pub struct Row<'r, 'a> {
 }
 
 impl Row<'_, '_> {
+    /// The number of fields (the spec's columns).
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
     pub fn get(&self, i: usize) -> Option<&[u8]> {
         self.row.get(self.map[i])
     }

@@ -51,8 +51,7 @@ pub(crate) fn read_tar(input: &mut dyn Read, sink: &mut dyn CopySink, summary: &
     let mut spooled: Vec<(String, tempfile::NamedTempFile)> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     let mut last = String::from("the start");
-    let entries = archive.entries().context("not a tar archive")?;
-    for member in entries {
+    for member in archive.entries().context("not a tar archive")? {
         let member = member.with_context(|| {
             let expected = known.as_ref().and_then(|k| k.order.iter().find(|f| !seen.contains(*f)).map(|f| format!(", where the data of table {} was expected", k.by_file[f].qualified())));
             format!("the tar archive is damaged or truncated after {last}{}", expected.unwrap_or_default())
@@ -116,11 +115,19 @@ pub(crate) fn read_tar(input: &mut dyn Read, sink: &mut dyn CopySink, summary: &
         }
         last = format!("member {name}");
     }
+    // tar ends with two blocks of zeros; the reader stopped after the first.
+    let mut rest = archive.into_inner();
+    let mut tail = Vec::new();
+    (&mut rest).take(512).read_to_end(&mut tail).context("cannot read the end of the tar archive")?;
+    let ended = tail.len() == 512 && tail.iter().all(|&b| b == 0);
     let Some(k) = known else {
         bail!("a tar archive without toc.dat: not a pg_dump tar-format dump (pg_dump -Ft)");
     };
     if let Some(missing) = k.order.iter().find(|f| !seen.contains(*f)) {
         bail!("the archive has no member {missing} with the data of table {} (its last member: {last}): it is truncated", k.by_file[missing].qualified());
+    }
+    if !ended {
+        bail!("the archive ends without tar's end-of-archive blocks after {last}: it is truncated");
     }
     Ok(())
 }
