@@ -90,17 +90,19 @@ pub struct Metadata {
 }
 
 const TABLES: &[TableSpec] = &[
-    TableSpec { name: "pfile", children: None, columns: &["pfile_pk", "pfile_sha1", "pfile_md5", "pfile_size"], optional: false },
+    TableSpec { schema: "public", name: "pfile", children: None, columns: &["pfile_pk", "pfile_sha1", "pfile_md5", "pfile_size"], optional: false },
     TableSpec {
+        schema: "public",
         name: "upload",
         children: None,
         columns: &["upload_pk", "pfile_fk", "user_fk", "upload_mode", "upload_origin", "upload_filename"],
         optional: false,
     },
     // `uploadtree_a` and the `uploadtree_<upload_pk>` tables ununpack creates for big uploads.
-    TableSpec { name: "uploadtree", children: Some(is_uploadtree_child), columns: &["upload_fk", "pfile_fk"], optional: false },
-    TableSpec { name: "job", children: None, columns: &["job_pk", "job_upload_fk"], optional: false },
+    TableSpec { schema: "public", name: "uploadtree", children: Some(is_uploadtree_child), columns: &["upload_fk", "pfile_fk"], optional: false },
+    TableSpec { schema: "public", name: "job", children: None, columns: &["job_pk", "job_upload_fk"], optional: false },
     TableSpec {
+        schema: "public",
         name: "jobqueue",
         children: None,
         columns: &["jq_pk", "jq_job_fk", "jq_type", "jq_args", "jq_starttime", "jq_endtime", "jq_end_bits"],

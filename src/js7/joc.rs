@@ -54,10 +54,10 @@ pub struct Joc {
 }
 
 const TABLES: &[TableSpec] = &[
-    TableSpec { name: "dep_history", children: None, columns: &["ID", "NAME", "TYPE", "CONTROLLER_ID", "COMMIT_ID", "STATE", "OPERATION"], optional: false },
-    TableSpec { name: "dep_configurations", children: None, columns: &["NAME", "TYPE", "CONTROLLER_ID", "COMMIT_ID"], optional: true },
-    TableSpec { name: "joc_variables", children: None, columns: &["NAME", "TEXT_VALUE"], optional: false },
-    TableSpec { name: "history_controllers", children: None, columns: &["CONTROLLER_ID", "READY_EVENT_ID"], optional: true },
+    TableSpec { schema: "public", name: "dep_history", children: None, columns: &["ID", "NAME", "TYPE", "CONTROLLER_ID", "COMMIT_ID", "STATE", "OPERATION"], optional: false },
+    TableSpec { schema: "public", name: "dep_configurations", children: None, columns: &["NAME", "TYPE", "CONTROLLER_ID", "COMMIT_ID"], optional: true },
+    TableSpec { schema: "public", name: "joc_variables", children: None, columns: &["NAME", "TEXT_VALUE"], optional: false },
+    TableSpec { schema: "public", name: "history_controllers", children: None, columns: &["CONTROLLER_ID", "READY_EVENT_ID"], optional: true },
 ];
 
 /// (controller, name, type) → (id, operation, commit) of the newest deployed row.
