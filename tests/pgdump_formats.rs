@@ -210,8 +210,8 @@ fn every_format_gives_the_servers_rows_for_fossology_and_joc() {
         assert_eq!(rows(&source, JOC).unwrap_or_else(|e| panic!("{name}: {e:#}")), want_joc, "{name}: JOC");
     }
     // The products' own readers agree too.
-    let joc = repocheck::js7::joc::read(&server(f), "x").unwrap();
-    let from_dump = repocheck::js7::joc::read(&DbSource::Dump(f.dumps[4].1.clone()), "x").unwrap();
+    let joc = repocheck::js7::joc::read(&server(f), "x", None).unwrap();
+    let from_dump = repocheck::js7::joc::read(&DbSource::Dump(f.dumps[4].1.clone()), "x", None).unwrap();
     assert_eq!(format!("{:?}", joc.deployed), format!("{:?}", from_dump.deployed));
     assert_eq!(joc.history, from_dump.history);
 }

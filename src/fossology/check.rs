@@ -103,7 +103,8 @@ pub fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
     // The plan names each upload it lists by its file name.
     for key in sink.unit_keys("fossology", "upload") {
         if let Some(upload) = key.parse().ok().and_then(|id: i64| meta.uploads.get(&id)) {
-            sink.describe_unit("fossology", "upload", &key, format!("upload {key} ({})", upload.filename), None);
+            let owner = upload.user_fk.and_then(|u| meta.users.get(&u)).cloned();
+            sink.describe_unit("fossology", "upload", &key, format!("upload {key} ({})", upload.filename), owner);
         }
     }
     super::scratch::report_scratch(&opts.repo, &params.scratch_leftover.dirs, sink);
