@@ -14,3 +14,4 @@ pub mod archive;
 pub mod io;
 pub mod manifest;
 pub mod plan;
+pub mod spool;

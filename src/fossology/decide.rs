@@ -157,9 +157,14 @@ impl Run<'_> {
     /// nothing references it.
     fn misplaced_alone(&self, object_type: ObjectType, m: &Misplaced) {
         let name = m.key.name();
-        if !self.in_scope(&name) {
-            // In this run's directories, named in another shard's range.
+        if object_type == ObjectType::Files && (!self.in_scope(&name) || !self.host_in_scope(ObjectType::Files, &name)) {
+            // In this run's directories, named in another shard's range or another host's:
+            // the run that owns the name decides with what this one saw.
             self.foreign(object_type, m, false, None);
+            return;
+        }
+        if !self.in_scope(&name) {
+            // The gold tree is walked whole by every shard: its objects are their owner's.
             return;
         }
         let mut hosts: Vec<Option<&str>> = self.layout.hosts_for(object_type.as_str(), &name).into_iter().map(Some).collect();

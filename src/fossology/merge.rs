@@ -285,10 +285,10 @@ impl Run<'_> {
                 Some(problem) => damage = Some((found.rel.clone(), problem)),
             }
         }
-        for (i, (_, found)) in wrong.into_iter().enumerate() {
-            let duplicate = !good.is_empty() || i > 0;
-            self.misplaced(ObjectType::Files, &Misplaced { key: found.key, rel: found.rel, why: "on the wrong host" }, true, duplicate.then_some(path.as_str()));
-            intact |= !duplicate;
+        // Copies on a host the ranges do not give it are misplaced like any other: decided
+        // at the end with the rest (the first, by path, of a missing object is its move).
+        for (_, found) in wrong {
+            tree.push_misplaced(Misplaced { key: found.key, rel: found.rel, why: "on the wrong host" });
         }
         if !intact {
             let (path, problem) = damage.unwrap_or((path, Problem::Missing));

@@ -103,6 +103,18 @@ impl Tree {
         }
     }
 
+    /// Adds an object found out of its place.
+    pub(super) fn push_misplaced(&mut self, m: Misplaced) {
+        self.misplaced_count += 1;
+        if let Some(d) = m.other_depth(self.object_type.as_str(), self.depth) {
+            *self.other_depths.entry(d).or_default() += 1;
+        }
+        let why = WHYS.iter().position(|w| *w == m.why).unwrap_or(1) as u8;
+        if let Err(e) = self.misplaced.push(MisplacedRec { key: m.key, rel: m.rel, why }) {
+            self.error.get_or_insert(e);
+        }
+    }
+
     /// The misplaced objects in name order (then path), once the walk is done.
     pub(super) fn misplaced(&mut self) -> anyhow::Result<impl Iterator<Item = anyhow::Result<Misplaced>> + use<>> {
         if let Some(e) = self.error.take() {
@@ -114,25 +126,19 @@ impl Tree {
 
 
     fn fill(&mut self, i: usize) {
-        let s = &mut self.streams[i];
-        while s.buffer.is_empty() && !s.done {
-            match s.rx.recv() {
+        while self.streams[i].buffer.is_empty() && !self.streams[i].done {
+            match self.streams[i].rx.recv() {
                 Ok(batch) => {
                     self.in_place += batch.found.len() as u64;
+                    let s = &mut self.streams[i];
                     s.buffer.extend(batch.found);
+                    let host = s.host.clone();
+                    self.unreadable.extend(batch.unreadable_prefixes.into_iter().map(|p| (host.clone(), p)));
                     for m in batch.misplaced {
-                        self.misplaced_count += 1;
-                        if let Some(d) = m.other_depth(self.object_type.as_str(), self.depth) {
-                            *self.other_depths.entry(d).or_default() += 1;
-                        }
-                        let why = WHYS.iter().position(|w| *w == m.why).unwrap_or(1) as u8;
-                        if let Err(e) = self.misplaced.push(MisplacedRec { key: m.key, rel: m.rel, why }) {
-                            self.error.get_or_insert(e);
-                        }
+                        self.push_misplaced(m);
                     }
-                    self.unreadable.extend(batch.unreadable_prefixes.into_iter().map(|p| (s.host.clone(), p)));
                 }
-                Err(_) => s.done = true,
+                Err(_) => self.streams[i].done = true,
             }
         }
     }

@@ -1,0 +1,211 @@
+//! Merging the reports of shards (`--range`, `--shard`, `--host`) into exactly what one
+//! whole run says.
+//!
+//! A shard walks only its own directories. An object it finds there whose name is another
+//! shard's (in the wrong directory, or on the wrong host) it cannot judge: whether it is the
+//! missing object of the other shard (then it is a move), a second copy, or referenced by
+//! nothing depends on what that shard found. It leaves such objects on the side of its
+//! report; here they are paired with the other shards' `file-missing` findings and the
+//! findings a whole run would have made are made. A `file-missing` a move explains goes,
+//! and so does an `upload-unrecoverable` no other missing or damaged file of the upload
+//! still calls for. `layout-mismatch` findings of the same tree add up their objects.
+//!
+//! Everything goes through sorts on disk; what is held in memory is bounded by the
+//! number of such cross-shard objects and of `layout-mismatch` findings.
+
+use std::collections::{BTreeMap, HashSet};
+
+use anyhow::Result;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::Rule;
+use super::merge::misplaced_finding;
+use crate::engine::extsort::ExternalSorter;
+use crate::engine::finding::Finding;
+use crate::engine::sink::Sink;
+use crate::engine::spool::{Line, LineSpool};
+
+/// What a shard left on the side about one object (`Run::foreign`).
+#[derive(Debug, Clone, Deserialize)]
+struct Foreign {
+    #[serde(rename = "type")]
+    object_type: String,
+    name: String,
+    rel: String,
+    why: String,
+    expected: String,
+    /// It lies on a host the ranges allow for it: the object is present.
+    allowed: bool,
+    /// A copy where the layout puts it, as the shard saw the file system.
+    copy_at: Option<String>,
+    /// Whether a database row names it, when the shard knew.
+    referenced: Option<bool>,
+}
+
+const BUDGET: usize = 32 << 20;
+
+/// Whether a side record is one of these.
+pub fn is_side_record(v: &Value) -> bool {
+    v.get("product").and_then(Value::as_str) == Some("fossology") && v.get("record").and_then(Value::as_str) == Some("foreign-object")
+}
+
+/// Hands every finding of `unique` (deduplicated findings of all shards) to `sink`,
+/// making with `side` (the shards' side records) what a whole run would have said.
+pub fn merge(unique: &mut LineSpool, side: &mut LineSpool, sink: &Sink) -> Result<()> {
+    // The cross-shard objects by where they belong, then path; the missing files by path.
+    let mut foreign = ExternalSorter::new(BUDGET);
+    for v in side.read::<Value>()? {
+        let v = v?;
+        if is_side_record(&v) {
+            let f: Foreign = serde_json::from_value(v.clone())?;
+            foreign.push(Line(format!("{}\0{}\0{}", f.expected, f.rel, v).into_bytes()))?;
+        }
+    }
+    // What the owning shards said of the same places: a missing file, or a copy of it
+    // they found out of place themselves.
+    let mut owned = ExternalSorter::new(BUDGET);
+    if !foreign.is_empty() {
+        for f in unique.read::<Finding>()? {
+            let f = f?;
+            let place = match f.rule.as_str() {
+                "fossology/file-missing" => Some(f.subject.clone()),
+                "fossology/misplaced-file" if f.details.get("referenced") == Some(&Value::Bool(true)) => f.details.get("expected").and_then(Value::as_str).map(str::to_string),
+                _ => None,
+            };
+            if let Some(place) = place {
+                owned.push(Line(format!("{place}\0{}", serde_json::to_string(&f)?).into_bytes()))?;
+            }
+        }
+    }
+    let mut dropped: HashSet<String> = HashSet::new();
+    let mut candidates: HashSet<i64> = HashSet::new();
+    let mut made: Vec<(String, Finding)> = Vec::new();
+    let mut owned = owned.finish()?.peekable();
+    let mut foreign = foreign.finish()?.peekable();
+    while let Some(first) = foreign.next() {
+        let first = parse_foreign(&first?)?;
+        let expected = first.expected.clone();
+        let mut group = vec![first];
+        while let Some(next) = foreign.next_if(|l| l.as_ref().is_ok_and(|l| l.0.starts_with(format!("{expected}\0").as_bytes()))) {
+            group.push(parse_foreign(&next?)?);
+        }
+        let mut fm: Option<Finding> = None;
+        let mut theirs: Vec<Finding> = Vec::new();
+        while let Some(l) = owned.next_if(|l| l.as_ref().is_ok_and(|l| split(&l.0).0.as_str() <= expected.as_str())) {
+            let (place, json) = split(&l?.0);
+            if place == expected {
+                let f: Finding = serde_json::from_str(&json)?;
+                if f.rule == "fossology/file-missing" { fm = Some(f) } else { theirs.push(f) }
+            }
+        }
+        // Every copy of the object out of its place, as a whole run sees them together.
+        let mut copies: Vec<Foreign> = group.iter().filter(|g| !g.allowed).cloned().collect();
+        for f in &theirs {
+            dropped.insert(serde_json::to_string(f)?);
+            let s = |k: &str| f.details.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+            let copy_at = f.details.get("duplicate_of").and_then(Value::as_str).map(str::to_string);
+            copies.push(Foreign { object_type: s("type"), name: s("name"), rel: f.subject.clone(), why: s("why"), expected: expected.clone(), allowed: false, copy_at, referenced: Some(true) });
+        }
+        copies.sort_by(|a, b| a.rel.cmp(&b.rel));
+        let moved = theirs.iter().any(|f| f.repair.as_ref().is_some_and(|r| r.action == "move"));
+        let mut explained = false;
+        if let Some(present) = group.iter().find(|g| g.allowed) {
+            // A copy on a host the ranges allow: the object is there.
+            explained = true;
+            for c in &copies {
+                made.push(finding(c, true, Some(&present.rel)));
+            }
+        } else if fm.is_some() || moved {
+            explained = true;
+            for (i, c) in copies.iter().enumerate() {
+                made.push(finding(c, true, (i > 0).then_some(expected.as_str())));
+            }
+        } else {
+            for c in &copies {
+                made.push(match (&c.copy_at, c.referenced) {
+                    (Some(copy), _) => finding(c, true, Some(copy)),
+                    (None, Some(true)) => finding(c, true, None),
+                    _ => finding(c, false, None),
+                });
+            }
+        }
+        if let (true, Some(fm)) = (explained, fm) {
+            // With no usable gold, this file made its uploads unrecoverable.
+            if fm.repair.as_ref().is_some_and(|r| r.action == "restore-from-backup") {
+                candidates.extend(uploads_of(&fm));
+            }
+            dropped.insert(serde_json::to_string(&fm)?);
+        }
+    }
+
+    // The findings, with what a whole run would not have said taken out.
+    let mut held_unrecoverable = Vec::new();
+    let mut still: HashSet<i64> = HashSet::new();
+    let mut layout: BTreeMap<(String, String), Finding> = BTreeMap::new();
+    for f in unique.read::<Finding>()? {
+        let f = f?;
+        let rule = f.rule.strip_prefix("fossology/").unwrap_or_default();
+        match rule {
+            "file-missing" | "misplaced-file" if !dropped.is_empty() && dropped.contains(&serde_json::to_string(&f)?) => continue,
+            "upload-unrecoverable" if f.details.get("upload").and_then(Value::as_i64).is_some_and(|u| candidates.contains(&u)) => {
+                held_unrecoverable.push(f);
+                continue;
+            }
+            "layout-mismatch" => {
+                match layout.get_mut(&(f.subject.clone(), f.message.clone())) {
+                    Some(kept) => {
+                        let add = f.details.get("objects").and_then(Value::as_u64).unwrap_or(0);
+                        let sum = kept.details.get("objects").and_then(Value::as_u64).unwrap_or(0) + add;
+                        kept.details.insert("objects".into(), sum.into());
+                    }
+                    None => {
+                        layout.insert((f.subject.clone(), f.message.clone()), f);
+                    }
+                }
+                continue;
+            }
+            "file-missing" | "size-mismatch" | "content-mismatch" if f.repair.as_ref().is_some_and(|r| r.action == "restore-from-backup") => {
+                still.extend(uploads_of(&f).into_iter().filter(|u| candidates.contains(u)));
+            }
+            _ => {}
+        }
+        sink.record(f);
+    }
+    for f in held_unrecoverable {
+        if f.details.get("upload").and_then(Value::as_i64).is_some_and(|u| still.contains(&u)) {
+            sink.record(f);
+        }
+    }
+    for (subject, (message, details, repair)) in made.into_iter().map(|(s, f)| (s, (f.message, f.details, f.repair))) {
+        sink.emit(Rule::MisplacedFile, subject, message, details, repair);
+    }
+    for f in layout.into_values() {
+        sink.record(f);
+    }
+    Ok(())
+}
+
+fn parse_foreign(line: &Line) -> Result<Foreign> {
+    let text = std::str::from_utf8(&line.0)?;
+    let json = text.splitn(3, '\0').nth(2).unwrap_or_default();
+    Ok(serde_json::from_str(json)?)
+}
+
+/// `(subject, json)` of a keyed line.
+fn split(bytes: &[u8]) -> (String, String) {
+    let text = String::from_utf8_lossy(bytes);
+    let (a, b) = text.split_once('\0').unwrap_or((&text, ""));
+    (a.to_string(), b.to_string())
+}
+
+fn uploads_of(f: &Finding) -> Vec<i64> {
+    f.details.get("uploads").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_i64).collect()).unwrap_or_default()
+}
+
+/// The `misplaced-file` finding a whole run makes of this object (subject, and the
+/// finding's message, details and repair; its severity comes from the catalogue).
+fn finding(g: &Foreign, referenced: bool, duplicate_of: Option<&str>) -> (String, Finding) {
+    let (message, details, repair) = misplaced_finding(&g.object_type, &g.rel, &g.name, &g.why, &g.expected, referenced, duplicate_of);
+    (g.rel.clone(), Finding { rule: String::new(), severity: crate::engine::finding::Severity::Error, subject: g.rel.clone(), message, details, repair })
+}
