@@ -16,6 +16,10 @@ pub struct Tool {
     pub version: String,
 }
 
+/// The report schemas this version reads: `/1`, and `/2`, which adds a `plan` section
+/// (ignored by the readers here, which need only the findings, targets and repairs).
+pub const READABLE_SCHEMAS: &[&str] = &["repocheck-report/1", "repocheck-report/2"];
+
 /// A report as read from a JSON file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ReportFile {
@@ -48,8 +52,8 @@ pub fn stream_report(path: &Path, on_finding: &mut dyn FnMut(Finding)) -> Result
     let report = serde::de::DeserializeSeed::deserialize(ReportSeed { on_finding }, &mut de)
         .with_context(|| format!("{}: not a repocheck JSON report", path.display()))?;
     de.end().with_context(|| format!("{}: not a repocheck JSON report", path.display()))?;
-    if report.schema != SCHEMA {
-        bail!("{}: report schema is '{}', this repocheck reads '{SCHEMA}'", path.display(), report.schema);
+    if !READABLE_SCHEMAS.contains(&report.schema.as_str()) {
+        bail!("{}: report schema is '{}', this repocheck reads {}", path.display(), report.schema, READABLE_SCHEMAS.join(" and "));
     }
     Ok(report)
 }
