@@ -1,7 +1,9 @@
-//! The report of a run and its views. Table, JSON, JSON Lines, CSV, JUnit and Prometheus
-//! are printers of the same findings; none of them is known to the checks.
+//! The report of a run and its views. Table, JSON, JSON Lines, CSV, JUnit, Prometheus and
+//! HTML are printers of the same findings; none of them is known to the checks.
 
 mod csv;
+pub mod diff;
+pub mod html;
 mod json;
 mod junit;
 mod prometheus;
@@ -19,7 +21,7 @@ use serde_json::{Map, Value};
 
 use super::finding::{Finding, Repair, Severity};
 
-pub use json::{ReportFile, read_report, stream_report};
+pub use json::{READABLE_SCHEMAS, ReportFile, read_report, stream_report};
 pub use junit::write_with as write_junit;
 
 /// The JSON schema id of the report.
@@ -210,6 +212,7 @@ impl Report {
             Format::Junit => junit::write(self, out),
             Format::Table => table::write(self, out),
             Format::Prometheus => prometheus::write(self, out),
+            Format::Html => html::write(self, out, FailOn::At(Severity::Error)),
         }
     }
 }
@@ -223,6 +226,7 @@ pub enum Format {
     Csv,
     Junit,
     Prometheus,
+    Html,
 }
 
 impl Format {
@@ -234,6 +238,7 @@ impl Format {
         (Format::Csv, "csv", "rule, severity, subject, message"),
         (Format::Junit, "junit", "a test case per rule, for CI dashboards"),
         (Format::Prometheus, "prometheus", "metrics for node_exporter's textfile collector"),
+        (Format::Html, "html", "one self-contained page: verdict, chart, repair plan, filterable findings"),
     ];
 
     /// The format an output file's name asks for.
@@ -247,6 +252,7 @@ impl Format {
             "xml" => Format::Junit,
             "prom" => Format::Prometheus,
             "txt" | "table" => Format::Table,
+            "html" | "htm" => Format::Html,
             _ => return None,
         })
     }
