@@ -61,9 +61,7 @@ fn copy_tree(from: &Path, to: &Path) {
 
 /// The browser, or `None` (skipped) when it is not installed and this is not CI.
 fn chromium() -> Option<PathBuf> {
-    let found = ["chromium", "chromium-browser"].iter().find_map(|name| {
-        std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|p| p.join(name)).find(|p| p.is_file()))
-    });
+    let found = ["chromium", "chromium-browser"].iter().find_map(|name| std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|p| p.join(name)).find(|p| p.is_file())));
     if found.is_none() {
         assert!(std::env::var_os("CI").is_none(), "chromium is not installed, and CI needs it for the HTML report tests (.ci/run installs it)");
         eprintln!("skipped: chromium is not installed (apt-get install chromium)");
@@ -203,7 +201,7 @@ fn the_filter_and_sort_of_the_page_work_from_its_address() {
     let Some(browser) = chromium() else { return };
     let findings = report["findings"].as_array().unwrap();
     let text = |f: &Value| {
-        let mut t = vec![f["severity"].as_str().unwrap().to_string(), f["subject"].as_str().unwrap().to_string(), f["message"].as_str().unwrap().to_string()];
+        let mut t = vec![f["rule"].as_str().unwrap().to_string(), f["severity"].as_str().unwrap().to_string(), f["subject"].as_str().unwrap().to_string(), f["message"].as_str().unwrap().to_string()];
         if let Some(d) = f.get("details") {
             t.push(d.to_string());
         }
@@ -219,6 +217,7 @@ fn the_filter_and_sort_of_the_page_work_from_its_address() {
     let subject = missing[1]["subject"].as_str().unwrap();
     let needle = &subject[subject.len() - 30..subject.len() - 10];
     let message_words = "re-unpack upload 2";
+    let gold_hidden = Regex::new(r#"<details class="rule"[^>]*data-rule="fossology/gold-files-not-linked"[^>]*hidden"#).unwrap();
     for (fragment, needle) in [(format!("#filter={needle}"), needle.to_lowercase()), ("#filter=RE-UNPACK%20upload%202".to_string(), message_words.to_string())] {
         let expected = findings.iter().filter(|f| text(f).contains(&needle)).count();
         assert!(expected >= 1, "{needle}");
@@ -229,24 +228,22 @@ fn the_filter_and_sort_of_the_page_work_from_its_address() {
         assert!(visible.iter().all(|row| row.to_lowercase().contains(&serialized(&needle))), "{fragment}");
         assert_eq!(number(&dom, r#"id="shown-total">(\d+)<"#), expected as u64);
         assert!(dom.contains("<body class=\"filtering\">"), "{fragment}");
-        // The text box shows the filter that was applied (its value is a property, not
-        // serialized; the rule sections without a match are hidden).
-        assert!(Regex::new(r#"<details class="rule"[^>]*data-rule="fossology/gold-files-not-linked"[^>]*hidden"#).unwrap().is_match(&dom) || findings.iter().any(|f| f["rule"] == "fossology/gold-files-not-linked" && text(f).contains(&needle)));
+        // A rule section without a match is hidden.
+        let gold_matches = findings.iter().any(|f| f["rule"] == "fossology/gold-files-not-linked" && text(f).contains(&needle));
+        assert_eq!(gold_hidden.is_match(&dom), !gold_matches, "{fragment}");
     }
 
     // Sorted by subject, descending, within each rule.
     let dom = dump_dom(&browser, &url(&page, "#sort=subject-desc"));
     let subject_re = Regex::new(r#"<td class="subject"><code>([^<]*)</code>"#).unwrap();
-    let shown: Vec<String> =
-        rows(&dom).into_iter().filter(|(r, _, _)| r == "fossology/file-missing").map(|(_, _, row)| subject_re.captures(&row).unwrap()[1].to_string()).collect();
+    let shown: Vec<String> = rows(&dom).into_iter().filter(|(r, _, _)| r == "fossology/file-missing").map(|(_, _, row)| subject_re.captures(&row).unwrap()[1].to_string()).collect();
     let mut expected: Vec<String> = missing.iter().map(|f| serialized(f["subject"].as_str().unwrap())).collect();
     expected.sort();
     expected.reverse();
     assert_eq!(shown, expected);
     // As found, the order of the JSON report.
     let dom = dump_dom(&browser, &url(&page, "#sort=found"));
-    let shown: Vec<String> =
-        rows(&dom).into_iter().filter(|(r, _, _)| r == "fossology/file-missing").map(|(_, _, row)| subject_re.captures(&row).unwrap()[1].to_string()).collect();
+    let shown: Vec<String> = rows(&dom).into_iter().filter(|(r, _, _)| r == "fossology/file-missing").map(|(_, _, row)| subject_re.captures(&row).unwrap()[1].to_string()).collect();
     let found: Vec<String> = missing.iter().map(|f| serialized(f["subject"].as_str().unwrap())).collect();
     assert_eq!(shown, found);
 }
@@ -281,4 +278,37 @@ fn a_rule_beyond_the_inline_limit_states_how_many_more_there_are() {
     let expected = (0..limit).filter(|i| format!("localhost/files/{i:06}").contains("localhost/files/0001")).count();
     assert_eq!(rows(&dom).iter().filter(|(_, v, _)| *v).count(), expected);
     assert_eq!(number(&dom, r#"data-rule="fossology/file-missing" data-side="" data-total="(\d+)""#), n as u64);
+}
+
+/// The page of `repocheck diff` runs its script too, and shows the diff's numbers.
+#[test]
+fn the_diff_page_shows_the_numbers_of_the_json_diff() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, _) = broken_run(dir.path());
+    let example = root().join("testdata/fossology/example");
+    let before = dir.path().join("before.json");
+    let status = repocheck()
+        .current_dir(&example)
+        .args(["check", "fossology", "--db", "fossology.sql.gz", "--repo", "repository", "--conf", "etc/fossology.conf", "--level", "size", "--output"])
+        .arg(&before)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    let (page, json) = (dir.path().join("d.html"), dir.path().join("d.json"));
+    let status = repocheck().arg("diff").arg(&before).arg(dir.path().join("r.json")).arg("--output").arg(&page).arg("--output").arg(&json).status().unwrap();
+    assert_eq!(status.code(), Some(1));
+    let diff: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let Some(browser) = chromium() else { return };
+    let dom = dump_dom(&browser, &url(&page, ""));
+    for part in ["new", "resolved", "unchanged"] {
+        for severity in ["error", "warning", "info"] {
+            assert_eq!(number(&dom, &format!(r#"id="{part}-{severity}" data-n="(\d+)""#)), diff["summary"][part][severity].as_u64().unwrap(), "{part} {severity}");
+        }
+    }
+    let listed = diff["new"].as_array().unwrap().len() + diff["resolved"].as_array().unwrap().len();
+    assert!(listed > 0);
+    assert_eq!(rows(&dom).iter().filter(|(_, v, _)| *v).count(), listed);
+    assert_eq!(number(&dom, r#"id="shown-total">(\d+)<"#), listed as u64);
+    let dom = dump_dom(&browser, &url(&page, "#filter=unexpected"));
+    assert_eq!(rows(&dom).iter().filter(|(_, v, _)| *v).count(), 1);
 }

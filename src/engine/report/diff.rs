@@ -256,7 +256,11 @@ impl Diff {
                 serde_json::to_writer(&mut *out, &f)?;
                 Ok(())
             };
-            if name == "new" { self.for_each_new(each)? } else { self.for_each_resolved(each)? }
+            if name == "new" {
+                self.for_each_new(each)?
+            } else {
+                self.for_each_resolved(each)?
+            }
             let close = if first { "]" } else { "\n  ]" };
             write!(out, "{close}{}", if last { "\n}\n" } else { ",\n" })?;
         }
@@ -306,7 +310,11 @@ impl Diff {
             }
             Ok(())
         };
-        if new { self.for_each_new(each)? } else { self.for_each_resolved(each)? }
+        if new {
+            self.for_each_new(each)?
+        } else {
+            self.for_each_resolved(each)?
+        }
         Ok(listed)
     }
 
@@ -388,7 +396,8 @@ impl Diff {
     /// `repocheck_rule_findings_{new,resolved}{product,rule,severity}`.
     fn write_prometheus(&self, out: &mut dyn Write) -> Result<()> {
         let label = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
-        let kinds: [(&str, &str, fn(&Changes) -> &Summary); 3] = [
+        type Part = fn(&Changes) -> &Summary;
+        let kinds: [(&str, &str, Part); 3] = [
             ("new", "Findings of the after report that the before report did not have", |c| &c.new),
             ("resolved", "Findings of the before report that the after report no longer has", |c| &c.resolved),
             ("unchanged", "Findings both reports have (same rule and subject)", |c| &c.unchanged),
@@ -451,28 +460,32 @@ mod tests {
         path
     }
 
-    fn collect(diff: &Diff) -> (Vec<(String, String)>, Vec<(String, String)>) {
-        let mut new = Vec::new();
-        let mut resolved = Vec::new();
-        diff.for_each_new(|f| Ok(new.push((f.rule, f.subject)))).unwrap();
-        diff.for_each_resolved(|f| Ok(resolved.push((f.rule, f.subject)))).unwrap();
+    type Keys = Vec<(String, String)>;
+
+    fn collect(diff: &Diff) -> (Keys, Keys) {
+        let (mut new, mut resolved) = (Keys::new(), Keys::new());
+        diff.for_each_new(|f| {
+            new.push((f.rule, f.subject));
+            Ok(())
+        })
+        .unwrap();
+        diff.for_each_resolved(|f| {
+            resolved.push((f.rule, f.subject));
+            Ok(())
+        })
+        .unwrap();
         (new, resolved)
     }
 
     #[test]
     fn a_changed_message_is_unchanged_and_duplicates_pair_one_to_one() {
         let dir = tempfile::tempdir().unwrap();
-        let before = report(dir.path(), "b.json", &[
-            finding("p/a", "x", Severity::Error, "old words"),
-            finding("p/a", "gone", Severity::Warning, ""),
-            finding("p/b", "dup", Severity::Info, "1"),
-        ]);
-        let after = report(dir.path(), "a.json", &[
-            finding("p/b", "dup", Severity::Info, "1"),
-            finding("p/a", "x", Severity::Error, "new words"),
-            finding("p/b", "dup", Severity::Info, "2"),
-            finding("p/a", "fresh", Severity::Error, ""),
-        ]);
+        let before = report(dir.path(), "b.json", &[finding("p/a", "x", Severity::Error, "old words"), finding("p/a", "gone", Severity::Warning, ""), finding("p/b", "dup", Severity::Info, "1")]);
+        let after = report(
+            dir.path(),
+            "a.json",
+            &[finding("p/b", "dup", Severity::Info, "1"), finding("p/a", "x", Severity::Error, "new words"), finding("p/b", "dup", Severity::Info, "2"), finding("p/a", "fresh", Severity::Error, "")],
+        );
         let diff = Diff::compute(&before, &after).unwrap();
         let (new, resolved) = collect(&diff);
         assert_eq!(new, [("p/a".to_string(), "fresh".to_string()), ("p/b".into(), "dup".into())]);

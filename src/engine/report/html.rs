@@ -43,9 +43,9 @@ pub fn write(report: &Report, out: &mut dyn Write, fail_on: FailOn) -> Result<()
     }
     let mut page = String::with_capacity(1 << 16);
     page_start(&mut page, &format!("repocheck report: {}", products.join(", ")));
-    let _ = write!(
+    let _ = writeln!(
         page,
-        "<header><h1>repocheck report</h1><p class=\"meta\">{} · started <time class=\"started\">{}</time> · finished <time class=\"finished\">{}</time> · <span class=\"elapsed\">{:.1} s</span></p></header>\n",
+        "<header><h1>repocheck report</h1><p class=\"meta\">{} · started <time class=\"started\">{}</time> · finished <time class=\"finished\">{}</time> · <span class=\"elapsed\">{:.1} s</span></p></header>",
         esc(&format!("repocheck {}", env!("CARGO_PKG_VERSION"))),
         esc(&rfc3339(report.started_at)),
         esc(&rfc3339(report.finished_at)),
@@ -53,9 +53,9 @@ pub fn write(report: &Report, out: &mut dyn Write, fail_on: FailOn) -> Result<()
     );
     verdict(&mut page, &report.summary, fail_on, "findings");
     let s = &report.stats;
-    let _ = write!(
+    let _ = writeln!(
         page,
-        "<p class=\"stats\"><span id=\"stat-db-rows\">{}</span> database rows read, <span id=\"stat-entries\">{}</span> entries walked, <span id=\"stat-bytes\">{}</span> hashed.</p>\n",
+        "<p class=\"stats\"><span id=\"stat-db-rows\">{}</span> database rows read, <span id=\"stat-entries\">{}</span> entries walked, <span id=\"stat-bytes\">{}</span> hashed.</p>",
         thousands(s.db_rows),
         thousands(s.entries_walked),
         human_bytes(s.bytes_hashed)
@@ -69,7 +69,7 @@ pub fn write(report: &Report, out: &mut dyn Write, fail_on: FailOn) -> Result<()
     write_plan(out, report_plan(report))?;
     repairs(&mut page, &report.repairs);
 
-    let _ = write!(page, "<section id=\"findings\"><h2>Rules and findings</h2>\n");
+    let _ = writeln!(page, "<section id=\"findings\"><h2>Rules and findings</h2>");
     controls(&mut page);
     let (failing, passed): (Vec<_>, Vec<_>) = rules.iter().partition(|(_, r)| r.counts.total() > 0);
     for (rule, rows) in &failing {
@@ -78,7 +78,7 @@ pub fn write(report: &Report, out: &mut dyn Write, fail_on: FailOn) -> Result<()
         page.clear();
     }
     if !passed.is_empty() {
-        let _ = write!(page, "<h3 id=\"passed-title\">Passed: {} rule(s) with no finding</h3>\n<ul class=\"passed-rules\">\n", passed.len());
+        let _ = writeln!(page, "<h3 id=\"passed-title\">Passed: {} rule(s) with no finding</h3>\n<ul class=\"passed-rules\">", passed.len());
         for (rule, _) in &passed {
             let _ = writeln!(page, "<li class=\"rule passed\" data-rule=\"{0}\" data-total=\"0\"><span class=\"ok\">✓</span> <code>{0}</code> passed</li>", esc(rule));
         }
@@ -104,11 +104,7 @@ pub fn write_plan(out: &mut dyn Write, plan: &[Value]) -> Result<()> {
         return Ok(());
     }
     let mut page = String::new();
-    let _ = write!(
-        page,
-        "<section id=\"plan\"><h2>Repair plan</h2>\n<p><span id=\"plan-units\">{}</span> unit(s) to repair, worst first as the report orders them.</p>\n",
-        plan.len()
-    );
+    let _ = writeln!(page, "<section id=\"plan\"><h2>Repair plan</h2>\n<p><span id=\"plan-units\">{}</span> unit(s) to repair, worst first as the report orders them.</p>", plan.len());
     page.push_str("<table class=\"plan\"><thead><tr><th>product</th><th>unit</th><th>title</th><th>severity</th><th>findings</th><th>size</th><th>action</th><th>repairs</th></tr></thead><tbody>\n");
     for unit in plan.iter().take(INLINE_FINDINGS) {
         let field = |k: &str| unit.get(k).map(value_text).unwrap_or_default();
@@ -216,12 +212,7 @@ pub fn write_diff(diff: &Diff, out: &mut dyn Write, fail_on: FailOn) -> Result<(
 }
 
 fn side_row(page: &mut String, name: &str, side: &Side) {
-    let _ = write!(
-        page,
-        "<tr id=\"side-{name}\"><th>{name}</th><td><code class=\"file\">{}</code></td><td><time class=\"started\">{}</time></td>",
-        esc(&side.file),
-        esc(&side.started_at)
-    );
+    let _ = write!(page, "<tr id=\"side-{name}\"><th>{name}</th><td><code class=\"file\">{}</code></td><td><time class=\"started\">{}</time></td>", esc(&side.file), esc(&side.started_at));
     for severity in Severity::ALL {
         let _ = write!(page, "<td class=\"num\">{}</td>", thousands(side.summary.count(severity)));
     }
@@ -278,9 +269,9 @@ fn rule_section(page: &mut String, rule: &str, rows: &RuleRows, side: &str) {
     let total = rows.counts.total();
     let per: Vec<String> = Severity::ALL.iter().filter(|&&s| rows.counts.count(s) > 0).map(|&s| format!("{} {s}", thousands(rows.counts.count(s)))).collect();
     let id = if side.is_empty() { format!("rule-{rule}") } else { format!("{side}-{rule}") };
-    let _ = write!(
+    let _ = writeln!(
         page,
-        "<details class=\"rule\" open id=\"{}\" data-rule=\"{}\" data-side=\"{side}\" data-total=\"{total}\" data-shown=\"{}\"><summary><code>{}</code> <span class=\"total\">{}</span> finding(s) <span class=\"per\">({})</span> <span class=\"match\"><span class=\"visible\">{}</span> shown</span></summary>\n",
+        "<details class=\"rule\" open id=\"{}\" data-rule=\"{}\" data-side=\"{side}\" data-total=\"{total}\" data-shown=\"{}\"><summary><code>{}</code> <span class=\"total\">{}</span> finding(s) <span class=\"per\">({})</span> <span class=\"match\"><span class=\"visible\">{}</span> shown</span></summary>",
         esc(&id),
         esc(rule),
         rows.shown,
@@ -313,11 +304,11 @@ fn verdict(page: &mut String, summary: &Summary, fail_on: FailOn, what: &str) {
         let n = summary.count(severity);
         let _ = write!(page, "<td class=\"num sev-{severity}\" id=\"summary-{severity}\" data-n=\"{n}\">{}</td>", thousands(n));
     }
-    let _ = write!(page, "<td class=\"num\" id=\"summary-total\" data-n=\"{0}\">{1}</td></tr></tbody></table></section>\n", summary.total(), thousands(summary.total()));
+    let _ = writeln!(page, "<td class=\"num\" id=\"summary-total\" data-n=\"{0}\">{1}</td></tr></tbody></table></section>", summary.total(), thousands(summary.total()));
 }
 
 fn targets(page: &mut String, targets: &[Target]) {
-    let _ = write!(page, "<section id=\"targets\"><h2>Checked: {} target(s)</h2>\n", targets.len());
+    let _ = writeln!(page, "<section id=\"targets\"><h2>Checked: {} target(s)</h2>", targets.len());
     page.push_str("<table class=\"targets\"><thead><tr><th>product</th><th>level</th><th>inputs</th><th>scope</th><th>rules</th></tr></thead><tbody>\n");
     for t in targets {
         let inputs: Vec<String> = t.inputs.iter().map(|(k, v)| format!("<b>{}</b> <code>{}</code>", esc(k), esc(&value_text(v)))).collect();
@@ -340,8 +331,7 @@ fn targets(page: &mut String, targets: &[Target]) {
 
 /// The restore proof of each target that was compared with (or recorded) a manifest.
 fn manifest(page: &mut String, targets: &[Target], rules: &BTreeMap<String, RuleRows>) {
-    let proofs: Vec<(&Target, &serde_json::Map<String, Value>)> =
-        targets.iter().filter_map(|t| t.scope.as_ref().and_then(|s| s.get("manifest")).and_then(Value::as_object).map(|m| (t, m))).collect();
+    let proofs: Vec<(&Target, &serde_json::Map<String, Value>)> = targets.iter().filter_map(|t| t.scope.as_ref().and_then(|s| s.get("manifest")).and_then(Value::as_object).map(|m| (t, m))).collect();
     if proofs.is_empty() {
         return;
     }
@@ -372,7 +362,14 @@ fn manifest(page: &mut String, targets: &[Target], rules: &BTreeMap<String, Rule
         page.push_str("<table class=\"counts\"><thead><tr><th>rule</th><th>error</th><th>warning</th><th>info</th></tr></thead><tbody>\n");
         for (rule, rows) in manifest_rules {
             let c = rows.counts;
-            let _ = writeln!(page, "<tr data-rule=\"{0}\"><td><code>{0}</code></td><td class=\"num\">{1}</td><td class=\"num\">{2}</td><td class=\"num\">{3}</td></tr>", esc(rule), c.error, c.warning, c.info);
+            let _ = writeln!(
+                page,
+                "<tr data-rule=\"{0}\"><td><code>{0}</code></td><td class=\"num\">{1}</td><td class=\"num\">{2}</td><td class=\"num\">{3}</td></tr>",
+                esc(rule),
+                c.error,
+                c.warning,
+                c.info
+            );
         }
         page.push_str("</tbody></table>\n");
     }
@@ -394,7 +391,10 @@ fn chart(page: &mut String, rules: &BTreeMap<String, RuleRows>) {
     let width = LABEL + BAR + 90.0;
     let height = TOP + ROW * rows.len() as f64 + 6.0;
     let max = rows.iter().map(|(_, c)| c.total()).max().unwrap_or(1).max(1) as f64;
-    let _ = writeln!(page, "<svg id=\"chart-svg\" role=\"img\" aria-label=\"findings by rule and severity\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" xmlns=\"http://www.w3.org/2000/svg\">");
+    let _ = writeln!(
+        page,
+        "<svg id=\"chart-svg\" role=\"img\" aria-label=\"findings by rule and severity\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" xmlns=\"http://www.w3.org/2000/svg\">"
+    );
     // Legend.
     let mut x = LABEL;
     for severity in Severity::ALL {
@@ -403,7 +403,15 @@ fn chart(page: &mut String, rules: &BTreeMap<String, RuleRows>) {
     }
     for (i, (rule, counts)) in rows.iter().enumerate() {
         let y = TOP + ROW * i as f64;
-        let _ = writeln!(page, "<g class=\"bar\" data-rule=\"{0}\" data-total=\"{1}\"><title>{0}: {2} error, {3} warning, {4} info</title>", esc(rule), counts.total(), counts.error, counts.warning, counts.info);
+        let _ = writeln!(
+            page,
+            "<g class=\"bar\" data-rule=\"{0}\" data-total=\"{1}\"><title>{0}: {2} error, {3} warning, {4} info</title>",
+            esc(rule),
+            counts.total(),
+            counts.error,
+            counts.warning,
+            counts.info
+        );
         let _ = writeln!(page, "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" class=\"label\">{}</text>", LABEL - 8.0, y + 15.0, esc(rule));
         let mut x = LABEL;
         for severity in Severity::ALL {
@@ -423,7 +431,7 @@ fn chart(page: &mut String, rules: &BTreeMap<String, RuleRows>) {
 
 /// The report's repairs, grouped by product and action, with the rules that call for them.
 fn repairs(page: &mut String, repairs: &[RepairEntry]) {
-    let _ = write!(page, "<section id=\"repairs\"><h2>Repairs</h2>\n");
+    let _ = writeln!(page, "<section id=\"repairs\"><h2>Repairs</h2>");
     if repairs.is_empty() {
         page.push_str("<p class=\"none\">No repairs proposed.</p></section>\n");
         return;
@@ -474,22 +482,22 @@ fn repairs(page: &mut String, repairs: &[RepairEntry]) {
 
 fn controls(page: &mut String) {
     page.push_str(
-        "<div class=\"controls\"><label>Filter <input id=\"filter\" type=\"search\" placeholder=\"subject, message, details\" autocomplete=\"off\"></label> \
+        "<div class=\"controls\"><label>Filter <input id=\"filter\" type=\"search\" placeholder=\"rule, subject, message, details\" autocomplete=\"off\"></label> \
 <label>Sort <select id=\"sort\"><option value=\"found\">as found</option><option value=\"subject\">subject A→Z</option><option value=\"subject-desc\">subject Z→A</option><option value=\"severity\">severity</option></select></label> \
 <span class=\"status\"><span id=\"shown-total\">…</span> finding(s) shown</span></div>\n",
     );
 }
 
 fn page_start(page: &mut String, title: &str) {
-    let _ = write!(
+    let _ = writeln!(
         page,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"generator\" content=\"repocheck\">\n<title>{}</title>\n<style>{STYLE}</style></head>\n<body>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"generator\" content=\"repocheck\">\n<title>{}</title>\n<style>{STYLE}</style></head>\n<body>",
         esc(title)
     );
 }
 
 fn page_end(page: &mut String, note: &str) {
-    let _ = write!(page, "<footer><p>{note}</p></footer>\n<script>{SCRIPT}</script>\n</body></html>\n");
+    let _ = writeln!(page, "<footer><p>{note}</p></footer>\n<script>{SCRIPT}</script>\n</body></html>");
 }
 
 const STYLE: &str = r#"
@@ -526,7 +534,8 @@ ul.passed-rules{columns:2;list-style:none;padding-left:0}
 [hidden]{display:none!important}
 "#;
 
-/// Filters (`#filter=text` or `?filter=text` on load, then the text box) and sorts
+/// Filters (`#filter=text` or `?filter=text` on load, then the text box; the text is
+/// looked for, ignoring case, in the rule, severity, subject, message and details) and sorts
 /// (`#sort=subject|subject-desc|severity|found`) the findings of every rule section.
 const SCRIPT: &str = r##"
 (function () {
@@ -567,11 +576,12 @@ const SCRIPT: &str = r##"
       var section = sections[s];
       var body = section.querySelector("tbody");
       if (!body) { section.hidden = needle !== ""; continue; }
+      var rule = (section.getAttribute("data-rule") || "").toLowerCase();
       var rows = Array.prototype.slice.call(body.rows);
       rows.sort(order);
       var shown = 0;
       for (var r = 0; r < rows.length; r++) {
-        var hit = needle === "" || text(rows[r]).indexOf(needle) >= 0;
+        var hit = needle === "" || (rule + "\n" + text(rows[r])).indexOf(needle) >= 0;
         rows[r].hidden = !hit;
         if (hit) { shown++; }
         body.appendChild(rows[r]);
@@ -633,7 +643,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
