@@ -512,7 +512,8 @@ table{border-collapse:collapse;margin:.4em 0}
 th,td{border:1px solid var(--line);padding:.25em .55em;text-align:left;vertical-align:top}
 thead th{background:var(--head)}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
-td.subject{word-break:break-all}
+td.subject,td code{word-break:break-all}
+table.repairs,table.plan{width:100%}
 .verdict{border-left:8px solid;padding:.2em 1em;margin-top:1em}
 .verdict.pass{border-color:var(--ok)}.verdict.fail{border-color:var(--error)}
 .verdict .word{font-weight:700}.verdict.pass .word{color:var(--ok)}.verdict.fail .word{color:var(--error)}
