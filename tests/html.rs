@@ -312,3 +312,39 @@ fn the_diff_page_shows_the_numbers_of_the_json_diff() {
     let dom = dump_dom(&browser, &url(&page, "#filter=unexpected"));
     assert_eq!(rows(&dom).iter().filter(|(_, v, _)| *v).count(), 1);
 }
+
+/// A restore checked against the manifest of its audit: the page shows the proof's numbers
+/// and the manifest rules' counts of the JSON report.
+#[test]
+fn the_restore_proof_of_a_manifest_is_on_the_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let inst = dir.path().join("inst");
+    copy_tree(&root().join("testdata/fossology/example"), &inst);
+    let manifest = dir.path().join("audit.jsonl.gz");
+    let check = |extra: &[&std::ffi::OsStr]| {
+        repocheck().current_dir(&inst).args(["check", "fossology", "--db", "fossology.sql.gz", "--repo", "repository", "--conf", "etc/fossology.conf", "--quiet"]).args(extra).status().unwrap().code()
+    };
+    assert_eq!(check(&["--manifest-out".as_ref(), manifest.as_os_str()]), Some(0));
+    let files = inst.join("repository/localhost/files");
+    let mut objects: Vec<PathBuf> = walkdir::WalkDir::new(&files).into_iter().map(|e| e.unwrap()).filter(|e| e.file_type().is_file()).map(|e| e.into_path()).collect();
+    objects.sort();
+    std::fs::remove_file(&objects[0]).unwrap();
+    std::fs::write(files.join("added-after-the-audit"), b"x").unwrap();
+    let (json, page) = (dir.path().join("r.json"), dir.path().join("r.html"));
+    assert_eq!(check(&["--against".as_ref(), manifest.as_os_str(), "--output".as_ref(), json.as_os_str(), "--output".as_ref(), page.as_os_str()]), Some(1));
+    let report: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let against = &report["targets"][0]["scope"]["manifest"]["against"];
+    assert!(against["files_compared"].as_u64().unwrap() > 10, "{against}");
+    let Some(browser) = chromium() else { return };
+    let dom = dump_dom(&browser, &url(&page, ""));
+    assert_eq!(number(&dom, r#"id="manifest-files">(\d+)<"#), against["files_compared"].as_u64().unwrap());
+    assert_eq!(number(&dom, r#"id="manifest-tables">(\d+)<"#), against["tables_compared"].as_u64().unwrap());
+    assert!(dom.contains(&format!("<code>{}</code>", manifest.display())));
+    let mut seen = 0;
+    for rule in report["targets"][0]["rules"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).filter(|r| r.starts_with("manifest/")) {
+        let n = report["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == rule).count() as u64;
+        assert_eq!(number(&dom, &format!(r#"class="manifest-rule" data-rule="{rule}" data-total="(\d+)""#)), n, "{rule}");
+        seen += n;
+    }
+    assert!(seen >= 2, "the lost and the added file are manifest findings");
+}

@@ -343,6 +343,8 @@ fn manifest(page: &mut String, targets: &[Target], rules: &BTreeMap<String, Rule
             let not_compared = match against.get("inputs_not_compared") {
                 Some(Value::Array(list)) if list.is_empty() => "none".to_string(),
                 Some(Value::Array(list)) => list.iter().map(value_text).collect::<Vec<_>>().join(", "),
+                Some(Value::Object(map)) if map.is_empty() => "none".to_string(),
+                Some(Value::Object(map)) => map.iter().map(|(k, v)| format!("{k}: {}", value_text(v))).collect::<Vec<_>>().join("; "),
                 Some(other) => value_text(other),
                 None => String::new(),
             };
@@ -364,11 +366,12 @@ fn manifest(page: &mut String, targets: &[Target], rules: &BTreeMap<String, Rule
             let c = rows.counts;
             let _ = writeln!(
                 page,
-                "<tr data-rule=\"{0}\"><td><code>{0}</code></td><td class=\"num\">{1}</td><td class=\"num\">{2}</td><td class=\"num\">{3}</td></tr>",
+                "<tr class=\"manifest-rule\" data-rule=\"{0}\" data-total=\"{4}\"><td><code>{0}</code></td><td class=\"num\">{1}</td><td class=\"num\">{2}</td><td class=\"num\">{3}</td></tr>",
                 esc(rule),
                 c.error,
                 c.warning,
-                c.info
+                c.info,
+                c.total()
             );
         }
         page.push_str("</tbody></table>\n");
