@@ -15,6 +15,20 @@ pub const PRODUCTS: &[ProductRules] = &[
     crate::engine::manifest::RULES,
 ];
 
+/// The repair plan unit of a finding, as its product says.
+pub fn plan_unit(f: &crate::engine::finding::Finding) -> Option<crate::engine::plan::Unit> {
+    let product = f.rule.split('/').next()?;
+    PRODUCTS.iter().find(|p| p.name == product).and_then(|p| (p.unit_of)(f))
+}
+
+/// What to do about a plan unit, as its product says.
+pub fn plan_action(product: &str, unit: &crate::engine::plan::PlanUnit) -> String {
+    match PRODUCTS.iter().find(|p| p.name == product) {
+        Some(p) => (p.action)(unit),
+        None => crate::engine::plan::generic_action(unit),
+    }
+}
+
 /// Every rule any product's code can emit.
 pub fn known_rules() -> Vec<&'static str> {
     PRODUCTS.iter().flat_map(|p| p.ids.iter().copied()).collect()

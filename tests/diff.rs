@@ -285,20 +285,25 @@ fn every_format_parses_and_agrees() {
 }
 
 #[test]
-fn a_report_of_schema_2_with_a_plan_is_read() {
+fn reports_of_schema_1_and_2_are_read() {
     let r = runs();
+    assert_eq!(r.after.1["schema"], "repocheck-report/2");
+    assert!(r.after.1["plan"].as_array().is_some_and(|p| !p.is_empty()));
+    // The same report as /1 wrote it: no plan.
     let mut value = r.after.1.clone();
-    value["schema"] = "repocheck-report/2".into();
-    let plan = serde_json::json!([{"product":"fossology","unit":"upload","key":"2","title":"upload 2","severity":"error","findings":{"fossology/file-missing":1},"bytes":904,"action":"re-unpack upload 2","repairs":[{"action":"reunpack","upload":2}]}]);
-    value.as_object_mut().unwrap().insert("plan".into(), plan);
-    let v2 = r.dir.join("after-v2.json");
-    std::fs::write(&v2, serde_json::to_vec_pretty(&value).unwrap()).unwrap();
-    let old = json_of(&diff(&["--format", "json"], &r.before.0, &r.after.0));
-    let new = json_of(&diff(&["--format", "json"], &r.before.0, &v2));
-    assert_eq!(new["after"]["schema"], "repocheck-report/2");
-    assert_eq!(old["summary"], new["summary"]);
-    assert_eq!(old["new"], new["new"]);
+    value["schema"] = "repocheck-report/1".into();
+    value.as_object_mut().unwrap().remove("plan");
+    let v1 = r.dir.join("after-v1.json");
+    std::fs::write(&v1, serde_json::to_vec_pretty(&value).unwrap()).unwrap();
+    let current = json_of(&diff(&["--format", "json"], &r.before.0, &r.after.0));
+    let old = json_of(&diff(&["--format", "json"], &r.before.0, &v1));
+    assert_eq!(current["after"]["schema"], "repocheck-report/2");
+    assert_eq!(old["after"]["schema"], "repocheck-report/1");
+    assert_eq!(old["summary"], current["summary"]);
+    assert_eq!(old["new"], current["new"]);
+    assert_eq!(old["resolved"], current["resolved"]);
     // And the other readers take it too.
-    let report = repocheck::engine::report::read_report(&v2).unwrap();
+    let report = repocheck::engine::report::read_report(&v1).unwrap();
     assert_eq!(report.findings.len(), keys(&r.after.1).len());
+    assert!(report.plan.is_empty());
 }

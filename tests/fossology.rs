@@ -602,7 +602,9 @@ fn every_format_and_output_file() {
     assert!(out.stdout.is_empty(), "with --output and no --format, stdout stays empty");
     let read = |f: &str| std::fs::read_to_string(out_dir.path().join(f)).unwrap();
     let json: Value = serde_json::from_str(&read("r.json")).unwrap();
-    assert_eq!(json["schema"], "repocheck-report/1");
+    assert_eq!(json["plan"][0]["unit"], "upload", "the plan opens the report: {}", json["plan"]);
+    assert!(json["plan"][0]["action"].as_str().unwrap().starts_with("re-unpack upload "), "{}", json["plan"]);
+    assert_eq!(json["schema"], "repocheck-report/2");
     assert_eq!(json["summary"]["error"], 1);
     assert_eq!(read("r.jsonl").lines().count(), 1);
     let csv = read("r.csv");

@@ -188,6 +188,16 @@ fn the_page_the_browser_builds_holds_the_numbers_of_the_json_report() {
     assert!(dom.contains(&serialized(HOSTILE)));
     assert!(dom.contains("<title>repocheck report: fossology</title>"));
 
+    // The plan first, one row per unit, as the JSON report has it.
+    let plan = report["plan"].as_array().unwrap();
+    assert!(!plan.is_empty());
+    assert_eq!(number(&dom, r#"id="plan-units">(\d+)<"#), plan.len() as u64);
+    assert_eq!(dom.matches("<tr class=\"unit\"").count(), plan.len());
+    for unit in plan {
+        assert!(dom.contains(&serialized(unit["title"].as_str().unwrap())), "{unit}");
+    }
+    assert!(dom.find("id=\"plan\"").unwrap() < dom.find("id=\"repairs\"").unwrap(), "the plan comes first");
+
     // The repairs, grouped by product and action.
     let reunpacks = report["repairs"].as_array().unwrap().iter().filter(|r| r["action"] == "reunpack").count() as u64;
     assert!(reunpacks > 0);

@@ -209,3 +209,144 @@ fn site_targets_record_and_compare_their_own_manifests() {
     let after = run(&["check", "--site", s(&site)]);
     assert_eq!(after.manifest_findings(), [("manifest/file-missing".to_string(), "volumes/connectware_service-manager/_data/services/opcua-machine/commissioning.yml".to_string())]);
 }
+
+mod fossology {
+    use std::collections::BTreeSet;
+    use std::path::{Path, PathBuf};
+    use std::process::Command as Process;
+
+    use repocheck_testkit::fossology::Case;
+    use repocheck_testkit::postgres::TestDb;
+
+    use super::{Run, cp_a, run, s};
+
+    fn pg(db: &TestDb, program: &str) -> Process {
+        let server = repocheck_testkit::postgres::shared();
+        let mut cmd = Process::new(server.bin().join(program));
+        cmd.arg("-h").arg(db.socket_dir()).args(["-p", &db.port().to_string(), "-U", "postgres"]);
+        cmd
+    }
+
+    fn ok(mut cmd: Process) {
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    fn check(c: &Case, db: &str, repo: &Path, manifest: (&str, &Path)) -> Run {
+        run(&["check", "fossology", "--db", db, "--repo", s(repo), "--conf", s(&c.inst.conf()), "--level", "size", manifest.0, s(manifest.1)])
+    }
+
+    /// The table lines of a manifest.
+    fn tables(path: &Path) -> BTreeSet<String> {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::MultiGzDecoder::new(std::fs::File::open(path).unwrap()), &mut text).unwrap();
+        text.lines().filter(|l| l.starts_with("{\"table\"")).map(str::to_string).collect()
+    }
+
+    /// A restore made as operators make one (`pg_dump | psql` into a new database, `cp -a`
+    /// of the repository) that then lost one whole upload — its upload, uploadtree_a and
+    /// pfile rows, its jobs, and its objects — and had one users row changed. The copy is
+    /// still consistent: the product's rules say exactly what they say of the original.
+    /// Only the manifest tells.
+    #[test]
+    fn a_restore_that_lost_a_whole_upload_passes_the_rules_but_not_the_manifest() {
+        let c = Case::standard("manifest_orig");
+        let manifest = c.tmp.path().join("fossology.manifest.gz");
+        let audit = check(&c, &c.db.url(), &c.inst.repo, ("--manifest-out", &manifest));
+        assert_eq!(audit.code, 0, "{} {}", audit.stderr, audit.report["findings"]);
+        assert!(audit.report["findings"].as_array().unwrap().is_empty());
+
+        // The restore.
+        let restored_db = repocheck_testkit::postgres::shared().create_database("manifest_restored").unwrap();
+        let plain = c.tmp.path().join("backup.sql");
+        c.db.pg_dump_plain(&plain).unwrap();
+        restored_db.psql_file(&plain).unwrap();
+        let restored_repo = c.tmp.path().join("restored-repository");
+        cp_a(&c.inst.repo, &restored_repo);
+        let exact = check(&c, &restored_db.url(), &restored_repo, ("--against", &manifest));
+        assert_eq!(exact.code, 0, "{} {}", exact.stderr, exact.report["findings"]);
+        assert!(exact.manifest_findings().is_empty(), "{}", exact.report["findings"]);
+        let compared = &exact.report["targets"][0]["scope"]["manifest"]["against"];
+        assert!(compared["tables_compared"].as_u64().unwrap() >= 10, "every table, not only those the rules read: {compared}");
+
+        // Lose upload 1 in both.
+        let lost = &c.inst.uploads[0];
+        let others: BTreeSet<&String> = c.inst.uploads[1..].iter().flat_map(|u| u.files.iter().chain([&u.gold])).collect();
+        let mut objects: Vec<(&str, &String)> = lost.files.iter().map(|f| ("files", f)).filter(|(_, n)| !others.contains(n)).collect();
+        objects.push(("gold", &lost.gold));
+        objects.dedup();
+        let id = lost.id;
+        restored_db
+            .psql(&format!(
+                "DELETE FROM jobqueue WHERE jq_job_fk IN (SELECT job_pk FROM job WHERE job_upload_fk = {id});
+                 DELETE FROM job WHERE job_upload_fk = {id};
+                 DELETE FROM ununpack_ars WHERE upload_fk = {id};
+                 DELETE FROM uploadtree_a WHERE upload_fk = {id};
+                 DELETE FROM upload WHERE upload_pk = {id};
+                 DELETE FROM pfile p WHERE NOT EXISTS (SELECT 1 FROM uploadtree t WHERE t.pfile_fk = p.pfile_pk) AND NOT EXISTS (SELECT 1 FROM upload u WHERE u.pfile_fk = p.pfile_pk);
+                 UPDATE users SET user_email = 'changed@example.org' WHERE user_pk = (SELECT min(user_pk) FROM users);"
+            ))
+            .unwrap();
+        let mut lost_paths = BTreeSet::new();
+        for (t, name) in &objects {
+            let rel = c.inst.rel_path(t, name);
+            std::fs::remove_file(restored_repo.join(&rel)).unwrap();
+            lost_paths.insert(rel);
+        }
+        let after = check(&c, &restored_db.url(), &restored_repo, ("--against", &manifest));
+        // The product's rules see a consistent copy …
+        let product: Vec<&serde_json::Value> = after.report["findings"].as_array().unwrap().iter().filter(|f| !f["rule"].as_str().unwrap().starts_with("manifest/")).collect();
+        assert!(product.is_empty(), "{product:?}");
+        // … the manifest sees what was lost.
+        let found = after.manifest_findings();
+        let tables: BTreeSet<&str> = found.iter().filter(|(r, _)| r == "manifest/table-rows-differ").map(|(_, s)| s.as_str()).collect();
+        for t in ["public.upload", "public.uploadtree_a", "public.pfile", "public.job", "public.jobqueue", "public.users"] {
+            assert!(tables.contains(t), "{t} not reported: {found:?}");
+        }
+        let files: BTreeSet<String> = found.iter().filter(|(r, _)| r == "manifest/file-missing").map(|(_, s)| s.clone()).collect();
+        assert_eq!(files, lost_paths);
+        let users = after.of("manifest/table-rows-differ").into_iter().find(|f| f["subject"] == "public.users").unwrap();
+        assert_eq!(users["details"]["rows_recorded"], users["details"]["rows_now"], "same count, other rows: {users}");
+        assert!(users["message"].as_str().unwrap().contains("not the same rows"), "{users}");
+        // The objects are the product's to repair; the proof does not add a repair of its own.
+        assert!(after.of("manifest/file-missing").iter().all(|f| f.get("repair").is_none()));
+        assert_eq!(after.code, 1);
+        assert!(after.report["plan"].as_array().unwrap().iter().any(|u| u["unit"] == "restored input"), "{}", after.report["plan"]);
+    }
+
+    /// The manifest of last night's dump equals the manifest of the live server at that
+    /// moment, whatever the dump's format.
+    #[test]
+    fn a_manifest_from_any_dump_equals_one_from_the_server() {
+        let c = Case::standard("manifest_dumps");
+        let dir = c.tmp.path().join("dumps");
+        std::fs::create_dir_all(&dir).unwrap();
+        let from_server = dir.join("server.manifest.gz");
+        assert_eq!(check(&c, &c.db.url(), &c.inst.repo, ("--manifest-out", &from_server)).code, 0);
+        let server_tables = tables(&from_server);
+        assert!(server_tables.len() >= 10, "{server_tables:?}");
+        let mut dumps: Vec<PathBuf> = Vec::new();
+        for (name, args) in [("custom.dump", &["-Fc"][..]), ("dir", &["-Fd"][..]), ("tar.tar", &["-Ft"][..]), ("inserts.sql", &["--inserts"][..])] {
+            let out = dir.join(name);
+            let mut cmd = pg(&c.db, "pg_dump");
+            cmd.args(args).arg("-f").arg(&out).arg(&c.db.name);
+            ok(cmd);
+            dumps.push(out);
+        }
+        let all = dir.join("all.sql.gz");
+        c.db.pg_dumpall_gzip(&all).unwrap();
+        for dump in &dumps {
+            let m = dump.with_extension("manifest.gz");
+            let r = check(&c, s(dump), &c.inst.repo, ("--manifest-out", &m));
+            assert_eq!(r.code, 0, "{dump:?}: {}", r.stderr);
+            assert_eq!(tables(&m), server_tables, "{dump:?}");
+        }
+        let m = dir.join("all.manifest.gz");
+        let r = run(&["check", "fossology", "--db", s(&all), "--db-name", &c.db.name, "--repo", s(&c.inst.repo), "--conf", s(&c.inst.conf()), "--level", "size", "--manifest-out", s(&m)]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_eq!(tables(&m), server_tables);
+        // And a dump is checked against a manifest of the server without a finding.
+        let r = check(&c, s(&dumps[0]), &c.inst.repo, ("--against", &from_server));
+        assert!(r.manifest_findings().is_empty(), "{}", r.report["findings"]);
+    }
+}

@@ -10,7 +10,9 @@ fn root() -> PathBuf {
 #[test]
 fn the_example_report_is_a_report_the_tool_reads() {
     let report = repocheck::engine::report::read_report(&root().join("reports/example-fossology.json")).unwrap();
-    assert!(repocheck::engine::report::READABLE_SCHEMAS.contains(&report.schema.as_str()), "{}", report.schema);
+    assert_eq!(report.schema, "repocheck-report/2");
+    // The plan opens the report: the upload to re-unpack, named by its file.
+    assert!(report.plan.iter().any(|u| u.unit == "upload" && u.action.starts_with("re-unpack upload ") && u.title.contains(".crate")), "{:?}", report.plan);
     assert_eq!(report.summary.error as usize, report.findings.iter().filter(|f| f.severity == repocheck::engine::finding::Severity::Error).count());
     let actions: Vec<&str> = report.repairs.iter().map(|r| r.repair.action.as_str()).collect();
     assert!(actions.contains(&"reunpack") && actions.contains(&"move") && actions.contains(&"link"), "{actions:?}");

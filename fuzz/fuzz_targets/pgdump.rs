@@ -1,4 +1,4 @@
-//! pg_dump / pg_dumpall files, plain or gzip: any bytes, no panic.
+//! pg_dump / pg_dumpall files of any format (plain, gzip/lz4/zstd, custom, tar): any bytes, no panic.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use repocheck::engine::pgdump::{CopyRow, CopySink, read_dump};

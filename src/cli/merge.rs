@@ -21,6 +21,7 @@ pub fn run(cmd: MergeCmd) -> Result<ExitCode> {
     cmd.out.run(catalogue, |sink| {
         // Hashes of findings already kept: shards repeat the database-wide ones.
         let mut seen = HashSet::new();
+        let mut titles = Vec::new();
         for path in &cmd.reports {
             let mut failure = None;
             let report = stream_report(path, &mut |finding| {
@@ -44,6 +45,11 @@ pub fn run(cmd: MergeCmd) -> Result<ExitCode> {
                 sink.record_target(target);
             }
             sink.add_stats(&report.stats);
+            // The plan is rebuilt from the findings; its titles come from the shards.
+            titles.extend(report.plan.into_iter().map(|u| (u.product, u.unit, u.key, u.title, u.owner)));
+        }
+        for (product, unit, key, title, owner) in titles {
+            sink.describe_unit(&product, &unit, &key, title, owner);
         }
         Ok(())
     })

@@ -96,7 +96,7 @@ impl OutputArgs {
         if stdout_format == Some(Format::Jsonl) {
             live.push(Box::new(std::io::stdout()));
         }
-        let sink = Sink::new(Arc::new(catalogue), live)?;
+        let sink = Sink::new(Arc::new(catalogue), live)?.with_plan(crate::products::plan_unit, crate::products::plan_action);
         let progress = (!self.quiet && std::io::stderr().is_terminal()).then(|| Progress::start(&sink));
         let result = check(&sink);
         if let Some(p) = progress {

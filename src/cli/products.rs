@@ -100,11 +100,12 @@ pub struct ManifestArgs {
 /// What every FOSSology command reads: the database, the repository, the layout.
 #[derive(Debug, Args)]
 pub struct FossologyInputs {
-    /// The metadata: a postgres:// URL (read in one read-only transaction) or a pg_dump /
-    /// pg_dumpall file, plain or gzip-compressed, read without a server.
+    /// The metadata: a postgres:// URL (read in one read-only transaction) or a dump read
+    /// without a server: pg_dump / pg_dumpall plain SQL (COPY or --inserts; gzip, lz4,
+    /// zstd or none), or a custom (-Fc), directory (-Fd) or tar (-Ft) archive.
     #[arg(long, value_name = "URL|DUMP", value_hint = ValueHint::AnyPath)]
     pub db: String,
-    /// The database to read from a pg_dumpall file.
+    /// The database to read from a pg_dumpall file (other dumps hold one).
     #[arg(long, value_name = "NAME", default_value = "fossology")]
     pub db_name: String,
     /// The repository root ([FOSSOLOGY] path, e.g. /srv/fossology/repository, or a copy of it).
@@ -152,7 +153,7 @@ pub struct Js7Args {
     /// An Agent as the Controller names it, and its state directory. Repeatable.
     #[arg(long, value_name = "PATH=DIR", value_parser = js7::check::parse_agent)]
     pub agent: Vec<(String, PathBuf)>,
-    /// JOC Cockpit's database: a postgres:// URL or a pg_dump / pg_dumpall file.
+    /// JOC Cockpit's database: a postgres:// URL or a dump in any pg_dump format.
     #[arg(long, value_name = "URL|DUMP", value_hint = ValueHint::AnyPath)]
     pub joc_db: Option<String>,
     /// The database to read from a pg_dumpall file.

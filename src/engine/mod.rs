@@ -13,3 +13,4 @@ pub mod tables;
 pub mod archive;
 pub mod io;
 pub mod manifest;
+pub mod plan;

@@ -11,7 +11,9 @@ use anyhow::Result;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
+use super::finding::Finding;
 use super::manifest;
+use super::plan::{self, PlanUnit, Unit};
 
 use super::report::Target;
 use super::rules::{Catalogue, ProductRules, RuleCode};
@@ -48,6 +50,17 @@ pub trait Product: 'static {
     /// What a manifest of this check records: its input trees and files, and the names of
     /// its database inputs (whose tables the check hands to `Sink::manifest` as it reads).
     fn manifest_inputs(opts: &Self::Options) -> ManifestInputs;
+
+    /// The repair plan unit a finding belongs to (an upload, an Agent); `None`: the
+    /// installation as a whole.
+    fn plan_unit(_finding: &Finding) -> Option<Unit> {
+        None
+    }
+
+    /// What to do about a unit, in a sentence (`re-unpack upload 12: 214 files missing`).
+    fn plan_action(unit: &PlanUnit) -> String {
+        plan::generic_action(unit)
+    }
 }
 
 /// The inputs a manifest records for one check.
@@ -74,7 +87,7 @@ impl ManifestOptions {
 
 /// A product as the catalogue sees it (`crate::products::PRODUCTS` lists one per product).
 pub const fn rules_of<P: Product>() -> ProductRules {
-    ProductRules { name: P::NAME, rules_toml: P::RULES_TOML, ids: P::Rule::IDS, validate: validate::<P> }
+    ProductRules { name: P::NAME, rules_toml: P::RULES_TOML, ids: P::Rule::IDS, validate: validate::<P>, unit_of: P::plan_unit, action: P::plan_action }
 }
 
 fn validate<P: Product>(catalogue: &Catalogue) -> Result<()> {

@@ -90,6 +90,10 @@ pub struct ProductRules {
     /// Deserializes the product's typed parameters from a catalogue: a wrong name or type
     /// is a load error, before any check runs.
     pub validate: fn(&Catalogue) -> Result<()>,
+    /// The repair plan unit of one of its findings.
+    pub unit_of: crate::engine::plan::UnitOf,
+    /// What to do about one of its units, in a sentence.
+    pub action: fn(&crate::engine::plan::PlanUnit) -> String,
 }
 
 /// All rules of all products, by id.
@@ -258,7 +262,14 @@ params = { limit = 3, names = ["x"] }
 "#;
 
     fn demo(bundled: &'static str) -> [ProductRules; 1] {
-        [ProductRules { name: "demo", rules_toml: bundled, ids: &["demo/a", "demo/b"], validate: |c| c.params::<DemoParams>("demo").map(|_| ()) }]
+        [ProductRules {
+            name: "demo",
+            rules_toml: bundled,
+            ids: &["demo/a", "demo/b"],
+            validate: |c| c.params::<DemoParams>("demo").map(|_| ()),
+            unit_of: |_| None,
+            action: crate::engine::plan::generic_action,
+        }]
     }
 
     fn site(text: &str) -> Vec<(String, String)> {

@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 
 use super::finding::{Finding, Repair, Severity};
 use super::manifest::Recorder;
+use super::plan::{Plan, PhraseOf, UnitOf};
 use super::report::{Report, RepairEntry, RuleCount, Summary, Target};
 use super::rules::{Catalogue, RuleCode};
 
@@ -62,6 +63,7 @@ pub struct StatsSnapshot {
 }
 
 struct Spool {
+    plan: Plan,
     writer: BufWriter<std::fs::File>,
     live: Vec<Box<dyn Write + Send>>,
     counts: BTreeMap<String, RuleCount>,
@@ -73,6 +75,10 @@ struct Spool {
 
 /// What every view of one run shares: the spool, the targets, the counters.
 struct Shared {
+    /// How findings group into the repair plan (the products' `plan_unit`), and how a
+    /// unit's repairs are said.
+    unit_of: Option<UnitOf>,
+    phrase: Option<PhraseOf>,
     spool: Mutex<Spool>,
     targets: Mutex<Vec<Target>>,
     /// The longest run among merged reports (shards run side by side).
@@ -97,7 +103,10 @@ impl Sink {
         Ok(Sink {
             catalogue,
             shared: Arc::new(Shared {
+                unit_of: None,
+                phrase: None,
                 spool: Mutex::new(Spool {
+                    plan: Plan::default(),
                     writer: BufWriter::with_capacity(1 << 16, file),
                     live,
                     counts: BTreeMap::new(),
@@ -114,6 +123,25 @@ impl Sink {
             stats: Arc::new(Stats::default()),
             manifest: None,
         })
+    }
+
+    /// Groups the findings into a repair plan as they are recorded (before any is).
+    pub fn with_plan(mut self, unit_of: UnitOf, phrase: PhraseOf) -> Sink {
+        if let Some(shared) = Arc::get_mut(&mut self.shared) {
+            shared.unit_of = Some(unit_of);
+            shared.phrase = Some(phrase);
+        }
+        self
+    }
+
+    /// Gives a plan unit its title and owner.
+    pub fn describe_unit(&self, product: &str, unit: &str, key: &str, title: String, owner: Option<String>) {
+        self.shared.spool.lock().unwrap_or_else(|e| e.into_inner()).plan.describe(product, unit, key, title, owner);
+    }
+
+    /// The keys of the plan's units of one kind so far.
+    pub fn unit_keys(&self, product: &str, unit: &str) -> Vec<String> {
+        self.shared.spool.lock().unwrap_or_else(|e| e.into_inner()).plan.keys(product, unit)
     }
 
     /// The same run seen through another catalogue (a `--site` target's own severities
@@ -191,6 +219,7 @@ impl Sink {
                 return;
             }
         };
+        spool.plan.add(&finding, self.shared.unit_of);
         let count = spool.counts.entry(finding.rule.clone()).or_default();
         count.add(finding.severity);
         spool.summary.add(finding.severity);
@@ -259,6 +288,7 @@ impl Sink {
             elapsed_ms,
         };
         Ok(Report {
+            plan: spool.plan.finish(shared.phrase),
             started_at: shared.started_at,
             finished_at,
             targets: shared.targets.into_inner().unwrap_or_else(|e| e.into_inner()),

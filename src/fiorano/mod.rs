@@ -14,6 +14,8 @@ use serde::Deserialize;
 
 pub use check::CheckOptions;
 use crate::engine::manifest::Input;
+use crate::engine::finding::Finding;
+use crate::engine::plan::{self, PlanUnit, Unit};
 use crate::engine::product::{ManifestInputs, Product};
 use crate::engine::report::Target;
 use crate::engine::sink::Sink;
@@ -102,6 +104,43 @@ impl Product for Fiorano {
     fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
         check::check(opts, params, sink)
     }
+
+    /// Event processes and components by their folders (`…/applications/<GUID>/<version>`,
+    /// `…/components/<GUID>/<version>`), policies, and the backup set's transient stores.
+    fn plan_unit(f: &Finding) -> Option<Unit> {
+        let rule = f.rule.strip_prefix("fiorano/")?;
+        if rule == "transient-in-backup" {
+            return Some(Unit { unit: "backup set", key: String::new(), bytes: 0 });
+        }
+        if rule == "policy-alert-missing" {
+            return Some(Unit { unit: "policies", key: String::new(), bytes: 0 });
+        }
+        if let Some(s) = f.subject.strip_prefix("serviceref ") {
+            return Some(Unit { unit: "component", key: s.replace(':', " "), bytes: 0 });
+        }
+        let parts: Vec<&str> = f.subject.split('/').collect();
+        for (i, p) in parts.iter().enumerate() {
+            let unit = match p.to_ascii_lowercase().as_str() {
+                "applications" => "event process",
+                "components" => "component",
+                _ => continue,
+            };
+            if let (Some(guid), Some(version)) = (parts.get(i + 1), parts.get(i + 2)) {
+                return Some(Unit { unit, key: format!("{guid} {version}"), bytes: 0 });
+            }
+        }
+        None
+    }
+
+    fn plan_action(u: &PlanUnit) -> String {
+        match u.unit.as_str() {
+            "event process" => format!("redeploy event process {} from its source (or restore its folder from the backup): {} finding(s)", u.key, u.total()),
+            "component" => format!("redeploy component {} to the repository (or restore its folder from the backup): {} finding(s)", u.key, u.total()),
+            "backup set" => format!("delete the {} transient store(s) from the restored copy before starting the servers", u.total()),
+            _ => plan::generic_action(u),
+        }
+    }
+
 
     fn manifest_inputs(opts: &CheckOptions) -> ManifestInputs {
         let mut files = vec![Input::tree("runtimedata", &opts.runtimedata).main()];

@@ -100,6 +100,13 @@ pub fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
     report_active_jobs(&meta.active_jobs, sink);
 
     Run::new(opts, &layout, sink, &meta.uploads).merge(meta.objects, params.content_mismatch.digests)?;
+    // The plan names each upload it lists by its file name.
+    for key in sink.unit_keys("fossology", "upload") {
+        if let Some(upload) = key.parse().ok().and_then(|id: i64| meta.uploads.get(&id)) {
+            let owner = upload.user_fk.and_then(|u| meta.users.get(&u)).cloned();
+            sink.describe_unit("fossology", "upload", &key, format!("upload {key} ({})", upload.filename), owner);
+        }
+    }
     super::scratch::report_scratch(&opts.repo, &params.scratch_leftover.dirs, sink);
     Ok(())
 }

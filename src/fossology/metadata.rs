@@ -15,7 +15,7 @@ use super::layout::ObjectKey;
 use crate::details;
 use crate::engine::extsort::{ExternalSorter, SortRecord, SortedIter, codec};
 use crate::engine::sink::Sink;
-use crate::engine::tables::{DbSource, Row, TableSink, TableSpec, read_tables};
+use crate::engine::tables::{DbSource, EveryTable, Row, TableSink, TableSpec, read_tables_with};
 
 /// Bytes each sort may hold in memory before spilling a run.
 const SORT_BUDGET: usize = 48 << 20;
@@ -87,25 +87,31 @@ pub struct Metadata {
     pub active_jobs: Vec<ActiveJob>,
     pub objects: DbObjects,
     pub rows: u64,
+    /// `user_pk` → `user_name`.
+    pub users: HashMap<i64, String>,
 }
 
 const TABLES: &[TableSpec] = &[
-    TableSpec { name: "pfile", children: None, columns: &["pfile_pk", "pfile_sha1", "pfile_md5", "pfile_size"], optional: false },
+    TableSpec { schema: "public", name: "pfile", children: None, columns: &["pfile_pk", "pfile_sha1", "pfile_md5", "pfile_size"], optional: false },
     TableSpec {
+        schema: "public",
         name: "upload",
         children: None,
         columns: &["upload_pk", "pfile_fk", "user_fk", "upload_mode", "upload_origin", "upload_filename"],
         optional: false,
     },
     // `uploadtree_a` and the `uploadtree_<upload_pk>` tables ununpack creates for big uploads.
-    TableSpec { name: "uploadtree", children: Some(is_uploadtree_child), columns: &["upload_fk", "pfile_fk"], optional: false },
-    TableSpec { name: "job", children: None, columns: &["job_pk", "job_upload_fk"], optional: false },
+    TableSpec { schema: "public", name: "uploadtree", children: Some(is_uploadtree_child), columns: &["upload_fk", "pfile_fk"], optional: false },
+    TableSpec { schema: "public", name: "job", children: None, columns: &["job_pk", "job_upload_fk"], optional: false },
     TableSpec {
+        schema: "public",
         name: "jobqueue",
         children: None,
         columns: &["jq_pk", "jq_job_fk", "jq_type", "jq_args", "jq_starttime", "jq_endtime", "jq_end_bits"],
         optional: false,
     },
+    // Owners, for the repair plan (the scheduler also skips jobs whose user is gone).
+    TableSpec { schema: "public", name: "users", children: None, columns: &["user_pk", "user_name"], optional: true },
 ];
 
 fn is_uploadtree_child(suffix: &str) -> bool {
@@ -117,9 +123,11 @@ const UPLOAD: usize = 1;
 const UPLOADTREE: usize = 2;
 const JOB: usize = 3;
 const JOBQUEUE: usize = 4;
+const USERS: usize = 5;
 
 struct Reader<'s> {
     sink: &'s Sink,
+    users: HashMap<i64, String>,
     pfiles: ExternalSorter<PfileRec>,
     refs: ExternalSorter<RefRec>,
     /// pfile rows whose checksums are not hex: no object can ever match them.
@@ -181,6 +189,11 @@ impl TableSink for Reader<'_> {
                 let pk = need(row.i64(0)?, "job.job_pk")?;
                 self.jobs.push((pk, row.i64(1)?));
             }
+            USERS => {
+                if let (Some(pk), Some(name)) = (row.i64(0)?, row.str(1)?) {
+                    self.users.insert(pk, name.to_string());
+                }
+            }
             JOBQUEUE => {
                 let jq_pk = need(row.i64(0)?, "jobqueue.jq_pk")?;
                 let job = row.i64(1)?.unwrap_or(0);
@@ -228,11 +241,15 @@ pub fn read(source: &DbSource, db_name: &str, sink: &Sink) -> Result<Metadata> {
         jobs: Vec::new(),
         active: Vec::new(),
         pending_unpacks: Vec::new(),
+        users: HashMap::new(),
         rows: 0,
     };
-    let rows = read_tables(source, db_name, TABLES, &mut reader)?;
+    // With a manifest being recorded, every table of the database is digested in the
+    // same pass (the same snapshot on a server).
+    let mut every = sink.manifest().map(|m| m.tables_of("db"));
+    let rows = read_tables_with(source, db_name, TABLES, &mut reader, every.as_mut().map(|e| e as &mut dyn EveryTable))?;
     sink.stats.add_db_rows(reader.rows % 65536);
-    let Reader { pfiles, refs, invalid_pfiles, mut uploads, tree_rows, mut jobs, mut active, pending_unpacks, .. } = reader;
+    let Reader { pfiles, refs, invalid_pfiles, mut uploads, tree_rows, mut jobs, mut active, pending_unpacks, users, .. } = reader;
 
     for (upload, n) in tree_rows {
         if let Some(u) = uploads.get_mut(&upload) {
@@ -252,7 +269,7 @@ pub fn read(source: &DbSource, db_name: &str, sink: &Sink) -> Result<Metadata> {
 
     sink.stats.set_phase("sorting the database references");
     let by_name = join(pfiles.finish()?, refs.finish()?, &invalid_pfiles, sink)?;
-    Ok(Metadata { uploads, active_jobs: active, objects: DbObjects { inner: by_name.finish()?.peekable() }, rows })
+    Ok(Metadata { uploads, active_jobs: active, objects: DbObjects { inner: by_name.finish()?.peekable() }, rows, users })
 }
 
 /// Joins the references with the pfile rows (both sorted by pfile id) and sorts the result

@@ -22,6 +22,8 @@ use serde::{Deserialize, Serialize};
 
 pub use check::CheckOptions;
 use crate::engine::manifest::Input;
+use crate::engine::finding::Finding;
+use crate::engine::plan::{PlanUnit, Unit, generic_action, plural};
 use crate::engine::product::{ManifestInputs, Product};
 use crate::engine::report::Target;
 use crate::engine::sink::Sink;
@@ -152,6 +154,79 @@ impl Product for Fossology {
     fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
         check::check(opts, params, sink)
     }
+
+    /// Findings about objects and uploads go to the upload whose repair restores them;
+    /// the repository's layout, the scheduler and the configuration are units of their own.
+    fn plan_unit(f: &Finding) -> Option<Unit> {
+        let unit = match f.rule.strip_prefix("fossology/")? {
+            "misplaced-file" | "file-orphaned" | "unexpected-entry" | "entry-unreadable" | "gold-files-not-linked" | "scratch-leftover" => "repository",
+            "jobs-active" => "scheduler",
+            "config-missing" => "configuration",
+            _ => "upload",
+        };
+        let bytes = f.subject.rsplit('/').next().and_then(layout::ObjectKey::parse_name).map(|k| k.size).unwrap_or(0);
+        if unit != "upload" {
+            return Some(Unit { unit, key: String::new(), bytes });
+        }
+        let from_repair = f.repair.as_ref().and_then(|r| r.fields.get("upload")).and_then(serde_json::Value::as_i64);
+        let from_details = f.details.get("upload").and_then(serde_json::Value::as_i64).or_else(|| f.details.get("uploads").and_then(|u| u.get(0)).and_then(serde_json::Value::as_i64));
+        let upload = from_repair.or(from_details)?;
+        Some(Unit { unit: "upload", key: upload.to_string(), bytes })
+    }
+
+    fn plan_action(u: &PlanUnit) -> String {
+        if u.unit == "repository" {
+            let moves = u.repairs.iter().filter(|r| r.action == "move").count() as u64 + u.repairs_total.saturating_sub(u.repairs.len() as u64);
+            return match moves {
+                0 => generic_action(u),
+                n => format!("move {} to where FOSSology looks for them (repair fossology --apply --repo moves them)", plural(n, "misplaced object")),
+            };
+        }
+        if u.unit != "upload" {
+            return generic_action(u);
+        }
+        let n = |rule: &str| u.findings.get(&format!("fossology/{rule}")).copied().unwrap_or(0);
+        let mut what = Vec::new();
+        if n("file-missing") > 0 {
+            what.push(format!("{} missing", plural(n("file-missing"), "file")));
+        }
+        if n("size-mismatch") + n("content-mismatch") > 0 {
+            what.push(format!("{} damaged", plural(n("size-mismatch") + n("content-mismatch"), "file")));
+        }
+        if n("gold-missing") > 0 {
+            what.push("its gold missing".to_string());
+        }
+        if n("upload-tree-missing") > 0 {
+            what.push("no uploadtree rows".to_string());
+        }
+        if n("dangling-pfile-ref") > 0 {
+            what.push("references to pfiles that do not exist".to_string());
+        }
+        let bytes = if u.bytes > 0 { format!(" ({} bytes)", u.bytes) } else { String::new() };
+        let what = if what.is_empty() { format!("{} finding(s)", u.total()) } else { what.join(", ") };
+        let actions: Vec<Repair> = u.repairs.iter().filter_map(|r| r.to_action::<Repair>()).collect();
+        let restores = u.repairs.iter().filter(|r| r.action == "restore-from-backup").count();
+        let todo = if n("upload-unrecoverable") > 0 {
+            match actions.iter().find_map(|a| match a {
+                Repair::Refetch { origin, .. } => Some(origin.clone()),
+                _ => None,
+            }) {
+                Some(origin) => format!("download {} again from {origin}, then re-unpack it", u.title),
+                None => format!("restore {} from the backup (its gold is gone, a re-unpack cannot bring it back)", u.title),
+            }
+        } else if actions.iter().any(|a| matches!(a, Repair::Reunpack { .. })) {
+            let link = if actions.iter().any(|a| matches!(a, Repair::Link { .. })) { "link its gold back from the files copy, then " } else { "" };
+            format!("{link}re-unpack {}", u.title)
+        } else if actions.iter().any(|a| matches!(a, Repair::Link { .. })) {
+            format!("link the gold of {} back from its files copy", u.title)
+        } else if restores > 0 {
+            format!("restore {} of {} from the backup", plural(u.repairs_total, "path"), u.title)
+        } else {
+            format!("review {}", u.title)
+        };
+        format!("{todo}: {what}{bytes}")
+    }
+
 
     fn manifest_inputs(opts: &CheckOptions) -> ManifestInputs {
         let mut files = vec![Input::tree("repo", &opts.repo).main().addressed(layout::is_object_path)];

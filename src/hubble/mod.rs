@@ -15,6 +15,8 @@ use serde::Deserialize;
 pub use check::CheckOptions;
 use crate::engine::finding::Severity;
 use crate::engine::manifest::Input;
+use crate::engine::finding::Finding;
+use crate::engine::plan::Unit;
 use crate::engine::product::{ManifestInputs, Product};
 use crate::engine::report::Target;
 use crate::engine::sink::Sink;
@@ -101,6 +103,11 @@ impl Product for Hubble {
 
     fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
         check::check(opts, params, sink)
+    }
+
+    /// One backup set: everything found is about it.
+    fn plan_unit(_: &Finding) -> Option<Unit> {
+        Some(Unit { unit: "backup set", key: String::new(), bytes: 0 })
     }
 
     fn manifest_inputs(opts: &CheckOptions) -> ManifestInputs {

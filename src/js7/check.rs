@@ -662,7 +662,8 @@ fn compare_prefix(active: &Path, standby: &Path) -> Result<Prefix> {
 }
 
 fn check_joc(sink: &Sink, params: &Params, db: &DbSource, db_name: &str, controller: &ControllerState, controller_id: &str, last_event_id: i64) -> Result<()> {
-    let joc = super::joc::read(db, db_name)?;
+    let mut every = sink.manifest().map(|m| m.tables_of("joc_db"));
+    let joc = super::joc::read(db, db_name, every.as_mut().map(|e| e as &mut dyn crate::engine::tables::EveryTable))?;
     sink.stats.add_db_rows(joc.rows);
     let deployed: Vec<&super::joc::Deployed> = joc.deployed.iter().filter(|d| d.controller_id == controller_id).collect();
     // What needs redeploying: items missing from the journal or at another version.

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use anyhow::Result;
 
-use crate::engine::tables::{DbSource, Row, TableSink, TableSpec, read_tables};
+use crate::engine::tables::{DbSource, EveryTable, Row, TableSink, TableSpec, read_tables_with};
 
 /// One item JOC believes is deployed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,10 +54,10 @@ pub struct Joc {
 }
 
 const TABLES: &[TableSpec] = &[
-    TableSpec { name: "dep_history", children: None, columns: &["ID", "NAME", "TYPE", "CONTROLLER_ID", "COMMIT_ID", "STATE", "OPERATION"], optional: false },
-    TableSpec { name: "dep_configurations", children: None, columns: &["NAME", "TYPE", "CONTROLLER_ID", "COMMIT_ID"], optional: true },
-    TableSpec { name: "joc_variables", children: None, columns: &["NAME", "TEXT_VALUE"], optional: false },
-    TableSpec { name: "history_controllers", children: None, columns: &["CONTROLLER_ID", "READY_EVENT_ID"], optional: true },
+    TableSpec { schema: "public", name: "dep_history", children: None, columns: &["ID", "NAME", "TYPE", "CONTROLLER_ID", "COMMIT_ID", "STATE", "OPERATION"], optional: false },
+    TableSpec { schema: "public", name: "dep_configurations", children: None, columns: &["NAME", "TYPE", "CONTROLLER_ID", "COMMIT_ID"], optional: true },
+    TableSpec { schema: "public", name: "joc_variables", children: None, columns: &["NAME", "TEXT_VALUE"], optional: false },
+    TableSpec { schema: "public", name: "history_controllers", children: None, columns: &["CONTROLLER_ID", "READY_EVENT_ID"], optional: true },
 ];
 
 /// (controller, name, type) → (id, operation, commit) of the newest deployed row.
@@ -121,9 +121,10 @@ impl TableSink for Reader {
 }
 
 /// Reads JOC's deployment records and history positions.
-pub fn read(source: &DbSource, db_name: &str) -> Result<Joc> {
+/// `every` sees every table of the database in the same pass (a manifest being recorded).
+pub fn read(source: &DbSource, db_name: &str, every: Option<&mut dyn EveryTable>) -> Result<Joc> {
     let mut reader = Reader::default();
-    let rows = read_tables(source, db_name, TABLES, &mut reader)?;
+    let rows = read_tables_with(source, db_name, TABLES, &mut reader, every)?;
     let deployed = if reader.history_rows > 0 {
         reader
             .latest

@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 
 pub use check::CheckOptions;
 use crate::engine::manifest::Input;
+use crate::engine::finding::Finding;
+use crate::engine::plan::{self, PlanUnit, Unit};
 use crate::engine::product::{ManifestInputs, Product};
 use crate::engine::report::Target;
 use crate::engine::sink::Sink;
@@ -116,6 +118,32 @@ impl Product for Js7 {
     fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
         check::check(opts, params, sink)
     }
+
+    /// Agents, JOC's records of a Controller, the cluster, and each journal.
+    fn plan_unit(f: &Finding) -> Option<Unit> {
+        let rule = f.rule.strip_prefix("js7/")?;
+        let agent = f.details.get("agent").and_then(serde_json::Value::as_str).map(str::to_string).or_else(|| f.repair.as_ref().and_then(|r| r.field_str("agent")).map(str::to_string));
+        let controller = f.details.get("controller").and_then(serde_json::Value::as_str).unwrap_or_default().to_string();
+        Some(match rule {
+            "deployment-missing" | "deployment-unknown" | "history-ahead" => Unit { unit: "JOC records of controller", key: controller, bytes: 0 },
+            "cluster-journal-diverged" | "cluster-standby-behind" => Unit { unit: "cluster", key: String::new(), bytes: 0 },
+            _ => match agent {
+                Some(a) => Unit { unit: "agent", key: a, bytes: 0 },
+                None => Unit { unit: "journal", key: f.subject.split('/').next().unwrap_or_default().to_string(), bytes: 0 },
+            },
+        })
+    }
+
+    fn plan_action(u: &PlanUnit) -> String {
+        match u.repairs.iter().find_map(|r| r.to_action::<Repair>()) {
+            Some(Repair::ResetAgentJournal { agent, state_dir }) => {
+                format!("reset Agent {agent}: stop it, empty {state_dir}, start it, then reset it in JOC Cockpit with force (Reset-JS7Agent -Force)")
+            }
+            Some(Repair::Redeploy { controller, items }) => format!("redeploy {} from JOC Cockpit to Controller {controller}", plan::plural(items.len() as u64, "item")),
+            None => plan::generic_action(u),
+        }
+    }
+
 
     fn manifest_inputs(opts: &CheckOptions) -> ManifestInputs {
         let mut files = vec![Input::tree("controller", &opts.controller)];

@@ -2,7 +2,7 @@
 -- PostgreSQL database cluster dump
 --
 
-\restrict 6YpX1A4VcAyGQ8iBXhViV8mQPsGHM7eqo8PDKLWk96cd1ev6amdOb9uWfNwdUiF
+\restrict HKFuw0QQFwcVXVWgAHdaKq1g8j48OtaHrHOX6Asjr3tqzLqZCAwmXCti8tNHBrd
 
 SET default_transaction_read_only = off;
 
@@ -27,7 +27,7 @@ ALTER ROLE postgres WITH SUPERUSER INHERIT CREATEROLE CREATEDB LOGIN REPLICATION
 
 
 
-\unrestrict 6YpX1A4VcAyGQ8iBXhViV8mQPsGHM7eqo8PDKLWk96cd1ev6amdOb9uWfNwdUiF
+\unrestrict HKFuw0QQFwcVXVWgAHdaKq1g8j48OtaHrHOX6Asjr3tqzLqZCAwmXCti8tNHBrd
 
 --
 -- Databases
@@ -43,7 +43,7 @@ ALTER ROLE postgres WITH SUPERUSER INHERIT CREATEROLE CREATEDB LOGIN REPLICATION
 -- PostgreSQL database dump
 --
 
-\restrict BYStRaD1GgW1Su1GhFMtaRMMUYEVwrw4FBQH1GTAdorMdELv0EsQ84CAdoj9Jgi
+\restrict 0ykFPrHIrmkIeh4h3xqspLzPpb7YckHQsJEOj3jfagqzIxt4rDuIwA2PtdGKQk5
 
 -- Dumped from database version 15.18 (Debian 15.18-0+deb12u1)
 -- Dumped by pg_dump version 15.18 (Debian 15.18-0+deb12u1)
@@ -63,7 +63,7 @@ SET row_security = off;
 -- PostgreSQL database dump complete
 --
 
-\unrestrict BYStRaD1GgW1Su1GhFMtaRMMUYEVwrw4FBQH1GTAdorMdELv0EsQ84CAdoj9Jgi
+\unrestrict 0ykFPrHIrmkIeh4h3xqspLzPpb7YckHQsJEOj3jfagqzIxt4rDuIwA2PtdGKQk5
 
 --
 -- Database "Odd "Name"" dump
@@ -73,7 +73,7 @@ SET row_security = off;
 -- PostgreSQL database dump
 --
 
-\restrict BxyJY0bAt1XxrtTImbINdITyGNgmnAaS0IJVVMhHsxj8CPgUksfrfwf184tG04r
+\restrict eHZRqpGhhOVdj2DBAzyGdl7am2qafJyiCcp7P2qLByjvhDFbV7QWstqWquQ2b5Z
 
 -- Dumped from database version 15.18 (Debian 15.18-0+deb12u1)
 -- Dumped by pg_dump version 15.18 (Debian 15.18-0+deb12u1)
@@ -98,10 +98,10 @@ CREATE DATABASE "Odd ""Name""" WITH TEMPLATE = template0 ENCODING = 'UTF8' LOCAL
 
 ALTER DATABASE "Odd ""Name""" OWNER TO postgres;
 
-\unrestrict BxyJY0bAt1XxrtTImbINdITyGNgmnAaS0IJVVMhHsxj8CPgUksfrfwf184tG04r
+\unrestrict eHZRqpGhhOVdj2DBAzyGdl7am2qafJyiCcp7P2qLByjvhDFbV7QWstqWquQ2b5Z
 \encoding SQL_ASCII
 \connect -reuse-previous=on "dbname='Odd ""Name""'"
-\restrict BxyJY0bAt1XxrtTImbINdITyGNgmnAaS0IJVVMhHsxj8CPgUksfrfwf184tG04r
+\restrict eHZRqpGhhOVdj2DBAzyGdl7am2qafJyiCcp7P2qLByjvhDFbV7QWstqWquQ2b5Z
 
 SET statement_timeout = 0;
 SET lock_timeout = 0;
@@ -118,7 +118,7 @@ SET row_security = off;
 -- PostgreSQL database dump complete
 --
 
-\unrestrict BxyJY0bAt1XxrtTImbINdITyGNgmnAaS0IJVVMhHsxj8CPgUksfrfwf184tG04r
+\unrestrict eHZRqpGhhOVdj2DBAzyGdl7am2qafJyiCcp7P2qLByjvhDFbV7QWstqWquQ2b5Z
 
 --
 -- Database "fossology" dump
@@ -128,7 +128,7 @@ SET row_security = off;
 -- PostgreSQL database dump
 --
 
-\restrict DKiUTM3SRv6o9DdgArClgSRK82BqgHti3T3UkfmAfKEo9DzB5F3mQQOdIHq8597
+\restrict eVFZjay6eDb2mxvgeCUzSMHnaSonS93M6o3owD4QtXOR0vIwoPv2lwQ3tM6u6Ay
 
 -- Dumped from database version 15.18 (Debian 15.18-0+deb12u1)
 -- Dumped by pg_dump version 15.18 (Debian 15.18-0+deb12u1)
@@ -153,9 +153,9 @@ CREATE DATABASE fossology WITH TEMPLATE = template0 ENCODING = 'UTF8' LOCALE_PRO
 
 ALTER DATABASE fossology OWNER TO postgres;
 
-\unrestrict DKiUTM3SRv6o9DdgArClgSRK82BqgHti3T3UkfmAfKEo9DzB5F3mQQOdIHq8597
+\unrestrict eVFZjay6eDb2mxvgeCUzSMHnaSonS93M6o3owD4QtXOR0vIwoPv2lwQ3tM6u6Ay
 \connect fossology
-\restrict DKiUTM3SRv6o9DdgArClgSRK82BqgHti3T3UkfmAfKEo9DzB5F3mQQOdIHq8597
+\restrict eVFZjay6eDb2mxvgeCUzSMHnaSonS93M6o3owD4QtXOR0vIwoPv2lwQ3tM6u6Ay
 
 SET statement_timeout = 0;
 SET lock_timeout = 0;
@@ -168,9 +168,30 @@ SET xmloption = content;
 SET client_min_messages = warning;
 SET row_security = off;
 
+--
+-- Name: other; Type: SCHEMA; Schema: -; Owner: postgres
+--
+
+CREATE SCHEMA other;
+
+
+ALTER SCHEMA other OWNER TO postgres;
+
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
+
+--
+-- Name: pfile; Type: TABLE; Schema: other; Owner: postgres
+--
+
+CREATE TABLE other.pfile (
+    pfile_pk integer,
+    note text
+);
+
+
+ALTER TABLE other.pfile OWNER TO postgres;
 
 --
 -- Name: Awkward Table; Type: TABLE; Schema: public; Owner: postgres
@@ -184,6 +205,60 @@ CREATE TABLE public."Awkward Table" (
 
 
 ALTER TABLE public."Awkward Table" OWNER TO postgres;
+
+--
+-- Name: Types; Type: TABLE; Schema: public; Owner: postgres
+--
+
+CREATE TABLE public."Types" (
+    id integer NOT NULL,
+    flag boolean,
+    bits bit(4),
+    vbits bit varying,
+    n numeric,
+    f double precision,
+    b bytea,
+    t text,
+    twice integer GENERATED ALWAYS AS ((id * 2)) STORED
+);
+
+
+ALTER TABLE public."Types" OWNER TO postgres;
+
+--
+-- Name: parent; Type: TABLE; Schema: public; Owner: postgres
+--
+
+CREATE TABLE public.parent (
+    a integer,
+    b text
+);
+
+
+ALTER TABLE public.parent OWNER TO postgres;
+
+--
+-- Name: child; Type: TABLE; Schema: public; Owner: postgres
+--
+
+CREATE TABLE public.child (
+    c text
+)
+INHERITS (public.parent);
+
+
+ALTER TABLE public.child OWNER TO postgres;
+
+--
+-- Name: empty; Type: TABLE; Schema: public; Owner: postgres
+--
+
+CREATE TABLE public.empty (
+    x integer
+);
+
+
+ALTER TABLE public.empty OWNER TO postgres;
 
 --
 -- Name: pfile; Type: TABLE; Schema: public; Owner: postgres
@@ -200,6 +275,15 @@ CREATE TABLE public.pfile (
 ALTER TABLE public.pfile OWNER TO postgres;
 
 --
+-- Data for Name: pfile; Type: TABLE DATA; Schema: other; Owner: postgres
+--
+
+COPY other.pfile (pfile_pk, note) FROM stdin;
+99	same name, other schema
+\.
+
+
+--
 -- Data for Name: Awkward Table; Type: TABLE DATA; Schema: public; Owner: postgres
 --
 
@@ -210,6 +294,45 @@ COPY public."Awkward Table" (id, "Text Value", b) FROM stdin;
 4	\N	\N
 5	\\N is not null	\N
 6	cr\rvt\vff\fbs\b	\N
+\.
+
+
+--
+-- Data for Name: Types; Type: TABLE DATA; Schema: public; Owner: postgres
+--
+
+COPY public."Types" (id, flag, bits, vbits, n, f, b, t) FROM stdin;
+1	t	1010	1	NaN	Infinity	\\x00ff	it's a \\ backslash
+2	f	0000		-1.5	1e-300	\\x	two\nlines\tand a tab
+3	\N	\N	\N	\N	\N	\N	
+4	t	1111	0101	12345678901234567890.123	0	\\x5c27	\\N and 'quotes' and "doubles"
+5	f	0001	11	0	3.14159	\N	\N
+\.
+
+
+--
+-- Data for Name: child; Type: TABLE DATA; Schema: public; Owner: postgres
+--
+
+COPY public.child (a, b, c) FROM stdin;
+1	from parent	own
+\.
+
+
+--
+-- Data for Name: empty; Type: TABLE DATA; Schema: public; Owner: postgres
+--
+
+COPY public.empty (x) FROM stdin;
+\.
+
+
+--
+-- Data for Name: parent; Type: TABLE DATA; Schema: public; Owner: postgres
+--
+
+COPY public.parent (a, b) FROM stdin;
+2	only parent
 \.
 
 
@@ -225,6 +348,14 @@ COPY public.pfile (pfile_pk, pfile_md5, pfile_sha1, pfile_size) FROM stdin;
 
 
 --
+-- Name: Types Types_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE ONLY public."Types"
+    ADD CONSTRAINT "Types_pkey" PRIMARY KEY (id);
+
+
+--
 -- Name: pfile pfile_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
 --
 
@@ -236,7 +367,7 @@ ALTER TABLE ONLY public.pfile
 -- PostgreSQL database dump complete
 --
 
-\unrestrict DKiUTM3SRv6o9DdgArClgSRK82BqgHti3T3UkfmAfKEo9DzB5F3mQQOdIHq8597
+\unrestrict eVFZjay6eDb2mxvgeCUzSMHnaSonS93M6o3owD4QtXOR0vIwoPv2lwQ3tM6u6Ay
 
 --
 -- Database "other" dump
@@ -246,7 +377,7 @@ ALTER TABLE ONLY public.pfile
 -- PostgreSQL database dump
 --
 
-\restrict 8DdgPEosR7JDDVmEQ5SAq8cuyQvlhLQilgGt4chhrltc97IEc4qZOf5hBS0K6qz
+\restrict HgxtmG9m7CvP10bhUEuVuALWv2RXaplwuwPKgDPDiWO8lDFCatHCELC9DFivwh4
 
 -- Dumped from database version 15.18 (Debian 15.18-0+deb12u1)
 -- Dumped by pg_dump version 15.18 (Debian 15.18-0+deb12u1)
@@ -271,9 +402,9 @@ CREATE DATABASE other WITH TEMPLATE = template0 ENCODING = 'UTF8' LOCALE_PROVIDE
 
 ALTER DATABASE other OWNER TO postgres;
 
-\unrestrict 8DdgPEosR7JDDVmEQ5SAq8cuyQvlhLQilgGt4chhrltc97IEc4qZOf5hBS0K6qz
+\unrestrict HgxtmG9m7CvP10bhUEuVuALWv2RXaplwuwPKgDPDiWO8lDFCatHCELC9DFivwh4
 \connect other
-\restrict 8DdgPEosR7JDDVmEQ5SAq8cuyQvlhLQilgGt4chhrltc97IEc4qZOf5hBS0K6qz
+\restrict HgxtmG9m7CvP10bhUEuVuALWv2RXaplwuwPKgDPDiWO8lDFCatHCELC9DFivwh4
 
 SET statement_timeout = 0;
 SET lock_timeout = 0;
@@ -315,7 +446,7 @@ COPY public.pfile (pfile_pk, note) FROM stdin;
 -- PostgreSQL database dump complete
 --
 
-\unrestrict 8DdgPEosR7JDDVmEQ5SAq8cuyQvlhLQilgGt4chhrltc97IEc4qZOf5hBS0K6qz
+\unrestrict HgxtmG9m7CvP10bhUEuVuALWv2RXaplwuwPKgDPDiWO8lDFCatHCELC9DFivwh4
 
 --
 -- Database "postgres" dump
@@ -327,7 +458,7 @@ COPY public.pfile (pfile_pk, note) FROM stdin;
 -- PostgreSQL database dump
 --
 
-\restrict KR2bTeLOvh7w2Ft9SQ14g3KckBv6yKUCkQVODHE0WEd7GsdJ9D16Uss6bWbbEab
+\restrict Q1XvOS0poqZL2QkN9GQWFZGZKRrGjJmr0nfOqhhhDthqS6XRml5q6KmDsEFRn5V
 
 -- Dumped from database version 15.18 (Debian 15.18-0+deb12u1)
 -- Dumped by pg_dump version 15.18 (Debian 15.18-0+deb12u1)
@@ -347,7 +478,7 @@ SET row_security = off;
 -- PostgreSQL database dump complete
 --
 
-\unrestrict KR2bTeLOvh7w2Ft9SQ14g3KckBv6yKUCkQVODHE0WEd7GsdJ9D16Uss6bWbbEab
+\unrestrict Q1XvOS0poqZL2QkN9GQWFZGZKRrGjJmr0nfOqhhhDthqS6XRml5q6KmDsEFRn5V
 
 --
 -- PostgreSQL database cluster dump complete

@@ -2,7 +2,7 @@
 -- PostgreSQL database dump
 --
 
-\restrict SphuKiOzcoC4PWxEnLafOeFcpl9uIzUVqQuNR8Dd3vbcZseKpUfXXLqLa1IVYXo
+\restrict 2tmm3uAHPncKiMTjSPUPlOdj3J5whPfD6gXJQqyeFyCFUoI2HttyldzTDkqZVpC
 
 -- Dumped from database version 15.18 (Debian 15.18-0+deb12u1)
 -- Dumped by pg_dump version 15.18 (Debian 15.18-0+deb12u1)
@@ -18,9 +18,30 @@ SET xmloption = content;
 SET client_min_messages = warning;
 SET row_security = off;
 
+--
+-- Name: other; Type: SCHEMA; Schema: -; Owner: postgres
+--
+
+CREATE SCHEMA other;
+
+
+ALTER SCHEMA other OWNER TO postgres;
+
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
+
+--
+-- Name: pfile; Type: TABLE; Schema: other; Owner: postgres
+--
+
+CREATE TABLE other.pfile (
+    pfile_pk integer,
+    note text
+);
+
+
+ALTER TABLE other.pfile OWNER TO postgres;
 
 --
 -- Name: Awkward Table; Type: TABLE; Schema: public; Owner: postgres
@@ -34,6 +55,60 @@ CREATE TABLE public."Awkward Table" (
 
 
 ALTER TABLE public."Awkward Table" OWNER TO postgres;
+
+--
+-- Name: Types; Type: TABLE; Schema: public; Owner: postgres
+--
+
+CREATE TABLE public."Types" (
+    id integer NOT NULL,
+    flag boolean,
+    bits bit(4),
+    vbits bit varying,
+    n numeric,
+    f double precision,
+    b bytea,
+    t text,
+    twice integer GENERATED ALWAYS AS ((id * 2)) STORED
+);
+
+
+ALTER TABLE public."Types" OWNER TO postgres;
+
+--
+-- Name: parent; Type: TABLE; Schema: public; Owner: postgres
+--
+
+CREATE TABLE public.parent (
+    a integer,
+    b text
+);
+
+
+ALTER TABLE public.parent OWNER TO postgres;
+
+--
+-- Name: child; Type: TABLE; Schema: public; Owner: postgres
+--
+
+CREATE TABLE public.child (
+    c text
+)
+INHERITS (public.parent);
+
+
+ALTER TABLE public.child OWNER TO postgres;
+
+--
+-- Name: empty; Type: TABLE; Schema: public; Owner: postgres
+--
+
+CREATE TABLE public.empty (
+    x integer
+);
+
+
+ALTER TABLE public.empty OWNER TO postgres;
 
 --
 -- Name: pfile; Type: TABLE; Schema: public; Owner: postgres
@@ -50,6 +125,15 @@ CREATE TABLE public.pfile (
 ALTER TABLE public.pfile OWNER TO postgres;
 
 --
+-- Data for Name: pfile; Type: TABLE DATA; Schema: other; Owner: postgres
+--
+
+COPY other.pfile (pfile_pk, note) FROM stdin;
+99	same name, other schema
+\.
+
+
+--
 -- Data for Name: Awkward Table; Type: TABLE DATA; Schema: public; Owner: postgres
 --
 
@@ -60,6 +144,45 @@ COPY public."Awkward Table" (id, "Text Value", b) FROM stdin;
 4	\N	\N
 5	\\N is not null	\N
 6	cr\rvt\vff\fbs\b	\N
+\.
+
+
+--
+-- Data for Name: Types; Type: TABLE DATA; Schema: public; Owner: postgres
+--
+
+COPY public."Types" (id, flag, bits, vbits, n, f, b, t) FROM stdin;
+1	t	1010	1	NaN	Infinity	\\x00ff	it's a \\ backslash
+2	f	0000		-1.5	1e-300	\\x	two\nlines\tand a tab
+3	\N	\N	\N	\N	\N	\N	
+4	t	1111	0101	12345678901234567890.123	0	\\x5c27	\\N and 'quotes' and "doubles"
+5	f	0001	11	0	3.14159	\N	\N
+\.
+
+
+--
+-- Data for Name: child; Type: TABLE DATA; Schema: public; Owner: postgres
+--
+
+COPY public.child (a, b, c) FROM stdin;
+1	from parent	own
+\.
+
+
+--
+-- Data for Name: empty; Type: TABLE DATA; Schema: public; Owner: postgres
+--
+
+COPY public.empty (x) FROM stdin;
+\.
+
+
+--
+-- Data for Name: parent; Type: TABLE DATA; Schema: public; Owner: postgres
+--
+
+COPY public.parent (a, b) FROM stdin;
+2	only parent
 \.
 
 
@@ -75,6 +198,14 @@ COPY public.pfile (pfile_pk, pfile_md5, pfile_sha1, pfile_size) FROM stdin;
 
 
 --
+-- Name: Types Types_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE ONLY public."Types"
+    ADD CONSTRAINT "Types_pkey" PRIMARY KEY (id);
+
+
+--
 -- Name: pfile pfile_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
 --
 
@@ -86,5 +217,5 @@ ALTER TABLE ONLY public.pfile
 -- PostgreSQL database dump complete
 --
 
-\unrestrict SphuKiOzcoC4PWxEnLafOeFcpl9uIzUVqQuNR8Dd3vbcZseKpUfXXLqLa1IVYXo
+\unrestrict 2tmm3uAHPncKiMTjSPUPlOdj3J5whPfD6gXJQqyeFyCFUoI2HttyldzTDkqZVpC
 

@@ -55,8 +55,21 @@ crate::product_rules! {
 pub const RULES_TOML: &str = include_str!("../../../rules/manifest.toml");
 
 /// The manifest rules as the catalogue sees them.
-pub const RULES: crate::engine::rules::ProductRules =
-    crate::engine::rules::ProductRules { name: "manifest", rules_toml: RULES_TOML, ids: <Rule as crate::engine::rules::RuleCode>::IDS, validate: |_| Ok(()) };
+pub const RULES: crate::engine::rules::ProductRules = crate::engine::rules::ProductRules {
+    name: "manifest",
+    rules_toml: RULES_TOML,
+    ids: <Rule as crate::engine::rules::RuleCode>::IDS,
+    validate: |_| Ok(()),
+    unit_of: plan_unit,
+    action: crate::engine::plan::generic_action,
+};
+
+/// A manifest finding's plan unit: the input it is about (`repo`, `db`, `controller`).
+fn plan_unit(f: &crate::engine::finding::Finding) -> Option<crate::engine::plan::Unit> {
+    let input = f.details.get("input").and_then(serde_json::Value::as_str)?;
+    let bytes = f.details.get("size").and_then(serde_json::Value::as_u64).unwrap_or(0);
+    Some(crate::engine::plan::Unit { unit: "restored input", key: input.to_string(), bytes })
+}
 
 /// One input of a check that a manifest records: a directory tree, a single file, or an
 /// archive (`.tar`, `.tar.gz`) whose members stand for a tree.

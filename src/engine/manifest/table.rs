@@ -75,6 +75,23 @@ impl<'r> TableRecorder<'r> {
     }
 }
 
+impl crate::engine::tables::EveryTable for TableRecorder<'_> {
+    fn begin(&mut self, schema: &str, table: &str, columns: &[String]) -> anyhow::Result<()> {
+        TableRecorder::begin(self, schema, table, columns);
+        Ok(())
+    }
+
+    fn row(&mut self, fields: &[Option<&[u8]>]) -> anyhow::Result<()> {
+        TableRecorder::row(self, fields.iter().copied());
+        Ok(())
+    }
+
+    fn end(&mut self) -> anyhow::Result<()> {
+        TableRecorder::end(self);
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;

@@ -19,6 +19,10 @@ impl LineDecoder {
     pub(crate) fn decode(&mut self, line: &[u8], columns: usize) -> Result<()> {
         self.buf.clear();
         self.fields.clear();
+        if columns == 0 && line.is_empty() {
+            // A row of a table without columns.
+            return Ok(());
+        }
         for raw in line.split(|&b| b == b'\t') {
             if raw == b"\\N" {
                 self.fields.push(None);
@@ -101,6 +105,11 @@ pub struct CopyRow<'a> {
 }
 
 impl<'a> CopyRow<'a> {
+    /// A row over `buf`, each field a range of it (`None` for NULL).
+    pub(crate) fn from_parts(buf: &'a [u8], fields: &'a [Option<Range<usize>>]) -> Self {
+        CopyRow { buf, fields }
+    }
+
     pub fn len(&self) -> usize {
         self.fields.len()
     }

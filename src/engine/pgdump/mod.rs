@@ -1,21 +1,55 @@
-//! PostgreSQL plain-format dumps, read directly: the rows of their `COPY … FROM stdin;`
-//! blocks, without a server.
+//! PostgreSQL backups read directly, without a server or `pg_restore`: the table rows of
+//! every format pg_dump writes, streamed.
 //!
-//! Accepted: `pg_dump` and `pg_dumpall` plain SQL, gzip-compressed or not (detected by the
-//! magic bytes; `pg_dumpall | gzip` output, multi-member gzip too). In a `pg_dumpall` file
-//! each database's part follows a `\connect` line; only the part of the requested database
-//! is delivered. Custom and tar formats are refused with the command that converts them.
+//! Accepted:
+//! - plain SQL from `pg_dump` or `pg_dumpall` (with COPY data, or INSERT statements from
+//!   `--inserts`, `--column-inserts`, `--rows-per-insert=N`), uncompressed or compressed with
+//!   gzip (also `… | gzip`, several members), lz4 or zstd (`pg_dump -Z lz4|zstd`, PostgreSQL
+//!   16+), detected by their magic bytes;
+//! - the custom format (`pg_dump -Fc`), its data uncompressed, zlib (gzip), lz4 or zstd;
+//!   written to a file or to a pipe (no offsets in the TOC: the blocks are read in order);
+//! - the directory format (`pg_dump -Fd`): the directory, its `toc.dat` and `<id>.dat` files,
+//!   each plain, `.gz`, `.lz4` or `.zst`;
+//! - the tar format (`pg_dump -Ft`), also wrapped in gzip/lz4/zstd (`-Ft | gzip`), as is a
+//!   custom archive.
 //!
-//! Rows are delivered as they are read, before the end of the file is known. A dump is
-//! only complete if the requested database's part ends with
-//! `-- PostgreSQL database dump complete` (pg_dump writes it last for each database), so
-//! the caller must treat rows as provisional until [`read_dump`] returns `Ok`: a truncated
-//! or corrupt file is an `Err` at the end, never a short success.
+//! Archive versions (`K_VERS_1_x` in the header of custom, directory and tar archives) 1.12 to
+//! 1.16 are read, any revision: pg_dump of PostgreSQL 9.0 to 17 (12–15 write 1.14, 16 writes
+//! 1.15, which names the compression algorithm, 17 writes 1.16, which adds the relation kind
+//! to each TOC entry). Other versions are refused with an error naming them.
 //!
-//! The same COPY text decoding serves a live server's `COPY (…) TO STDOUT`
+//! Which database: an archive and a plain `pg_dump` file (with `--create` or not) hold one
+//! database, read whatever its name. Only a `pg_dumpall` file (`-- PostgreSQL database cluster
+//! dump`) holds several, each after a `\connect` line; the part of the requested database is
+//! delivered.
+//!
+//! Tables are given with their schema; INSERT values are delivered as the COPY text of the
+//! same row would decode (`true` as `t`, `B'01'` as `01`, string literals unescaped), and
+//! plain `--inserts` values (no column names) follow the column order of the dump's
+//! `CREATE TABLE` (inherited columns first), generated columns (`DEFAULT`) left out as COPY
+//! leaves them out.
+//!
+//! Rows are delivered as they are read, before the end of the input is known: the caller
+//! must treat them as provisional until [`read_dump`] returns `Ok`. A truncated or corrupt
+//! dump is an `Err` (naming the table whose data is damaged, for archives), never a short
+//! success: a plain dump must end its database's part with `-- PostgreSQL database dump
+//! complete`; an archive must hold a whole data block, file or member for every table its TOC
+//! lists, each ending as pg_dump ends it (`\.` after COPY data, an empty line after INSERTs,
+//! the compressed stream's end mark).
+//!
+//! The same COPY text decoding serves a live server's `COPY … TO STDOUT`
 //! ([`CopyStreamDecoder`]).
 
+mod compress;
 mod copy_text;
+mod custom;
+mod data;
+mod ddl;
+mod directory;
+#[doc(hidden)]
+pub mod inserts;
+mod tar_format;
+mod toc;
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -24,61 +58,118 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 
 pub use copy_text::{CopyRow, CopyStreamDecoder};
+pub use toc::Compression;
 
-/// Receives the rows of COPY blocks.
+use ddl::{Catalog, parse_create_table, statement_complete};
+use inserts::{InsertParser, Src};
+
+/// Receives the rows of the tables a dump holds.
 pub trait CopySink {
-    /// Start of a COPY block. `table` is unqualified (schema in `schema`), columns in header
-    /// order. Return false to skip the block's rows (they are still framed).
+    /// Start of a table's data. `table` is unqualified (schema in `schema`), columns in the
+    /// order of the rows. Return false to skip the table's rows (they are still read).
     fn begin_table(&mut self, schema: Option<&str>, table: &str, columns: &[String]) -> Result<bool>;
-    /// One row of an accepted block.
+    /// One row of an accepted table.
     fn row(&mut self, row: &CopyRow<'_>) -> Result<()>;
-    /// End of an accepted block.
+    /// End of an accepted table's data.
     fn end_table(&mut self) -> Result<()>;
+}
+
+/// The kind of dump read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DumpFormat {
+    #[default]
+    Plain,
+    Custom,
+    Directory,
+    Tar,
 }
 
 /// What a dump held.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DumpSummary {
-    /// The databases of `\connect` lines, in order (empty for a plain single-database dump).
+    pub format: DumpFormat,
+    /// For a plain dump, the databases of `\connect` lines, in order (empty for a plain
+    /// dump without them); for an archive, the database it was made of.
     pub databases: Vec<String>,
-    /// COPY blocks of the selected database.
+    /// Tables delivered (accepted by the sink).
     pub tables_read: u64,
     /// Rows delivered.
     pub rows: u64,
-    /// Uncompressed bytes read.
+    /// Uncompressed bytes of table data (all of a plain dump) read.
     pub bytes: u64,
+    /// An archive's version (`1.14.0`).
+    pub archive_version: Option<String>,
+    /// An archive's compression, as its header says.
+    pub compression: Option<Compression>,
 }
 
 const COMPLETE: &[u8] = b"-- PostgreSQL database dump complete";
 
-/// Reads the COPY blocks of `db_name` from the dump at `path` into `sink`.
+/// Reads the tables of the dump at `path` (a file, or a directory-format dump) into `sink`.
+/// `db_name` picks the database of a `pg_dumpall` file and is ignored for any other dump.
 pub fn read_dump(path: &Path, db_name: &str, sink: &mut dyn CopySink) -> Result<DumpSummary> {
     let shown = path.display();
+    let mut summary = DumpSummary::default();
+    if path.is_dir() {
+        if !directory::is_dump_dir(path) {
+            bail!("{shown}: a directory without toc.dat is not a directory-format dump (pg_dump -Fd)");
+        }
+        summary.format = DumpFormat::Directory;
+        directory::read_directory(path, sink, &mut summary).with_context(|| format!("{shown}"))?;
+        return Ok(summary);
+    }
     let mut file = File::open(path).with_context(|| format!("{shown}: cannot open the dump"))?;
-    let mut magic = [0u8; 5];
+    let mut magic = [0u8; 4];
     let n = crate::engine::io::read_full(&mut file, &mut magic).with_context(|| format!("{shown}: cannot read the dump"))?;
-    let input: Box<dyn Read> = {
+    {
         use std::io::Seek;
         file.rewind().with_context(|| format!("{shown}: cannot read the dump"))?;
-        if n >= 2 && magic[..2] == [0x1f, 0x8b] {
-            Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 20, file)))
-        } else {
-            Box::new(file)
-        }
-    };
+    }
+    let outer = compress::sniff(&magic[..n]);
+    let input: Box<dyn Read> = compress::decoder(outer, BufReader::with_capacity(1 << 20, file), false).with_context(|| format!("{shown}: cannot read the dump"))?;
     let mut reader = BufReader::with_capacity(1 << 20, input);
-    read_plain(&mut reader, db_name, sink).map_err(|e| {
-        // A gzip error surfaces as an I/O error from the decoder.
-        let gzip = n >= 2 && magic[..2] == [0x1f, 0x8b] && e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some());
-        if gzip { e.context(format!("{shown}: the gzip stream is corrupt or truncated")) } else { e.context(format!("{shown}")) }
-    })
+    // What is inside: an archive or SQL text.
+    let head = peek(&mut reader, 512).with_context(|| format!("{shown}: cannot read the dump"))?;
+    let result = if head.starts_with(b"PGDMP") {
+        summary.format = DumpFormat::Custom;
+        custom::read_custom(&mut reader, sink, &mut summary)
+    } else if head.len() >= 262 && &head[257..262] == b"ustar" {
+        summary.format = DumpFormat::Tar;
+        tar_format::read_tar(&mut reader, sink, &mut summary)
+    } else {
+        read_plain(&mut reader, db_name, sink, &mut summary)
+    };
+    result.map_err(|e| {
+        // A decompression error surfaces as an I/O error from the decoder.
+        let io = e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some());
+        if outer != Compression::None && io { e.context(format!("{shown}: the {} stream is corrupt or truncated", outer.name())) } else { e.context(format!("{shown}")) }
+    })?;
+    Ok(summary)
+}
+
+/// The first `n` bytes of `reader` (fewer at its end), left unread.
+fn peek(reader: &mut BufReader<Box<dyn Read>>, n: usize) -> std::io::Result<Vec<u8>> {
+    let buf = reader.fill_buf()?;
+    if buf.len() >= n || buf.is_empty() {
+        return Ok(buf[..buf.len().min(n)].to_vec());
+    }
+    // The buffer holds less than asked: take it and more, and put them back in front.
+    let mut head = buf.to_vec();
+    reader.consume(head.len());
+    let mut more = vec![0u8; n - head.len()];
+    let got = crate::engine::io::read_full(reader, &mut more)?;
+    head.extend_from_slice(&more[..got]);
+    let rest = std::mem::replace(reader, BufReader::new(Box::new(std::io::empty())));
+    let chained: Box<dyn Read> = Box::new(std::io::Cursor::new(head.clone()).chain(rest));
+    *reader = BufReader::with_capacity(1 << 20, chained);
+    Ok(head)
 }
 
 /// The state of the part of the dump being read.
 struct Parts<'a> {
     wanted: &'a str,
-    /// `\connect` seen at all.
-    connects: bool,
+    /// A `pg_dumpall` file: only the wanted database's part is read.
+    cluster: bool,
     /// The database of the current part (`None` before any `\connect`).
     current: Option<String>,
     databases: Vec<String>,
@@ -89,20 +180,66 @@ struct Parts<'a> {
 
 impl Parts<'_> {
     fn selected(&self) -> bool {
-        match &self.current {
-            None => !self.connects,
-            Some(db) => db == self.wanted,
-        }
+        !self.cluster || self.current.as_deref() == Some(self.wanted)
     }
 }
 
-fn read_plain(reader: &mut dyn BufRead, db_name: &str, sink: &mut dyn CopySink) -> Result<DumpSummary> {
-    let mut summary = DumpSummary::default();
+/// A table whose data is INSERT statements, being delivered.
+struct PlainInserts {
+    schema: String,
+    table: String,
+    t: data::InsertTable,
+    accept: bool,
+}
+
+/// The state of a plain dump's reading.
+struct Plain<'s> {
+    sink: &'s mut dyn CopySink,
+    catalog: Catalog,
+    std_strings: bool,
+    /// The first schema of `SET search_path` (old dumps name tables unqualified).
+    search_path: String,
+    /// A `-- Data for Name: …; Type: TABLE DATA` comment whose data has not come yet.
+    pending: Option<(String, String)>,
+    inserts: Option<PlainInserts>,
+}
+
+impl Plain<'_> {
+    /// Ends the INSERT table being read, and delivers a pending table with no rows.
+    fn close(&mut self, selected: bool, summary: &mut DumpSummary) -> Result<()> {
+        if let Some(ins) = self.inserts.take()
+            && ins.accept
+        {
+            self.sink.end_table()?;
+        }
+        if let Some((schema, table)) = self.pending.take()
+            && selected
+            && let Some(columns) = self.catalog.copy_columns(&schema, &table)
+            && self.sink.begin_table(Some(&schema), &table, &columns)?
+        {
+            summary.tables_read += 1;
+            self.sink.end_table()?;
+        }
+        Ok(())
+    }
+}
+
+/// `-- Data for Name: pfile; Type: TABLE DATA; Schema: public; Owner: fossy` → (schema, name).
+fn data_comment(line: &str) -> Option<(String, String)> {
+    let rest = line.strip_prefix("-- Data for Name: ")?;
+    let (name, rest) = rest.split_once("; Type: TABLE DATA; Schema: ")?;
+    let schema = rest.split("; Owner: ").next()?.trim_end();
+    (schema != "-").then(|| (schema.to_string(), name.to_string()))
+}
+
+fn read_plain(reader: &mut dyn BufRead, db_name: &str, sink: &mut dyn CopySink, summary: &mut DumpSummary) -> Result<()> {
     let mut line = Vec::with_capacity(4096);
     let mut number = 0u64;
-    let mut parts = Parts { wanted: db_name, connects: false, current: None, databases: Vec::new(), seen: false, complete: false };
+    let mut parts = Parts { wanted: db_name, cluster: false, current: None, databases: Vec::new(), seen: false, complete: false };
     let mut header_seen = false;
     let mut decoder = copy_text::LineDecoder::default();
+    let mut st = Plain { sink, catalog: Catalog::default(), std_strings: true, search_path: "public".into(), pending: None, inserts: None };
+    let mut parser = InsertParser::new(true);
     loop {
         line.clear();
         let n = reader.read_until(b'\n', &mut line).context("cannot read the dump")?;
@@ -112,42 +249,123 @@ fn read_plain(reader: &mut dyn BufRead, db_name: &str, sink: &mut dyn CopySink) 
         number += 1;
         summary.bytes += n as u64;
         if !header_seen {
-            if number == 1 && line.starts_with(b"PGDMP") {
-                bail!("a custom-format dump (pg_dump -Fc): convert it first with pg_restore -f dump.sql <file>");
-            }
-            if line.starts_with(b"-- PostgreSQL database dump") || line.starts_with(b"-- PostgreSQL database cluster dump") {
+            if line.starts_with(b"-- PostgreSQL database cluster dump") {
+                header_seen = true;
+                parts.cluster = true;
+            } else if line.starts_with(b"-- PostgreSQL database dump") {
                 header_seen = true;
             } else if number > 50 || (!line.starts_with(b"--") && !line.iter().all(u8::is_ascii_whitespace) && !line.starts_with(b"\\restrict")) {
-                if number <= 2 && line.len() > 262 && &line[257..262] == b"ustar" {
-                    bail!("a tar-format dump (pg_dump -Ft): convert it first with pg_restore -f dump.sql <file>");
-                }
-                bail!("not a PostgreSQL plain-format dump (no '-- PostgreSQL database dump' header)");
+                bail!("not a PostgreSQL dump (no '-- PostgreSQL database dump' header, nor an archive's)");
             }
             continue;
         }
         if line.starts_with(b"\\connect") {
+            st.close(parts.selected(), summary)?;
             let name = connect_target(trim_eol(&line)).with_context(|| format!("line {number}: cannot read the \\connect line"))?;
-            parts.connects = true;
-            if parts.current.as_deref() == Some(db_name) && !parts.complete {
-                bail!("the part of database '{db_name}' ends at line {number} without '-- PostgreSQL database dump complete': the dump is truncated");
+            if parts.cluster {
+                if parts.current.as_deref() == Some(db_name) && !parts.complete {
+                    bail!("the part of database '{db_name}' ends at line {number} without '-- PostgreSQL database dump complete': the dump is truncated");
+                }
+                parts.seen |= name == db_name;
+                st.catalog.clear();
             }
             if !parts.databases.contains(&name) {
                 parts.databases.push(name.clone());
             }
-            parts.seen |= name == db_name;
             parts.current = Some(name);
             continue;
         }
         if line.starts_with(COMPLETE) {
+            st.close(parts.selected(), summary)?;
             if parts.selected() {
                 parts.complete = true;
             }
             continue;
         }
+        if line.starts_with(b"-- Name: ") || line.starts_with(b"-- Data for Name: ") {
+            st.close(parts.selected(), summary)?;
+            st.pending = std::str::from_utf8(trim_eol(&line)).ok().and_then(data_comment);
+            continue;
+        }
+        if line.starts_with(b"SET standard_conforming_strings = ") {
+            st.std_strings = !trim_eol(&line).ends_with(b"off;");
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix(b"SET search_path = ") {
+            let first = String::from_utf8_lossy(rest).split(',').next().unwrap_or_default().trim().trim_end_matches(';').trim_matches('"').to_string();
+            if !first.is_empty() {
+                st.search_path = first;
+            }
+            continue;
+        }
+        if [&b"CREATE TABLE "[..], b"CREATE UNLOGGED TABLE ", b"CREATE FOREIGN TABLE "].iter().any(|p| line.starts_with(p)) {
+            let mut statement = line.clone();
+            while !statement_complete(&statement) && statement.len() < 1 << 20 {
+                let n = reader.read_until(b'\n', &mut statement).context("cannot read the dump")?;
+                if n == 0 {
+                    break;
+                }
+                number += 1;
+                summary.bytes += n as u64;
+            }
+            if parts.selected()
+                && let Ok(def) = parse_create_table(&String::from_utf8_lossy(&statement))
+            {
+                st.catalog.add(def, &st.search_path);
+            }
+            continue;
+        }
+        if line.starts_with(b"INSERT INTO ") {
+            let first_line = line.len() as u64;
+            let mut src = Src::new(std::io::Cursor::new(&line[..]).chain(&mut *reader));
+            parser.std_strings = st.std_strings;
+            let header = parser.header(&mut src).with_context(|| format!("line {number}"))?.context("an empty INSERT statement")?;
+            let schema = header.schema.clone().unwrap_or_else(|| st.search_path.clone());
+            let selected = parts.selected();
+            let same = st.inserts.as_ref().is_some_and(|i| i.schema == schema && i.table == header.table);
+            if !same {
+                if st.pending.as_ref() == Some(&(schema.clone(), header.table.clone())) {
+                    st.pending = None;
+                }
+                st.close(selected, summary)?;
+                let columns = match (st.catalog.copy_columns(&schema, &header.table), &header.columns) {
+                    (Some(c), _) => c,
+                    (None, Some(named)) => named.clone(),
+                    (None, None) if selected => bail!(
+                        "line {number}: the INSERT statements of table {schema}.{} do not name their columns and the dump has no CREATE TABLE for it: the column order is unknown (dump with --column-inserts)",
+                        header.table
+                    ),
+                    (None, None) => Vec::new(),
+                };
+                let accept = selected && st.sink.begin_table(Some(&schema), &header.table, &columns)?;
+                summary.tables_read += u64::from(accept);
+                st.inserts = Some(PlainInserts { schema, table: header.table.clone(), t: data::InsertTable::new(columns), accept });
+            }
+            let ins = st.inserts.as_mut().expect("set above");
+            while parser.next_row(&mut src).with_context(|| format!("line {}", number + src.newlines))? {
+                if ins.accept {
+                    let row = ins.t.row(&header, &parser).with_context(|| format!("line {} (table {}.{})", number + src.newlines, ins.schema, ins.table))?;
+                    st.sink.row(&row).with_context(|| format!("line {} (table {}.{})", number + src.newlines, ins.schema, ins.table))?;
+                    summary.rows += 1;
+                }
+            }
+            let spanned = src.consumed > first_line;
+            number += src.newlines.saturating_sub(u64::from(spanned && line.ends_with(b"\n")));
+            summary.bytes += src.consumed.saturating_sub(first_line);
+            let (cursor, _) = src.into_inner().into_inner();
+            let rest = &line[(cursor.position() as usize).min(line.len())..];
+            if rest.iter().any(|b| !b.is_ascii_whitespace()) {
+                bail!("line {number}: more after the end of an INSERT statement");
+            }
+            continue;
+        }
         if line.starts_with(b"COPY ") && trim_eol(&line).ends_with(b" FROM stdin;") {
+            st.pending = None;
+            st.close(parts.selected(), summary)?;
             let text = std::str::from_utf8(trim_eol(&line)).with_context(|| format!("line {number}: COPY line is not UTF-8"))?;
             let (schema, table, columns) = parse_copy_header(text).with_context(|| format!("line {number}: cannot read '{text}'"))?;
-            let accept = parts.selected() && sink.begin_table(schema.as_deref(), &table, &columns)?;
+            let schema = schema.unwrap_or_else(|| st.search_path.clone());
+            let accept = parts.selected() && st.sink.begin_table(Some(&schema), &table, &columns)?;
             if accept {
                 summary.tables_read += 1;
             }
@@ -156,7 +374,7 @@ fn read_plain(reader: &mut dyn BufRead, db_name: &str, sink: &mut dyn CopySink) 
                 line.clear();
                 let n = reader.read_until(b'\n', &mut line).context("cannot read the dump")?;
                 if n == 0 {
-                    bail!("the data of table {table} (from line {start}) has no end marker '\\.': the dump is truncated");
+                    bail!("the data of table {schema}.{table} (from line {start}) has no end marker '\\.': the dump is truncated");
                 }
                 number += 1;
                 summary.bytes += n as u64;
@@ -168,30 +386,37 @@ fn read_plain(reader: &mut dyn BufRead, db_name: &str, sink: &mut dyn CopySink) 
                     break;
                 }
                 if data.starts_with(b"\\connect ") {
-                    bail!("line {number}: a \\connect inside the data of table {table}: the dump is damaged");
+                    bail!("line {number}: a \\connect inside the data of table {schema}.{table}: the dump is damaged");
                 }
                 if accept {
-                    decoder.decode(data, columns.len()).with_context(|| format!("line {number} (table {table})"))?;
-                    sink.row(&decoder.row()).with_context(|| format!("line {number} (table {table})"))?;
+                    decoder.decode(data, columns.len()).with_context(|| format!("line {number} (table {schema}.{table})"))?;
+                    st.sink.row(&decoder.row()).with_context(|| format!("line {number} (table {schema}.{table})"))?;
                     summary.rows += 1;
                 }
             }
             if accept {
-                sink.end_table()?;
+                st.sink.end_table()?;
             }
         }
     }
     if !header_seen {
-        bail!("empty, or not a PostgreSQL plain-format dump");
+        bail!("empty, or not a PostgreSQL dump");
+    }
+    // A pending table or INSERT table at the very end: the completion line did not come.
+    if st.inserts.as_ref().is_some_and(|i| i.accept) {
+        st.sink.end_table()?;
     }
     summary.databases = parts.databases.clone();
-    if parts.connects && !parts.seen {
+    if parts.cluster && !parts.seen {
         bail!("has no database '{db_name}' (it has: {}); choose one with --db-name", parts.databases.join(", "));
     }
     if !parts.complete {
-        bail!("the part of database '{db_name}' does not end with '-- PostgreSQL database dump complete': the dump is truncated");
+        if parts.cluster {
+            bail!("the part of database '{db_name}' does not end with '-- PostgreSQL database dump complete': the dump is truncated");
+        }
+        bail!("the dump does not end with '-- PostgreSQL database dump complete': it is truncated");
     }
-    Ok(summary)
+    Ok(())
 }
 
 fn trim_eol(line: &[u8]) -> &[u8] {
@@ -310,7 +535,8 @@ fn identifier(s: &str) -> Result<(String, &str)> {
         if end == 0 {
             bail!("expected an identifier at '{}'", s.chars().take(20).collect::<String>());
         }
-        Ok((s[..end].to_string(), &s[end..]))
+        // Unquoted identifiers are folded to lower case, as the server folds them.
+        Ok((s[..end].to_ascii_lowercase(), &s[end..]))
     }
 }
 

@@ -66,7 +66,10 @@ pub fn write(report: &Report, out: &mut dyn Write, fail_on: FailOn) -> Result<()
     out.write_all(page.as_bytes())?;
     page.clear();
 
-    write_plan(out, report_plan(report))?;
+    // The plan is small (one unit per upload, agent, volume): as JSON values, the shape the
+    // JSON report has, so a plan read back from a report renders the same.
+    let plan: Vec<Value> = report.plan.iter().map(serde_json::to_value).collect::<Result<_, _>>()?;
+    write_plan(out, &plan)?;
     repairs(&mut page, &report.repairs);
 
     let _ = writeln!(page, "<section id=\"findings\"><h2>Rules and findings</h2>");
@@ -88,12 +91,6 @@ pub fn write(report: &Report, out: &mut dyn Write, fail_on: FailOn) -> Result<()
     page_end(&mut page, "The JSON report (<code>--format json</code>) holds every finding with its repair.");
     out.write_all(page.as_bytes())?;
     Ok(())
-}
-
-/// The report's `plan` section, once the report carries one (`repocheck-report/2`); until
-/// then the page shows the `repairs` list only.
-fn report_plan(_report: &Report) -> &[Value] {
-    &[]
 }
 
 /// Writes the repair plan, one row per unit (an upload, an agent, a volume), as the JSON
@@ -120,13 +117,26 @@ pub fn write_plan(out: &mut dyn Write, plan: &[Value]) -> Result<()> {
             None => String::new(),
         };
         let repairs = match unit.get("repairs") {
-            Some(Value::Array(list)) if !list.is_empty() => format!("<details><summary>{}</summary><pre>{}</pre></details>", list.len(), esc(&serde_json::to_string(list).unwrap_or_default())),
+            Some(Value::Array(list)) if !list.is_empty() => {
+                // The report lists the first few repairs of a unit and counts them all.
+                let total = unit.get("repairs_total").and_then(Value::as_u64).filter(|&t| t > list.len() as u64);
+                let count = match total {
+                    Some(t) => format!("{} of {}", list.len(), thousands(t)),
+                    None => list.len().to_string(),
+                };
+                format!("<details><summary>{count}</summary><pre>{}</pre></details>", esc(&serde_json::to_string(list).unwrap_or_default()))
+            }
+            _ => String::new(),
+        };
+        let owner = match unit.get("owner").map(value_text) {
+            Some(o) if !o.is_empty() => format!("<br><span class=\"owner\">owner {}</span>", esc(&o)),
             _ => String::new(),
         };
         let _ = writeln!(
             page,
-            "<tr class=\"unit\" data-product=\"{}\"><td>{}</td><td>{} <code>{}</code></td><td>{}</td><td class=\"sev sev-{}\">{}</td><td>{findings}</td><td class=\"num\">{bytes}</td><td>{}</td><td>{repairs}</td></tr>",
+            "<tr class=\"unit\" data-product=\"{}\" data-key=\"{}\"><td>{}</td><td>{} <code>{}</code></td><td>{}{owner}</td><td class=\"sev sev-{}\">{}</td><td>{findings}</td><td class=\"num\">{bytes}</td><td>{}</td><td>{repairs}</td></tr>",
             esc(&field("product")),
+            esc(&field("key")),
             esc(&field("product")),
             esc(&field("unit")),
             esc(&field("key")),
@@ -534,6 +544,7 @@ details.rule table{width:100%}
 .match{display:none}body.filtering .match{display:inline}
 .more{font-style:italic}
 .ok{color:var(--ok);font-weight:700}
+.owner{color:var(--muted);font-size:.9em}
 ul.passed-rules{columns:2;list-style:none;padding-left:0}
 [hidden]{display:none!important}
 "#;
@@ -688,7 +699,7 @@ mod tests {
     fn a_plan_renders_one_escaped_row_per_unit_and_tolerates_odd_fields() {
         let plan: Vec<Value> = vec![
             serde_json::json!({"product":"fossology","unit":"upload","key":"12","title":"upload 12 (<b>openssl</b>.tar.gz)","severity":"error","findings":{"fossology/file-missing":214},"bytes":123456,"action":"re-unpack upload 12","repairs":[{"action":"reunpack","upload":12}]}),
-            serde_json::json!({"product":"js7","unit":"agent","key":7,"findings":"odd","bytes":"many"}),
+            serde_json::json!({"product":"js7","unit":"agent","key":7,"findings":"odd","bytes":"many","owner":"ops <team>","repairs":[{"action":"x"}],"repairs_total":12}),
         ];
         let mut out = Vec::new();
         write_plan(&mut out, &plan).unwrap();
@@ -696,6 +707,7 @@ mod tests {
         assert_eq!(html.matches("<tr class=\"unit\"").count(), 2);
         assert!(html.contains("upload 12 (&lt;b&gt;openssl&lt;/b&gt;.tar.gz)"), "{html}");
         assert!(html.contains("120.6 KiB") && html.contains("<code>fossology/file-missing</code> 214"), "{html}");
+        assert!(html.contains("<summary>1 of 12</summary>") && html.contains("owner ops &lt;team&gt;"), "{html}");
         let mut empty = Vec::new();
         write_plan(&mut empty, &[]).unwrap();
         assert!(empty.is_empty());

@@ -7,7 +7,8 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
-use super::{RepairEntry, Report, SCHEMA, StatsOut, Summary, Target, rfc3339};
+use super::{RepairEntry, Report, SCHEMA, SCHEMAS_READ, StatsOut, Summary, Target, rfc3339};
+use crate::engine::plan::PlanUnit;
 use crate::engine::finding::Finding;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -15,10 +16,6 @@ pub struct Tool {
     pub name: String,
     pub version: String,
 }
-
-/// The report schemas this version reads: `/1`, and `/2`, which adds a `plan` section
-/// (ignored by the readers here, which need only the findings, targets and repairs).
-pub const READABLE_SCHEMAS: &[&str] = &["repocheck-report/1", "repocheck-report/2"];
 
 /// A report as read from a JSON file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -30,6 +27,9 @@ pub struct ReportFile {
     pub targets: Vec<Target>,
     pub stats: StatsOut,
     pub summary: Summary,
+    /// The repair plan (`repocheck-report/2`; empty in /1 reports).
+    #[serde(default)]
+    pub plan: Vec<PlanUnit>,
     pub findings: Vec<Finding>,
     #[serde(default)]
     pub repairs: Vec<RepairEntry>,
@@ -52,8 +52,8 @@ pub fn stream_report(path: &Path, on_finding: &mut dyn FnMut(Finding)) -> Result
     let report = serde::de::DeserializeSeed::deserialize(ReportSeed { on_finding }, &mut de)
         .with_context(|| format!("{}: not a repocheck JSON report", path.display()))?;
     de.end().with_context(|| format!("{}: not a repocheck JSON report", path.display()))?;
-    if !READABLE_SCHEMAS.contains(&report.schema.as_str()) {
-        bail!("{}: report schema is '{}', this repocheck reads {}", path.display(), report.schema, READABLE_SCHEMAS.join(" and "));
+    if !SCHEMAS_READ.contains(&report.schema.as_str()) {
+        bail!("{}: report schema is '{}', this repocheck reads {}", path.display(), report.schema, SCHEMAS_READ.join(" and "));
     }
     Ok(report)
 }
@@ -80,6 +80,7 @@ impl<'de> serde::de::Visitor<'de> for ReportSeed<'_> {
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<ReportFile, A::Error> {
         use serde::de::Error;
         let (mut schema, mut tool, mut started_at, mut finished_at, mut targets, mut stats, mut summary, mut repairs) = (None, None, None, None, None, None, None, None);
+        let mut plan = None;
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
                 "schema" => schema = Some(map.next_value()?),
@@ -90,6 +91,7 @@ impl<'de> serde::de::Visitor<'de> for ReportSeed<'_> {
                 "stats" => stats = Some(map.next_value()?),
                 "summary" => summary = Some(map.next_value()?),
                 "repairs" => repairs = Some(map.next_value()?),
+                "plan" => plan = Some(map.next_value()?),
                 "findings" => map.next_value_seed(FindingsSeed { on_finding: &mut *self.on_finding })?,
                 _ => {
                     map.next_value::<serde::de::IgnoredAny>()?;
@@ -104,6 +106,7 @@ impl<'de> serde::de::Visitor<'de> for ReportSeed<'_> {
             targets: targets.ok_or_else(|| A::Error::missing_field("targets"))?,
             stats: stats.ok_or_else(|| A::Error::missing_field("stats"))?,
             summary: summary.ok_or_else(|| A::Error::missing_field("summary"))?,
+            plan: plan.unwrap_or_default(),
             findings: Vec::new(),
             repairs: repairs.unwrap_or_default(),
         })
@@ -144,6 +147,12 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> Result<()> {
     writeln!(out, "  \"targets\": {},", serde_json::to_string(&report.targets)?)?;
     writeln!(out, "  \"stats\": {},", serde_json::to_string(&report.stats)?)?;
     writeln!(out, "  \"summary\": {},", serde_json::to_string(&report.summary)?)?;
+    out.write_all(b"  \"plan\": [")?;
+    for (i, u) in report.plan.iter().enumerate() {
+        out.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
+        serde_json::to_writer(&mut *out, u)?;
+    }
+    out.write_all(if report.plan.is_empty() { b"],\n" } else { b"\n  ],\n" })?;
     out.write_all(b"  \"findings\": [")?;
     let mut first = true;
     report.for_each_finding(|f| {

@@ -21,11 +21,14 @@ use serde_json::{Map, Value};
 
 use super::finding::{Finding, Repair, Severity};
 
-pub use json::{READABLE_SCHEMAS, ReportFile, read_report, stream_report};
+pub use json::{ReportFile, read_report, stream_report};
 pub use junit::write_with as write_junit;
 
 /// The JSON schema id of the report.
-pub const SCHEMA: &str = "repocheck-report/1";
+pub const SCHEMA: &str = "repocheck-report/2";
+
+/// Report schemas this version reads: /1 had no `plan`.
+pub const SCHEMAS_READ: &[&str] = &["repocheck-report/1", SCHEMA];
 
 /// One checked installation (or backup set) and how it was checked.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -164,6 +167,8 @@ pub struct StatsOut {
 
 /// A finished run. The findings stay in a spool file and are streamed by each printer.
 pub struct Report {
+    /// The repair plan: findings grouped by what a person acts on, worst first.
+    pub plan: Vec<crate::engine::plan::PlanUnit>,
     pub started_at: time::OffsetDateTime,
     pub finished_at: time::OffsetDateTime,
     pub targets: Vec<Target>,

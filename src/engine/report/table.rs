@@ -11,6 +11,8 @@ use crate::engine::finding::Finding;
 
 /// How many findings of each rule the table shows.
 const SHOWN: usize = 10;
+/// How many units of the repair plan the table shows.
+const PLAN_SHOWN: usize = 50;
 
 pub(super) fn write(report: &Report, out: &mut dyn Write) -> Result<()> {
     let mut first: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
@@ -25,6 +27,23 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> Result<()> {
         let inputs: Vec<String> = target.inputs.iter().map(|(k, v)| format!("{k}={}", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))).collect();
         let level = target.level.as_deref().map(|l| format!(" (level {l})")).unwrap_or_default();
         writeln!(out, "{}{level}: {}", target.product, inputs.join("  "))?;
+    }
+    // What to do first: one row per upload, Agent, event process.
+    let to_act: Vec<_> = report.plan.iter().filter(|u| u.severity > crate::engine::finding::Severity::Info || !u.repairs.is_empty()).collect();
+    if !to_act.is_empty() {
+        writeln!(out, "\nwhat to do ({}):", to_act.len())?;
+        let mut plan = new_table();
+        plan.set_header(["severity", "what", "findings", "to do"]);
+        for u in to_act.iter().take(PLAN_SHOWN) {
+            let owner = u.owner.as_deref().map(|o| format!("\nowner {o}")).unwrap_or_default();
+            let counts: Vec<String> = u.findings.iter().map(|(rule, n)| format!("{n} {}", rule.split_once('/').map(|(_, r)| r).unwrap_or(rule))).collect();
+            plan.add_row([u.severity.to_string(), format!("{}{owner}", u.title), counts.join("\n"), u.action.clone()]);
+        }
+        writeln!(out, "{plan}")?;
+        if to_act.len() > PLAN_SHOWN {
+            writeln!(out, "… and {} more (the JSON report's plan has all)", to_act.len() - PLAN_SHOWN)?;
+        }
+        writeln!(out)?;
     }
     let mut summary = new_table();
     summary.set_header(["rule", "error", "warning", "info"]);

@@ -1,0 +1,46 @@
+//! pg_dump custom-format archives: a real archive's header and TOC followed by any bytes,
+//! or any bytes at all, read as an archive; no panic.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use repocheck::engine::pgdump::{CopyRow, CopySink, read_dump};
+
+struct Count(u64);
+
+impl CopySink for Count {
+    fn begin_table(&mut self, _: Option<&str>, _: &str, _: &[String]) -> anyhow::Result<bool> {
+        Ok(true)
+    }
+    fn row(&mut self, row: &CopyRow<'_>) -> anyhow::Result<()> {
+        for i in 0..row.len() {
+            let _ = row.get_i64(i);
+        }
+        self.0 += 1;
+        Ok(())
+    }
+    fn end_table(&mut self) -> anyhow::Result<()> {
+        Ok(())
+    }
+}
+
+const SEED: &[u8] = include_bytes!("../../testdata/pgdump/custom-z0.dump");
+
+fuzz_target!(|data: &[u8]| {
+    // The first byte picks: the seed archive with its tail replaced, or the data alone.
+    let input: Vec<u8> = match data.split_first() {
+        Some((&k, rest)) if k % 2 == 0 => {
+            let keep = (usize::from(k) * SEED.len() / 256).min(SEED.len());
+            let mut v = SEED[..keep].to_vec();
+            v.extend_from_slice(rest);
+            v
+        }
+        _ => {
+            let mut v = b"PGDMP".to_vec();
+            v.extend_from_slice(data);
+            v
+        }
+    };
+    let path = std::env::temp_dir().join(format!("repocheck-fuzz-custom-{}", std::process::id()));
+    if std::fs::write(&path, &input).is_ok() {
+        let _ = read_dump(&path, "fossology", &mut Count(0));
+    }
+});
