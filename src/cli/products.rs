@@ -11,7 +11,7 @@ use clap::{Args, Subcommand, ValueHint};
 use crate::engine::product::{self, ManifestOptions, Product};
 use crate::engine::sink::Sink;
 use crate::engine::tables::DbSource;
-use crate::fossology::walk::{Level, NameRange};
+use crate::fossology::walk::{Level, NameRange, Subset};
 use crate::{connectware, fiorano, fossology, hubble, js7};
 
 #[derive(Debug, Subcommand)]
@@ -127,8 +127,16 @@ pub struct FossologyArgs {
     #[arg(long, default_value = "exists", value_parser = choices(Level::CHOICES))]
     pub level: Level,
     /// Check only objects whose names start in this hex range, e.g. 00-7f (one shard).
-    #[arg(long, value_name = "LO-HI", value_parser = NameRange::parse)]
+    #[arg(long, value_name = "LO-HI", value_parser = NameRange::parse, conflicts_with = "shard")]
     pub range: Option<NameRange>,
+    /// Check the K-th of N equal shards of the name space (1/4 … 4/4): one runner's share
+    /// when only its index is known. Merge the N reports with repocheck merge.
+    #[arg(long, value_name = "K/N", value_parser = NameRange::shard)]
+    pub shard: Option<NameRange>,
+    /// With --level content: re-hash only subset K of N (by name), the rest at size level;
+    /// auto/N picks K from the date, so N nightly runs re-hash every object once.
+    #[arg(long, value_name = "K/N|auto/N", value_parser = Subset::parse)]
+    pub subset: Option<Subset>,
     /// Check only this [REPOSITORY] host's share of a multi-host repository.
     #[arg(long, value_name = "KEY")]
     pub host: Option<String>,
@@ -136,7 +144,16 @@ pub struct FossologyArgs {
 
 impl From<FossologyArgs> for fossology::CheckOptions {
     fn from(a: FossologyArgs) -> Self {
-        fossology::CheckOptions { db: DbSource::parse(&a.inputs.db), db_name: a.inputs.db_name, repo: a.inputs.repo, conf: a.inputs.conf, level: a.level, range: a.range, host: a.host }
+        fossology::CheckOptions {
+            db: DbSource::parse(&a.inputs.db),
+            db_name: a.inputs.db_name,
+            repo: a.inputs.repo,
+            conf: a.inputs.conf,
+            level: a.level,
+            range: a.range.or(a.shard),
+            host: a.host,
+            subset: a.subset,
+        }
     }
 }
 

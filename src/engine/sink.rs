@@ -23,6 +23,7 @@ pub struct Stats {
     pub db_rows: AtomicU64,
     pub entries_walked: AtomicU64,
     pub bytes_hashed: AtomicU64,
+    pub objects_hashed: AtomicU64,
     /// What the check is doing now, for the progress line.
     pub phase: Mutex<String>,
 }
@@ -36,6 +37,9 @@ impl Stats {
     }
     pub fn add_hashed(&self, n: u64) {
         self.bytes_hashed.fetch_add(n, Ordering::Relaxed);
+    }
+    pub fn add_objects_hashed(&self, n: u64) {
+        self.objects_hashed.fetch_add(n, Ordering::Relaxed);
     }
     pub fn set_phase(&self, phase: impl Into<String>) {
         if let Ok(mut p) = self.phase.lock() {
@@ -250,6 +254,7 @@ impl Sink {
         self.stats.add_db_rows(stats.db_rows);
         self.stats.add_entries(stats.entries_walked);
         self.stats.add_hashed(stats.bytes_hashed);
+        self.stats.add_objects_hashed(stats.objects_hashed);
         self.shared.merged_elapsed_ms.fetch_max(stats.elapsed_ms, Ordering::Relaxed);
     }
 
@@ -285,6 +290,7 @@ impl Sink {
             db_rows: self.stats.db_rows.load(Ordering::Relaxed),
             entries_walked: self.stats.entries_walked.load(Ordering::Relaxed),
             bytes_hashed: self.stats.bytes_hashed.load(Ordering::Relaxed),
+            objects_hashed: self.stats.objects_hashed.load(Ordering::Relaxed),
             elapsed_ms,
         };
         Ok(Report {

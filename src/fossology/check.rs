@@ -14,7 +14,7 @@ use super::conf::{HostRange, read_conf};
 use super::layout::infer_layout;
 use super::merge::Run;
 use super::metadata;
-use super::walk::{Level, NameRange};
+use super::walk::{Level, NameRange, Subset};
 use crate::details;
 use crate::engine::finding::Repair;
 use crate::engine::report::Target;
@@ -34,6 +34,8 @@ pub struct CheckOptions {
     pub range: Option<NameRange>,
     /// Only this `[REPOSITORY]` host's share.
     pub host: Option<String>,
+    /// At `--level content`, re-hash only this subset (the rest at size level).
+    pub subset: Option<Subset>,
 }
 
 /// The report's target: the inputs as given. The repository must be a readable
@@ -60,6 +62,9 @@ pub fn target(opts: &CheckOptions) -> Result<Target> {
         target = target.input("db_name", opts.db_name.clone());
     }
     target.level = Some(opts.level.as_str().to_string());
+    if opts.subset.is_some() && opts.level != Level::Content {
+        bail!("--subset chooses which objects --level content re-hashes: give --level content too");
+    }
     Ok(target)
 }
 
@@ -81,6 +86,9 @@ pub fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
     }
     if let Some(h) = &opts.host {
         sink.scope("host", json!(h));
+    }
+    if let Some(s) = &opts.subset {
+        sink.scope("subset", json!(s.to_string()));
     }
 
     if let Some(conf) = &conf {

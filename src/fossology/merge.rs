@@ -375,7 +375,7 @@ mod tests {
             self.objects.sort_by_key(|o| o.key);
             self.gold.sort_by_key(|f| f.key);
             self.files.sort_by_key(|f| f.key);
-            let opts = CheckOptions { db: DbSource::Dump("in-memory".into()), db_name: "fossology".into(), repo: self.repo.path().to_path_buf(), conf: None, level: Level::Exists, range: None, host: None };
+            let opts = CheckOptions { db: DbSource::Dump("in-memory".into()), db_name: "fossology".into(), repo: self.repo.path().to_path_buf(), conf: None, level: Level::Exists, range: None, host: None, subset: None };
             let sink = Sink::new(Arc::new(crate::products::catalogue(None).unwrap()), Vec::new()).unwrap();
             let host = Some("localhost".to_string());
             let gold = tree_of(ObjectType::Gold, vec![(host.clone(), vec![Batch { found: self.gold, ..Batch::default() }])]);

@@ -140,6 +140,7 @@ pub(super) fn spawn_walkers<'scope, 'env>(scope: &'scope std::thread::Scope<'sco
                 level: opts.level,
                 want_meta: object_type == ObjectType::Gold,
                 range: if object_type == ObjectType::Files { opts.range.as_ref() } else { None },
+                subset: opts.subset,
                 digests,
                 sink,
             };

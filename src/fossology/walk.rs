@@ -86,6 +86,69 @@ impl NameRange {
     }
 }
 
+impl NameRange {
+    /// `K/N`: the K-th (from 1) of N equal ranges of the first four hex digits, so a runner
+    /// only needs its index (a Kubernetes Indexed Job, a Slurm array).
+    pub fn shard(s: &str) -> Result<NameRange, String> {
+        let (k, n) = fraction(s, "--shard")?;
+        if n > 65536 {
+            return Err(format!("--shard '{s}': at most 65536 shards"));
+        }
+        let lo = (k - 1) * 65536 / n;
+        let hi = k * 65536 / n - 1;
+        Ok(NameRange { lo: format!("{lo:04x}"), hi: format!("{hi:04x}") })
+    }
+}
+
+/// `K/N` with 1 ≤ K ≤ N.
+fn fraction(s: &str, option: &str) -> Result<(u64, u64), String> {
+    let (k, n) = s.split_once('/').ok_or_else(|| format!("{option} '{s}': expected K/N, e.g. 1/4"))?;
+    let (k, n): (u64, u64) = (k.trim().parse().map_err(|_| format!("{option} '{s}': K is not a number"))?, n.trim().parse().map_err(|_| format!("{option} '{s}': N is not a number"))?);
+    if n == 0 || k == 0 || k > n {
+        return Err(format!("{option} '{s}': K must be between 1 and N"));
+    }
+    Ok((k, n))
+}
+
+/// `--subset K/N`: which objects a content run re-hashes — those whose name's fifth to
+/// eighth hex digits fall in the K-th of N equal ranges (not the first four, so subsets
+/// cut across shards) — the others are checked at size level. As restic's
+/// `check --read-data-subset`, N runs with K = 1…N re-hash every object once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Subset {
+    pub k: u64,
+    pub n: u64,
+}
+
+impl Subset {
+    /// `K/N`, or `auto/N` (K from the date: day number modulo N, so N nightly runs cover
+    /// every object once).
+    pub fn parse(s: &str) -> Result<Subset, String> {
+        if let Some(n) = s.strip_prefix("auto/") {
+            let (_, n) = fraction(&format!("1/{n}"), "--subset")?;
+            let day = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() / 86400).unwrap_or(0);
+            return Ok(Subset { k: day % n + 1, n });
+        }
+        let (k, n) = fraction(s, "--subset")?;
+        if n > 65536 {
+            return Err(format!("--subset '{s}': at most 65536 subsets"));
+        }
+        Ok(Subset { k, n })
+    }
+
+    /// Whether the object `name` (lower-case hex) is in the subset.
+    pub fn contains(&self, name: &str) -> bool {
+        let Some(v) = name.get(4..8).and_then(|h| u64::from_str_radix(h, 16).ok()) else { return true };
+        v * self.n / 65536 + 1 == self.k
+    }
+}
+
+impl std::fmt::Display for Subset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.k, self.n)
+    }
+}
+
 impl std::fmt::Display for NameRange {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}-{}", self.lo, self.hi)
@@ -149,6 +212,8 @@ pub struct TreeWalk<'a> {
     /// Also `lstat` every object (gold: for the hard-link check).
     pub want_meta: bool,
     pub range: Option<&'a NameRange>,
+    /// At level content, only these objects are hashed (the others are stat'ed).
+    pub subset: Option<Subset>,
     /// The digests `--level content` computes.
     pub digests: Which,
     pub sink: &'a Sink,
@@ -243,7 +308,9 @@ impl TreeWalk<'_> {
     /// Stats or hashes one object, as the level asks.
     fn verify(&self, found: &mut Found) {
         let path = self.repo.join(&found.rel);
-        if self.level == Level::Content {
+        let hash = self.level == Level::Content && self.subset.is_none_or(|s| s.contains(&found.key.name()));
+        if hash {
+            self.sink.stats.add_objects_hashed(1);
             match hash_file(&path, self.digests) {
                 Ok(d) => {
                     self.sink.stats.add_hashed(d.size);
@@ -465,6 +532,39 @@ pub fn read_dir_sorted(dir: &Path) -> std::io::Result<Vec<(std::ffi::OsString, E
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shards_split_the_name_space_in_equal_contiguous_ranges() {
+        for n in [1u64, 2, 3, 7, 16, 17, 256, 65536] {
+            let shards: Vec<NameRange> = (1..=n).map(|k| NameRange::shard(&format!("{k}/{n}")).unwrap()).collect();
+            assert_eq!(shards[0].lo, "0000");
+            assert_eq!(shards[n as usize - 1].hi, "ffff");
+            for w in shards.windows(2) {
+                assert_eq!(u64::from_str_radix(&w[0].hi, 16).unwrap() + 1, u64::from_str_radix(&w[1].lo, 16).unwrap(), "{n}");
+            }
+            // Every name is in exactly one shard.
+            for name in ["0000aa", "7fffff", "8000", "5c9c5f1d", "ffffffff"] {
+                assert_eq!(shards.iter().filter(|r| r.contains(name)).count(), 1, "{name} {n}");
+            }
+        }
+        assert!(NameRange::shard("0/4").is_err() && NameRange::shard("5/4").is_err() && NameRange::shard("x").is_err());
+    }
+
+    #[test]
+    fn subsets_cover_every_name_once_and_cut_across_shards() {
+        for n in [1u64, 3, 7, 30] {
+            for name in ["00000000ab", "5c9c5f1d00", "ffffffff", "1234abcd"] {
+                let hits = (1..=n).filter(|&k| Subset { k, n }.contains(name)).count();
+                assert_eq!(hits, 1, "{name} {n}");
+            }
+        }
+        // The first four digits (the shard) do not decide the subset.
+        let s = Subset { k: 1, n: 2 };
+        assert!(s.contains("00000000") && !s.contains("0000ffff"));
+        let auto = Subset::parse("auto/7").unwrap();
+        assert!(auto.n == 7 && (1..=7).contains(&auto.k));
+        assert!(Subset::parse("8/7").is_err() && Subset::parse("auto/0").is_err());
+    }
 
     #[test]
     fn ranges() {

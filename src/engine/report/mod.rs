@@ -162,6 +162,10 @@ pub struct StatsOut {
     pub db_rows: u64,
     pub entries_walked: u64,
     pub bytes_hashed: u64,
+    /// Objects whose content was hashed (all of them at `--level content`, or one
+    /// `--subset`'s).
+    #[serde(default)]
+    pub objects_hashed: u64,
     pub elapsed_ms: u64,
 }
 
