@@ -483,6 +483,21 @@ fn depth_comes_from_the_config_and_defaults_to_two() {
     let r = run(&c, Source::Server, &[]);
     assert!(r.of("fossology/file-missing").is_empty(), "{:?}", r.rules());
     assert!(!r.of("fossology/misplaced-file").is_empty());
+    assert!(r.of("fossology/layout-mismatch").is_empty(), "fewer objects than min_objects");
+
+    // A whole repository at another depth than configured is one finding, with its fix,
+    // instead of a move per object (min_objects lowered to the fixture's size).
+    let rules = tempfile::tempdir().unwrap();
+    std::fs::write(rules.path().join("fossology.toml"), repocheck::fossology::RULES_TOML.replace("min_objects = 1000", "min_objects = 2")).unwrap();
+    let r = run(&c, Source::Server, &["--rules", rules.path().to_str().unwrap()]);
+    assert!(r.of("fossology/misplaced-file").is_empty() && r.of("fossology/file-missing").is_empty(), "{:?}", r.of("fossology/misplaced-file"));
+    let mismatch = r.of("fossology/layout-mismatch");
+    assert_eq!(mismatch.len(), 2, "gold and files: {mismatch:?}");
+    let files = mismatch.iter().find(|f| f["details"]["type"] == "files").unwrap();
+    assert_eq!(files["details"]["found_depth"], 2);
+    assert_eq!(files["details"]["configured_depth"], 3);
+    assert!(files["message"].as_str().unwrap().contains("set depth = 2"), "{files}");
+    assert!(files["details"]["objects"].as_u64().unwrap() > 10, "{files}");
 }
 
 #[test]

@@ -68,6 +68,9 @@ pub struct StatsSnapshot {
 
 struct Spool {
     plan: Plan,
+    /// Records a shard leaves for `merge` (JSON lines, in a temporary file).
+    side: Option<BufWriter<std::fs::File>>,
+    side_records: u64,
     writer: BufWriter<std::fs::File>,
     live: Vec<Box<dyn Write + Send>>,
     counts: BTreeMap<String, RuleCount>,
@@ -111,6 +114,8 @@ impl Sink {
                 phrase: None,
                 spool: Mutex::new(Spool {
                     plan: Plan::default(),
+                    side: None,
+                    side_records: 0,
                     writer: BufWriter::with_capacity(1 << 16, file),
                     live,
                     counts: BTreeMap::new(),
@@ -244,6 +249,31 @@ impl Sink {
         }
     }
 
+    /// Leaves a record for `merge` beside the findings: what a shard saw that another
+    /// shard's findings need (an object in its directories named in another's range).
+    /// Reports keep them in `side`; nothing else reads them.
+    pub fn side(&self, record: Value) {
+        let line = serde_json::to_vec(&record).map(|mut l| {
+            l.push(b'\n');
+            l
+        });
+        let mut spool = self.shared.spool.lock().unwrap_or_else(|e| e.into_inner());
+        let spool = &mut *spool;
+        let result = line.map_err(|e| e.to_string()).and_then(|line| {
+            if spool.side.is_none() {
+                spool.side = Some(BufWriter::new(tempfile::tempfile().map_err(|e| e.to_string())?));
+            }
+            let out = spool.side.as_mut().expect("just made");
+            out.write_all(&line).map_err(|e| e.to_string())
+        });
+        match result {
+            Ok(()) => spool.side_records += 1,
+            Err(e) => {
+                spool.error.get_or_insert_with(|| format!("cannot spool a record for merge: {e}"));
+            }
+        }
+    }
+
     /// The counters, for a progress display on another thread.
     pub fn stats_handle(&self) -> Arc<Stats> {
         Arc::clone(&self.stats)
@@ -293,7 +323,17 @@ impl Sink {
             objects_hashed: self.stats.objects_hashed.load(Ordering::Relaxed),
             elapsed_ms,
         };
+        let side = match spool.side {
+            None => None,
+            Some(writer) => {
+                let mut file = writer.into_inner().map_err(|e| e.into_error()).context("cannot flush the merge records")?;
+                file.seek(SeekFrom::Start(0)).context("cannot rewind the merge records")?;
+                Some(Mutex::new(file))
+            }
+        };
         Ok(Report {
+            side,
+            side_records: spool.side_records,
             plan: spool.plan.finish(shared.phrase),
             started_at: shared.started_at,
             finished_at,

@@ -107,7 +107,7 @@ pub fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
     let meta = metadata::read(&opts.db, &opts.db_name, sink)?;
     report_active_jobs(&meta.active_jobs, sink);
 
-    Run::new(opts, &layout, sink, &meta.uploads).merge(meta.objects, params.content_mismatch.digests)?;
+    Run::new(opts, &layout, sink, &meta.uploads, params.layout_mismatch.clone()).merge(meta.objects, params.content_mismatch.digests)?;
     // The plan names each upload it lists by its file name.
     for key in sink.unit_keys("fossology", "upload") {
         if let Some(upload) = key.parse().ok().and_then(|id: i64| meta.uploads.get(&id)) {

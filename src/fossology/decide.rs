@@ -101,19 +101,18 @@ impl Spool {
 impl Run<'_> {
     pub(super) fn resolve(&mut self, tree: &mut Tree, pending: Spool) -> Result<BTreeSet<i64>> {
         let object_type = tree.object_type;
-        let mut misplaced = std::mem::take(&mut tree.misplaced);
-        misplaced.sort_by(|a, b| a.1.key.cmp(&b.1.key).then_with(|| a.1.rel.cmp(&b.1.rel)));
-        let mut misplaced = misplaced.into_iter().peekable();
+        let mut misplaced = tree.misplaced()?.peekable();
         let mut unrecoverable = BTreeSet::new();
         for p in pending.drain()? {
             let p = p?;
             let key = ObjectKey::parse_name(&p.name).context("pending spool holds a bad name")?;
             // Misplaced objects before this one are duplicates or unreferenced.
-            while let Some((_, m)) = misplaced.next_if(|(_, m)| m.key < key) {
-                self.misplaced_alone(object_type, &m);
+            while let Some(m) = misplaced.next_if(|m| m.as_ref().is_ok_and(|m| m.key < key)) {
+                self.misplaced_alone(object_type, &m?);
             }
             let mut moved = false;
-            while let Some((_, m)) = misplaced.next_if(|(_, m)| m.key == key) {
+            while let Some(m) = misplaced.next_if(|m| m.as_ref().is_ok_and(|m| m.key == key)) {
+                let m = m?;
                 let missing = matches!(p.problem, Problem::Missing);
                 if missing && !moved {
                     self.misplaced(object_type, &m, true, None);
@@ -148,8 +147,8 @@ impl Run<'_> {
                 }
             }
         }
-        for (_, m) in misplaced {
-            self.misplaced_alone(object_type, &m);
+        for m in misplaced {
+            self.misplaced_alone(object_type, &m?);
         }
         Ok(unrecoverable)
     }
@@ -158,6 +157,11 @@ impl Run<'_> {
     /// nothing references it.
     fn misplaced_alone(&self, object_type: ObjectType, m: &Misplaced) {
         let name = m.key.name();
+        if !self.in_scope(&name) {
+            // In this run's directories, named in another shard's range.
+            self.foreign(object_type, m, false, None);
+            return;
+        }
         let mut hosts: Vec<Option<&str>> = self.layout.hosts_for(object_type.as_str(), &name).into_iter().map(Some).collect();
         if hosts.is_empty() {
             hosts.push(None);

@@ -15,7 +15,8 @@ use super::layout::{ObjectKey, ObjectType, object_path, preferred_path};
 use super::metadata::{DbObject, Upload, capped};
 use super::trees::{Tree, spawn_walkers};
 use super::walk::{Found, Level, Meta, Misplaced};
-use super::Repair;
+use super::summary::{Class, Summary, Totals};
+use super::{LayoutMismatchParams, Repair};
 use crate::details;
 use crate::engine::hash::Which;
 use crate::engine::sink::Sink;
@@ -30,11 +31,15 @@ pub(super) struct Run<'a> {
     pub(super) gold_path: HashMap<i64, String>,
     /// Uploads whose gold name lies in this run's range: the run that reports them.
     pub(super) gold_in_scope: BTreeSet<i64>,
+    /// Misplaced-object findings held until `layout-mismatch` is decided.
+    summary: Summary,
+    /// `layout-mismatch`'s parameters.
+    layout_params: LayoutMismatchParams,
 }
 
 impl<'a> Run<'a> {
-    pub(super) fn new(opts: &'a CheckOptions, layout: &'a Layout, sink: &'a Sink, uploads: &'a BTreeMap<i64, Upload>) -> Run<'a> {
-        Run { opts, layout, sink, uploads, gold_state: HashMap::new(), gold_path: HashMap::new(), gold_in_scope: BTreeSet::new() }
+    pub(super) fn new(opts: &'a CheckOptions, layout: &'a Layout, sink: &'a Sink, uploads: &'a BTreeMap<i64, Upload>, layout_params: LayoutMismatchParams) -> Run<'a> {
+        Run { opts, layout, sink, uploads, gold_state: HashMap::new(), gold_path: HashMap::new(), gold_in_scope: BTreeSet::new(), summary: Summary::default(), layout_params }
     }
 }
 
@@ -76,7 +81,16 @@ impl Run<'_> {
         self.resolve(&mut gold, gold_pending)?;
         let unrecoverable = self.resolve(&mut files, files_pending)?;
         self.report_uploads(&unrecoverable);
-        Ok(())
+        let mut totals = Totals { objects: BTreeMap::new(), depths: BTreeMap::new() };
+        for tree in [&gold, &files] {
+            let t = tree.object_type.as_str().to_string();
+            totals.objects.insert(t.clone(), tree.in_place + tree.misplaced_count);
+            for (d, n) in &tree.other_depths {
+                totals.depths.insert((t.clone(), *d), *n);
+            }
+        }
+        let summary = std::mem::take(&mut self.summary);
+        summary.finish(&totals, self.layout.depth, &self.layout.origin, self.layout_params.min_objects, self.layout_params.share, self.sink)
     }
 
     /// Objects of a tree that come before `key` in name order are referenced by nothing.
@@ -240,9 +254,19 @@ impl Run<'_> {
 
     fn files_object(&mut self, tree: &mut Tree, object: &DbObject, pending: &mut Spool) -> Result<()> {
         let name = object.key.name();
-        if !self.in_scope(&name) || !self.host_in_scope(ObjectType::Files, &name) {
-            // Another shard's object; its copies (if walked) are not this run's business.
+        if !self.in_scope(&name) {
+            // Another shard's name: its directories were not walked.
             tree.take(&object.key);
+            return Ok(());
+        }
+        if !self.host_in_scope(ObjectType::Files, &name) {
+            // Another host's object, found on this run's host: the run of its host decides
+            // with what this one saw.
+            let allowed = self.layout.hosts_for(ObjectType::Files.as_str(), &name);
+            for (host, found) in tree.take(&object.key) {
+                let ok = host.as_deref().is_some_and(|h| allowed.contains(&h));
+                self.foreign(ObjectType::Files, &Misplaced { key: found.key, rel: found.rel, why: "on the wrong host" }, ok, Some(true));
+            }
             return Ok(());
         }
         let copies = tree.take(&object.key);
@@ -310,20 +334,55 @@ impl Run<'_> {
             return;
         }
         let to = preferred_path(self.layout, object_type, &name);
-        let (message, repair) = match (referenced, duplicate_of) {
-            (true, None) => (format!("{} object {}: FOSSology looks for it at {to}", object_type, m.why), Some(Repair::Move { from: m.rel.clone(), to: to.clone() }.into())),
-            (true, Some(d)) => (format!("{} object {}, and a copy is also at {d}: this one can be removed", object_type, m.why), None),
-            (false, _) => (format!("{} object {}; no database row references it", object_type, m.why), None),
+        let (message, details, repair) = misplaced_finding(object_type.as_str(), &m.rel, &name, m.why, &to, referenced, duplicate_of);
+        // Held when it may belong to a layout found other than the one configured.
+        let class = if m.why == "on the wrong host" && self.opts.host.is_none() {
+            m.rel.split('/').next().filter(|_| !self.layout.hosts.is_empty()).map(|h| Class::Host(object_type.as_str().into(), h.to_string()))
+        } else {
+            m.other_depth(object_type.as_str(), self.layout.depth).map(|d| Class::Depth(object_type.as_str().into(), d))
         };
-        self.sink.emit(
-            Rule::MisplacedFile,
-            &m.rel,
-            message,
-            details! { "type" => object_type.as_str(), "name" => name, "why" => m.why, "expected" => to, "referenced" => referenced, "duplicate_of" => duplicate_of },
-            repair,
-        );
+        match class {
+            Some(class) => self.summary.hold(class, &m.rel, message, details, repair, referenced, object_type, &name, m.key.size),
+            None => self.sink.emit(Rule::MisplacedFile, &m.rel, message, details, repair),
+        }
     }
 
+    /// An object this run found whose name is another run's to report (`--range`,
+    /// `--host`): what it saw goes to `merge` on the side, which decides with the other
+    /// run's findings what a whole run would have said.
+    pub(super) fn foreign(&self, object_type: ObjectType, m: &Misplaced, allowed: bool, referenced: Option<bool>) {
+        let name = m.key.name();
+        let mut hosts: Vec<Option<&str>> = self.layout.hosts_for(object_type.as_str(), &name).into_iter().map(Some).collect();
+        if hosts.is_empty() {
+            hosts.push(None);
+        }
+        let copy_at = hosts.into_iter().map(|h| object_path(self.layout, h, object_type, &name)).find(|rel| *rel != m.rel && self.opts.repo.join(rel).is_file());
+        self.sink.side(json!({
+            "product": "fossology", "record": "foreign-object", "type": object_type.as_str(), "name": name, "rel": m.rel, "why": m.why,
+            "expected": preferred_path(self.layout, object_type, &name), "allowed": allowed, "copy_at": copy_at, "referenced": referenced,
+        }));
+    }
+
+}
+
+/// The `misplaced-file` finding of an object found at `rel` whose place is `to`:
+/// referenced and alone it is a move; with a copy elsewhere it can be removed; referenced
+/// by nothing it is only reported. (`merge` makes the same findings from shards' records.)
+pub fn misplaced_finding(
+    object_type: &str,
+    rel: &str,
+    name: &str,
+    why: &str,
+    to: &str,
+    referenced: bool,
+    duplicate_of: Option<&str>,
+) -> (String, serde_json::Map<String, serde_json::Value>, Option<crate::engine::finding::Repair>) {
+    let (message, repair) = match (referenced, duplicate_of) {
+        (true, None) => (format!("{object_type} object {why}: FOSSology looks for it at {to}"), Some(Repair::Move { from: rel.to_string(), to: to.to_string() }.into())),
+        (true, Some(d)) => (format!("{object_type} object {why}, and a copy is also at {d}: this one can be removed"), None),
+        (false, _) => (format!("{object_type} object {why}; no database row references it"), None),
+    };
+    (message, details! { "type" => object_type, "name" => name, "why" => why, "expected" => to, "referenced" => referenced, "duplicate_of" => duplicate_of }, repair)
 }
 
 /// The merge and its decisions on in-memory streams: no walk, no database.
@@ -378,9 +437,9 @@ mod tests {
             let opts = CheckOptions { db: DbSource::Dump("in-memory".into()), db_name: "fossology".into(), repo: self.repo.path().to_path_buf(), conf: None, level: Level::Exists, range: None, host: None, subset: None };
             let sink = Sink::new(Arc::new(crate::products::catalogue(None).unwrap()), Vec::new()).unwrap();
             let host = Some("localhost".to_string());
-            let gold = tree_of(ObjectType::Gold, vec![(host.clone(), vec![Batch { found: self.gold, ..Batch::default() }])]);
-            let files = tree_of(ObjectType::Files, vec![(host, vec![Batch { found: self.files, misplaced: self.files_misplaced, ..Batch::default() }])]);
-            Run::new(&opts, &self.layout, &sink, &self.uploads).merge_trees(self.objects.into_iter().map(Ok), gold, files).unwrap();
+            let gold = tree_of(ObjectType::Gold, self.layout.depth, vec![(host.clone(), vec![Batch { found: self.gold, ..Batch::default() }])]);
+            let files = tree_of(ObjectType::Files, self.layout.depth, vec![(host, vec![Batch { found: self.files, misplaced: self.files_misplaced, ..Batch::default() }])]);
+            Run::new(&opts, &self.layout, &sink, &self.uploads, LayoutMismatchParams { min_objects: 3, share: 0.5 }).merge_trees(self.objects.into_iter().map(Ok), gold, files).unwrap();
             let report = sink.finish().unwrap();
             let mut findings = Vec::new();
             report

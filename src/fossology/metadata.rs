@@ -411,13 +411,13 @@ struct DbRec {
     gold_of: Vec<i64>,
 }
 
-fn put_key(out: &mut impl Write, key: &ObjectKey) -> io::Result<()> {
+pub(super) fn put_key(out: &mut impl Write, key: &ObjectKey) -> io::Result<()> {
     out.write_all(&key.sha1)?;
     out.write_all(&key.md5)?;
     codec::put_u64(out, key.size)
 }
 
-fn get_key(input: &mut impl Read) -> io::Result<ObjectKey> {
+pub(super) fn get_key(input: &mut impl Read) -> io::Result<ObjectKey> {
     let mut key = ObjectKey { sha1: [0; 20], md5: [0; 16], size: 0 };
     input.read_exact(&mut key.sha1)?;
     input.read_exact(&mut key.md5)?;

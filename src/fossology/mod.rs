@@ -14,6 +14,7 @@ pub mod metadata;
 pub mod plan;
 pub mod repair;
 mod scratch;
+mod summary;
 mod trees;
 pub mod walk;
 
@@ -48,6 +49,9 @@ crate::product_rules! {
         ContentMismatch = "content-mismatch",
         /// A well-named object in the wrong directory or on the wrong host.
         MisplacedFile = "misplaced-file",
+        /// The objects of a tree mostly lie at another depth or on another host than the
+        /// configuration says.
+        LayoutMismatch = "layout-mismatch",
         /// An entry in a type tree that is not a repository object.
         UnexpectedEntry = "unexpected-entry",
         /// A directory or file that could not be read.
@@ -73,6 +77,7 @@ pub const RULES_TOML: &str = include_str!("../../rules/fossology.toml");
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Params {
     pub content_mismatch: ContentMismatchParams,
+    pub layout_mismatch: LayoutMismatchParams,
     pub scratch_leftover: ScratchLeftoverParams,
 }
 
@@ -82,6 +87,16 @@ pub struct ContentMismatchParams {
     /// Which digests of the name to compare at `--level content`.
     #[serde(deserialize_with = "digests")]
     pub digests: crate::engine::hash::Which,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayoutMismatchParams {
+    /// At least this many objects of one class …
+    pub min_objects: u64,
+    /// … and more than this share of the tree's objects make one finding instead of one
+    /// per object.
+    pub share: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -159,7 +174,7 @@ impl Product for Fossology {
     /// the repository's layout, the scheduler and the configuration are units of their own.
     fn plan_unit(f: &Finding) -> Option<Unit> {
         let unit = match f.rule.strip_prefix("fossology/")? {
-            "misplaced-file" | "file-orphaned" | "unexpected-entry" | "entry-unreadable" | "gold-files-not-linked" | "scratch-leftover" => "repository",
+            "misplaced-file" | "layout-mismatch" | "file-orphaned" | "unexpected-entry" | "entry-unreadable" | "gold-files-not-linked" | "scratch-leftover" => "repository",
             "jobs-active" => "scheduler",
             "config-missing" => "configuration",
             _ => "upload",

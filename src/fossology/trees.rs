@@ -3,17 +3,22 @@
 //! stream, and collects what the walkers put on the side (misplaced objects, unreadable
 //! directories).
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
+use std::io::{self, Read, Write};
 #[cfg(test)]
 use std::sync::mpsc::Sender;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use super::conf::Layout;
 use super::layout::{ObjectKey, ObjectType};
-use super::walk::{Batch, Found, Misplaced, TreeWalk, read_dir_sorted};
+use super::walk::{Batch, Found, Misplaced, TreeWalk, WHYS, read_dir_sorted};
+use crate::engine::extsort::{ExternalSorter, SortRecord, codec};
 use super::CheckOptions;
 use crate::engine::hash::Which;
 use crate::engine::sink::Sink;
+
+/// Bytes of misplaced objects a tree holds in memory before it spills them.
+const MISPLACED_BUDGET: usize = 16 << 20;
 
 /// One host's stream of objects of one tree, from its walker thread.
 pub(super) struct HostStream {
@@ -27,17 +32,84 @@ pub(super) struct HostStream {
 pub(super) struct Tree {
     pub(super) object_type: ObjectType,
     pub(super) streams: Vec<HostStream>,
-    pub(super) misplaced: Vec<(Option<String>, Misplaced)>,
+    /// Misplaced objects, in name order at the end: spilled to disk, since a tree at the
+    /// wrong depth has as many as it has objects.
+    misplaced: ExternalSorter<MisplacedRec>,
     /// (host, name prefix) below directories that could not be read.
     pub(super) unreadable: Vec<(Option<String>, String)>,
+    /// Objects found in their place, and misplaced ones by the depth of the layout they
+    /// lie in (for `layout-mismatch`).
+    pub(super) in_place: u64,
+    pub(super) misplaced_count: u64,
+    pub(super) other_depths: BTreeMap<u32, u64>,
+    /// The depth the configuration says.
+    depth: u32,
+    error: Option<anyhow::Error>,
+}
+
+/// A misplaced object in the spill: ordered by name, then path.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct MisplacedRec {
+    key: ObjectKey,
+    rel: String,
+    why: u8,
+}
+
+impl MisplacedRec {
+    pub(super) fn misplaced(self) -> Misplaced {
+        Misplaced { key: self.key, rel: self.rel, why: WHYS.get(self.why as usize).copied().unwrap_or(WHYS[1]) }
+    }
+}
+
+impl SortRecord for MisplacedRec {
+    fn mem_size(&self) -> usize {
+        self.rel.capacity()
+    }
+    fn write_to(&self, out: &mut impl Write) -> io::Result<()> {
+        // The key first, so a clean end of the run is a clean end of a record.
+        out.write_all(&self.key.size.to_le_bytes())?;
+        out.write_all(&self.key.sha1)?;
+        out.write_all(&self.key.md5)?;
+        codec::put_bytes(out, self.rel.as_bytes())?;
+        out.write_all(&[self.why])
+    }
+    fn read_from(input: &mut impl Read) -> io::Result<Option<Self>> {
+        let Some(size) = codec::first_u64(input)? else { return Ok(None) };
+        let mut key = ObjectKey { sha1: [0; 20], md5: [0; 16], size };
+        input.read_exact(&mut key.sha1)?;
+        input.read_exact(&mut key.md5)?;
+        let rel = String::from_utf8(codec::get_bytes(input)?).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+        let mut why = [0u8];
+        input.read_exact(&mut why)?;
+        Ok(Some(MisplacedRec { key, rel, why: why[0] }))
+    }
 }
 
 impl Tree {
     /// A tree fed by the given host streams (a walker thread each, or batches made in
     /// memory by a test).
-    pub(super) fn new(object_type: ObjectType, streams: Vec<(Option<String>, Receiver<Batch>)>) -> Tree {
+    pub(super) fn new(object_type: ObjectType, depth: u32, streams: Vec<(Option<String>, Receiver<Batch>)>) -> Tree {
         let streams = streams.into_iter().map(|(host, rx)| HostStream { host, rx, buffer: VecDeque::new(), done: false }).collect();
-        Tree { object_type, streams, misplaced: Vec::new(), unreadable: Vec::new() }
+        Tree {
+            object_type,
+            streams,
+            misplaced: ExternalSorter::new(MISPLACED_BUDGET),
+            unreadable: Vec::new(),
+            in_place: 0,
+            misplaced_count: 0,
+            other_depths: BTreeMap::new(),
+            depth,
+            error: None,
+        }
+    }
+
+    /// The misplaced objects in name order (then path), once the walk is done.
+    pub(super) fn misplaced(&mut self) -> anyhow::Result<impl Iterator<Item = anyhow::Result<Misplaced>> + use<>> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        let sorter = std::mem::replace(&mut self.misplaced, ExternalSorter::new(MISPLACED_BUDGET));
+        Ok(sorter.finish()?.map(|r| r.map(MisplacedRec::misplaced)))
     }
 
 
@@ -46,8 +118,18 @@ impl Tree {
         while s.buffer.is_empty() && !s.done {
             match s.rx.recv() {
                 Ok(batch) => {
+                    self.in_place += batch.found.len() as u64;
                     s.buffer.extend(batch.found);
-                    self.misplaced.extend(batch.misplaced.into_iter().map(|m| (s.host.clone(), m)));
+                    for m in batch.misplaced {
+                        self.misplaced_count += 1;
+                        if let Some(d) = m.other_depth(self.object_type.as_str(), self.depth) {
+                            *self.other_depths.entry(d).or_default() += 1;
+                        }
+                        let why = WHYS.iter().position(|w| *w == m.why).unwrap_or(1) as u8;
+                        if let Err(e) = self.misplaced.push(MisplacedRec { key: m.key, rel: m.rel, why }) {
+                            self.error.get_or_insert(e);
+                        }
+                    }
                     self.unreadable.extend(batch.unreadable_prefixes.into_iter().map(|p| (s.host.clone(), p)));
                 }
                 Err(_) => s.done = true,
@@ -147,14 +229,14 @@ pub(super) fn spawn_walkers<'scope, 'env>(scope: &'scope std::thread::Scope<'sco
             scope.spawn(move || walk.run(&tx));
             streams.push((host, rx));
         }
-        Tree::new(object_type, streams)
+        Tree::new(object_type, layout.depth, streams)
     };
     (walk(ObjectType::Gold), walk(ObjectType::Files))
 }
 
 /// A tree fed from batches made in memory (tests of the decisions).
 #[cfg(test)]
-pub(super) fn tree_of(object_type: ObjectType, hosts: Vec<(Option<String>, Vec<Batch>)>) -> Tree {
+pub(super) fn tree_of(object_type: ObjectType, depth: u32, hosts: Vec<(Option<String>, Vec<Batch>)>) -> Tree {
     let streams = hosts
         .into_iter()
         .map(|(host, batches)| {
@@ -165,5 +247,5 @@ pub(super) fn tree_of(object_type: ObjectType, hosts: Vec<(Option<String>, Vec<B
             (host, rx)
         })
         .collect();
-    Tree::new(object_type, streams)
+    Tree::new(object_type, depth, streams)
 }

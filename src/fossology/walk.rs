@@ -191,6 +191,25 @@ pub struct Misplaced {
     pub why: &'static str,
 }
 
+/// Why an object is misplaced, as the findings say it.
+pub const WHYS: [&str; 4] = ["at the wrong depth", "in the wrong directory", "with an upper-case name", "on the wrong host"];
+
+impl Misplaced {
+    /// The depth of a consistent layout the object lies in — its directories are hex
+    /// pairs spelling the start of its name, below the `type_dir` (`files`, `gold`) — when
+    /// that is not `depth`, the configured one.
+    pub fn other_depth(&self, type_dir: &str, depth: u32) -> Option<u32> {
+        let parts: Vec<&str> = self.rel.split('/').collect();
+        let at = parts.iter().rposition(|p| *p == type_dir)?;
+        let dirs = &parts[at + 1..parts.len().checked_sub(1)?];
+        let name = self.key.name();
+        let spelled: String = dirs.concat();
+        let consistent = dirs.iter().all(|d| super::layout::is_pair(d)) && name.starts_with(&spelled);
+        let found = dirs.len() as u32;
+        (consistent && found != depth && parts.last() == Some(&name.as_str())).then_some(found)
+    }
+}
+
 /// What one window of the walk hands over.
 #[derive(Debug, Default)]
 pub struct Batch {
@@ -282,7 +301,7 @@ impl TreeWalk<'_> {
                 }
                 _ => {
                     // Off the layout at this level: examined on its own, in place.
-                    let out = self.walk_entry(&dir.join(&name), child_rel, kind, name.to_str(), level, Some(&prefix));
+                    let out = self.walk_entry(&dir.join(&name), child_rel, kind, name.to_str(), level, false);
                     side.misplaced.extend(out.misplaced);
                     side.unreadable_prefixes.extend(out.unreadable_prefixes);
                 }
@@ -360,12 +379,12 @@ impl TreeWalk<'_> {
                             out.found.push(Found { key, rel: child_rel, meta: None, content: None });
                         }
                     } else {
-                        let sub = self.walk_entry(&child, child_rel, kind, Some(n), level, prefix);
+                        let sub = self.walk_entry(&child, child_rel, kind, Some(n), level, true);
                         out.misplaced.extend(sub.misplaced);
                     }
                 }
                 _ => {
-                    let sub = self.walk_entry(&child, child_rel, kind, name.to_str(), level, prefix);
+                    let sub = self.walk_entry(&child, child_rel, kind, name.to_str(), level, true);
                     out.misplaced.extend(sub.misplaced);
                     out.unreadable_prefixes.extend(sub.unreadable_prefixes);
                 }
@@ -374,8 +393,13 @@ impl TreeWalk<'_> {
     }
 
     /// An entry that is not an object in its right place: a misplaced object, or something
-    /// that is not a repository object at all.
-    fn walk_entry(&self, path: &Path, rel: String, kind: EntryKind, name: Option<&str>, level: u32, prefix: Option<&str>) -> Batch {
+    /// that is not a repository object at all. `owned`: the entry lies in a directory only
+    /// this run walks (one of its range), so every misplaced object in it is this run's to
+    /// report, whatever its name — one named outside the range goes to another shard, and
+    /// `merge` pairs it with that shard's missing object. Off the layout near the top of a
+    /// tree every shard looks, and each takes the names of its own range.
+    fn walk_entry(&self, path: &Path, rel: String, kind: EntryKind, name: Option<&str>, level: u32, owned: bool) -> Batch {
+        let take = |name: &str| owned || self.range.is_none_or(|r| r.contains(name));
         let mut out = Batch::default();
         match kind {
             EntryKind::Symlink => self.unexpected(&rel, "symlink", "a symlink in the repository (never followed)"),
@@ -384,12 +408,12 @@ impl TreeWalk<'_> {
                 None => self.unexpected(&rel, "bad name", "a file whose name is not UTF-8, so not a repository object"),
                 Some(n) => {
                     if let Some(key) = ObjectKey::parse_name(n) {
-                        if self.range.is_none_or(|r| r.contains(n)) {
+                        if take(n) {
                             let why = if level != self.depth { "at the wrong depth" } else { "in the wrong directory" };
                             out.misplaced.push(Misplaced { key, rel, why });
                         }
                     } else if let Some(key) = ObjectKey::parse_name_any_case(n) {
-                        if self.range.is_none_or(|r| r.contains(&n.to_ascii_lowercase())) {
+                        if take(&n.to_ascii_lowercase()) {
                             out.misplaced.push(Misplaced { key, rel, why: "with an upper-case name" });
                         }
                     } else if n.ends_with(".I") && ObjectKey::parse_name(&n[..n.len() - 2]).is_some() {
@@ -406,8 +430,7 @@ impl TreeWalk<'_> {
                 }
                 // Look inside for objects that belong elsewhere; other entries below an
                 // off-layout directory are covered by the finding above.
-                let _ = (level, prefix);
-                self.collect_misplaced(path, &rel, level + 1, layout_dir, &mut out);
+                self.collect_misplaced(path, &rel, level + 1, layout_dir, owned, &mut out);
             }
         }
         out
@@ -415,7 +438,7 @@ impl TreeWalk<'_> {
 
     /// Walks an off-layout directory for well-named objects (misplaced); reports entries
     /// individually only inside hex-pair directories (a layout of another depth).
-    fn collect_misplaced(&self, dir: &Path, rel: &str, level: u32, report_entries: bool, out: &mut Batch) {
+    fn collect_misplaced(&self, dir: &Path, rel: &str, level: u32, report_entries: bool, owned: bool, out: &mut Batch) {
         let entries = match read_dir_sorted(dir) {
             Ok(e) => e,
             Err(e) => {
@@ -433,27 +456,27 @@ impl TreeWalk<'_> {
                     if report_entries && !pair {
                         self.unexpected(&child_rel, "bad directory", "a directory that is not part of the repository layout");
                     }
-                    self.collect_misplaced(&child, &child_rel, level + 1, report_entries && pair, out);
+                    self.collect_misplaced(&child, &child_rel, level + 1, report_entries && pair, owned, out);
                 }
                 EntryKind::File => {
                     let n = name.to_str();
                     match n.and_then(ObjectKey::parse_name_any_case) {
                         Some(key) => {
                             let lower = n.unwrap_or_default().to_ascii_lowercase();
-                            if self.range.is_none_or(|r| r.contains(&lower)) {
+                            if owned || self.range.is_none_or(|r| r.contains(&lower)) {
                                 let why = if n.is_some_and(|n| n != lower) { "with an upper-case name" } else { "in the wrong directory" };
                                 out.misplaced.push(Misplaced { key, rel: child_rel, why });
                             }
                         }
                         None if report_entries => {
-                            let sub = self.walk_entry(&child, child_rel, kind, n, level, None);
+                            let sub = self.walk_entry(&child, child_rel, kind, n, level, owned);
                             out.misplaced.extend(sub.misplaced);
                         }
                         None => {}
                     }
                 }
                 _ if report_entries => {
-                    self.walk_entry(&child, child_rel, kind, name.to_str(), level, None);
+                    self.walk_entry(&child, child_rel, kind, name.to_str(), level, owned);
                 }
                 _ => {}
             }

@@ -47,9 +47,14 @@ pub fn read_report(path: &Path) -> Result<ReportFile> {
 /// keeping them (a merged report of millions of findings stays out of memory). The returned
 /// report has no findings.
 pub fn stream_report(path: &Path, on_finding: &mut dyn FnMut(Finding)) -> Result<ReportFile> {
+    stream_report_with(path, on_finding, &mut |_| {})
+}
+
+/// As [`stream_report`], also handing over the records a shard left for merge (`side`).
+pub fn stream_report_with(path: &Path, on_finding: &mut dyn FnMut(Finding), on_side: &mut dyn FnMut(serde_json::Value)) -> Result<ReportFile> {
     let file = std::fs::File::open(path).with_context(|| format!("{}: cannot open the report", path.display()))?;
     let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, file));
-    let report = serde::de::DeserializeSeed::deserialize(ReportSeed { on_finding }, &mut de)
+    let report = serde::de::DeserializeSeed::deserialize(ReportSeed { on_finding, on_side }, &mut de)
         .with_context(|| format!("{}: not a repocheck JSON report", path.display()))?;
     de.end().with_context(|| format!("{}: not a repocheck JSON report", path.display()))?;
     if !SCHEMAS_READ.contains(&report.schema.as_str()) {
@@ -60,6 +65,7 @@ pub fn stream_report(path: &Path, on_finding: &mut dyn FnMut(Finding)) -> Result
 
 struct ReportSeed<'a> {
     on_finding: &'a mut dyn FnMut(Finding),
+    on_side: &'a mut dyn FnMut(serde_json::Value),
 }
 
 impl<'de> serde::de::DeserializeSeed<'de> for ReportSeed<'_> {
@@ -93,6 +99,7 @@ impl<'de> serde::de::Visitor<'de> for ReportSeed<'_> {
                 "repairs" => repairs = Some(map.next_value()?),
                 "plan" => plan = Some(map.next_value()?),
                 "findings" => map.next_value_seed(FindingsSeed { on_finding: &mut *self.on_finding })?,
+                "side" => map.next_value_seed(SideSeed { on_side: &mut *self.on_side })?,
                 _ => {
                     map.next_value::<serde::de::IgnoredAny>()?;
                 }
@@ -140,6 +147,33 @@ impl<'de> serde::de::Visitor<'de> for FindingsSeed<'_> {
     }
 }
 
+struct SideSeed<'a> {
+    on_side: &'a mut dyn FnMut(serde_json::Value),
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for SideSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for SideSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an array of records")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(record) = seq.next_element::<serde_json::Value>()? {
+            (self.on_side)(record);
+        }
+        Ok(())
+    }
+}
+
 pub(super) fn write(report: &Report, out: &mut dyn Write) -> Result<()> {
     let tool = Tool { name: "repocheck".into(), version: env!("CARGO_PKG_VERSION").into() };
     write!(out, "{{\n  \"schema\": \"{SCHEMA}\",\n  \"tool\": {},\n", serde_json::to_string(&tool)?)?;
@@ -167,6 +201,19 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> Result<()> {
         out.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
         serde_json::to_writer(&mut *out, r)?;
     }
-    out.write_all(if report.repairs.is_empty() { b"]\n}\n" } else { b"\n  ]\n}\n" })?;
+    out.write_all(if report.repairs.is_empty() { b"]" } else { b"\n  ]" })?;
+    // What a shard leaves for merge: only when there is something.
+    if report.side_records > 0 {
+        out.write_all(b",\n  \"side\": [")?;
+        let mut first = true;
+        report.for_each_side(|v| {
+            out.write_all(if first { b"\n    " } else { b",\n    " })?;
+            first = false;
+            serde_json::to_writer(&mut *out, &v)?;
+            Ok(())
+        })?;
+        out.write_all(b"\n  ]")?;
+    }
+    out.write_all(b"\n}\n")?;
     Ok(())
 }

@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 
 use super::finding::{Finding, Repair, Severity};
 
-pub use json::{ReportFile, read_report, stream_report};
+pub use json::{ReportFile, read_report, stream_report, stream_report_with};
 pub use junit::write_with as write_junit;
 
 /// The JSON schema id of the report.
@@ -183,6 +183,9 @@ pub struct Report {
     pub repairs: Vec<RepairEntry>,
     pub findings_total: u64,
     pub(crate) spool: Mutex<File>,
+    /// Records for `merge` (`Sink::side`), if any.
+    pub(crate) side: Option<Mutex<File>>,
+    pub side_records: u64,
 }
 
 impl Report {
@@ -200,6 +203,18 @@ impl Report {
             let finding: Finding = serde_json::from_str(&line).context("findings spool is corrupt")?;
             f(finding)?;
         }
+    }
+
+    /// Streams the records left for `merge`.
+    pub fn for_each_side(&self, mut f: impl FnMut(Value) -> Result<()>) -> Result<()> {
+        let Some(side) = &self.side else { return Ok(()) };
+        let mut file = side.lock().unwrap_or_else(|e| e.into_inner());
+        file.seek(SeekFrom::Start(0)).context("cannot rewind the merge records")?;
+        let reader = BufReader::with_capacity(1 << 16, &mut *file);
+        for line in reader.lines() {
+            f(serde_json::from_str(&line.context("cannot read the merge records")?).context("merge records are corrupt")?)?;
+        }
+        Ok(())
     }
 
     /// The rules that ran, across targets, in catalogue order.
