@@ -28,7 +28,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check an installation (or a backup of one) and report what is wrong.
-    Check(CheckCmd),
+    Check(Box<CheckCmd>),
     /// The rule catalogue: list the rules, or explain one.
     Rules(RulesCmd),
     /// Combine the JSON reports of several shards or hosts into one report.
@@ -184,7 +184,7 @@ pub fn main() -> ExitCode {
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Check(cmd) => check::run(cmd),
+        Command::Check(cmd) => check::run(*cmd),
         Command::Rules(cmd) => rules::run(cmd),
         Command::Merge(cmd) => merge::run(cmd),
         Command::Diff(cmd) => diff::run(cmd),
