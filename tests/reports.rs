@@ -41,15 +41,8 @@ fn the_schema_names_every_field_the_report_has() {
 }
 
 /// Every file `reports/make-examples.sh` writes.
-const EXAMPLES: &[&str] = &[
-    "example-fossology.json",
-    "example-fossology.xml",
-    "example-fossology.txt",
-    "example-fossology.html",
-    "example-fossology-before.json",
-    "example-diff.json",
-    "example-diff.txt",
-];
+const EXAMPLES: &[&str] =
+    &["example-fossology.json", "example-fossology.xml", "example-fossology.txt", "example-fossology.html", "example-fossology-before.json", "example-diff.json", "example-diff.txt"];
 
 /// What varies from one run of the same input to the next: times and durations.
 fn normalize(text: &str) -> String {
@@ -77,12 +70,7 @@ fn first_difference(a: &str, b: &str) -> String {
 #[test]
 fn the_committed_examples_are_what_the_code_writes() {
     let out = tempfile::tempdir().unwrap();
-    let run = std::process::Command::new("bash")
-        .arg(root().join("reports/make-examples.sh"))
-        .env("REPOCHECK", env!("CARGO_BIN_EXE_repocheck"))
-        .env("OUT", out.path())
-        .output()
-        .unwrap();
+    let run = std::process::Command::new("bash").arg(root().join("reports/make-examples.sh")).env("REPOCHECK", env!("CARGO_BIN_EXE_repocheck")).env("OUT", out.path()).output().unwrap();
     assert!(run.status.success(), "make-examples.sh failed: {}{}", String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
     let mut written: Vec<String> = std::fs::read_dir(out.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     written.sort();
