@@ -1,6 +1,7 @@
 //! The command line: argument definitions and one thin function per subcommand.
 
 mod check;
+mod diff;
 mod merge;
 mod output;
 mod plan;
@@ -27,11 +28,13 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check an installation (or a backup of one) and report what is wrong.
-    Check(CheckCmd),
+    Check(Box<CheckCmd>),
     /// The rule catalogue: list the rules, or explain one.
     Rules(RulesCmd),
     /// Combine the JSON reports of several shards or hosts into one report.
     Merge(MergeCmd),
+    /// What changed between two JSON reports: new, resolved and unchanged findings.
+    Diff(DiffCmd),
     /// Turn a report's repairs into the product's own jobs (dry run unless --apply).
     Repair(RepairCmd),
     /// What a backup must contain: repository paths for `rsync --files-from`.
@@ -152,6 +155,19 @@ pub struct MergeCmd {
     pub out: OutputArgs,
 }
 
+#[derive(Debug, Args)]
+pub struct DiffCmd {
+    /// The earlier JSON report (`--format json`, or of `merge`).
+    #[arg(value_name = "BEFORE.json")]
+    pub before: PathBuf,
+    /// The later JSON report. A finding is the same in both when its rule and subject are;
+    /// `--fail-on` applies to the new findings only.
+    #[arg(value_name = "AFTER.json")]
+    pub after: PathBuf,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
 /// Runs the command line; errors become one line on stderr and exit code 2.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -168,9 +184,10 @@ pub fn main() -> ExitCode {
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Check(cmd) => check::run(cmd),
+        Command::Check(cmd) => check::run(*cmd),
         Command::Rules(cmd) => rules::run(cmd),
         Command::Merge(cmd) => merge::run(cmd),
+        Command::Diff(cmd) => diff::run(cmd),
         Command::Repair(cmd) => repair::run(cmd),
         Command::Plan(cmd) => plan::run(cmd),
         Command::Completions { shell } => {

@@ -20,7 +20,7 @@ pub struct OutputArgs {
     #[arg(long, global = true, value_parser = super::products::choices(Format::CHOICES))]
     pub format: Option<Format>,
     /// Also write the report to this file, in the format its extension names (.json, .jsonl,
-    /// .csv, .xml = JUnit, .prom = Prometheus, .txt = table). Repeatable.
+    /// .csv, .xml = JUnit, .prom = Prometheus, .txt = table, .html). Repeatable.
     #[arg(long, value_name = "FILE", global = true)]
     pub output: Vec<PathBuf>,
     /// Exit 1 when a finding is at or above this severity: error, warning, info, never.
@@ -60,7 +60,7 @@ impl OutputArgs {
             .iter()
             .map(|p| match Format::from_path(p) {
                 Some(f) => Ok((p.clone(), f)),
-                None => bail!("--output {}: cannot tell the format from the extension (use .json, .jsonl, .csv, .xml, .prom or .txt)", p.display()),
+                None => bail!("--output {}: cannot tell the format from the extension (use .json, .jsonl, .csv, .xml, .prom, .txt or .html)", p.display()),
             })
             .collect()
     }
@@ -109,7 +109,7 @@ impl OutputArgs {
         }
         for (path, format) in &files {
             if *format != Format::Jsonl {
-                write_file(&report, *format, path, self.fail_on)?;
+                write_file(path, |out| write_report(&report, *format, out, self.fail_on))?;
             }
         }
         if let Some(format) = stdout_format
@@ -122,22 +122,41 @@ impl OutputArgs {
         }
         Ok(if report.summary.fails(self.fail_on) { ExitCode::from(1) } else { ExitCode::SUCCESS })
     }
+
+    /// Writes a finished result (not a check's report: `diff`) to every `--output` file and
+    /// to standard output, each in its format. Nothing is written when a file name does not
+    /// tell its format.
+    pub fn emit(&self, write: impl Fn(Format, &mut dyn Write) -> Result<()>) -> Result<()> {
+        let files = self.file_formats()?;
+        for (path, format) in &files {
+            write_file(path, |out| write(*format, out))?;
+        }
+        if let Some(format) = self.stdout_format() {
+            let stdout = std::io::stdout();
+            let mut out = BufWriter::new(stdout.lock());
+            write(format, &mut out)?;
+            out.flush()?;
+        }
+        Ok(())
+    }
 }
 
 fn write_report(report: &Report, format: Format, out: &mut dyn Write, fail_on: FailOn) -> Result<()> {
     match format {
         // JUnit marks a rule failed by the run's own threshold.
         Format::Junit => crate::engine::report::write_junit(report, out, fail_on),
+        // The verdict at the top of the page is the run's own exit status.
+        Format::Html => crate::engine::report::html::write(report, out, fail_on),
         _ => report.write(format, out),
     }
 }
 
 /// Writes beside the target and renames, so a report file is never half-written.
-fn write_file(report: &Report, format: Format, path: &Path, fail_on: FailOn) -> Result<()> {
+fn write_file(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
     let mut tmp = temp_beside(path)?;
     {
         let mut out = BufWriter::new(tmp.as_file_mut());
-        write_report(report, format, &mut out, fail_on).with_context(|| format!("--output {}", path.display()))?;
+        write(&mut out).with_context(|| format!("--output {}", path.display()))?;
         out.flush()?;
     }
     tmp.persist(path).with_context(|| format!("--output {}: cannot write", path.display()))?;

@@ -1,7 +1,9 @@
-//! The report of a run and its views. Table, JSON, JSON Lines, CSV, JUnit and Prometheus
-//! are printers of the same findings; none of them is known to the checks.
+//! The report of a run and its views. Table, JSON, JSON Lines, CSV, JUnit, Prometheus and
+//! HTML are printers of the same findings; none of them is known to the checks.
 
 mod csv;
+pub mod diff;
+pub mod html;
 mod json;
 mod junit;
 mod prometheus;
@@ -234,6 +236,7 @@ impl Report {
             Format::Junit => junit::write(self, out),
             Format::Table => table::write(self, out),
             Format::Prometheus => prometheus::write(self, out),
+            Format::Html => html::write(self, out, FailOn::At(Severity::Error)),
         }
     }
 }
@@ -247,6 +250,7 @@ pub enum Format {
     Csv,
     Junit,
     Prometheus,
+    Html,
 }
 
 impl Format {
@@ -258,6 +262,7 @@ impl Format {
         (Format::Csv, "csv", "rule, severity, subject, message"),
         (Format::Junit, "junit", "a test case per rule, for CI dashboards"),
         (Format::Prometheus, "prometheus", "metrics for node_exporter's textfile collector"),
+        (Format::Html, "html", "one self-contained page: verdict, chart, repair plan, filterable findings"),
     ];
 
     /// The format an output file's name asks for.
@@ -271,6 +276,7 @@ impl Format {
             "xml" => Format::Junit,
             "prom" => Format::Prometheus,
             "txt" | "table" => Format::Table,
+            "html" | "htm" => Format::Html,
             _ => return None,
         })
     }
