@@ -283,16 +283,9 @@ fn main() {
     // The same with the rule parameter digests = ["sha1"] (MD5 is the expensive one).
     let rules = tempfile::tempdir().unwrap();
     std::fs::write(rules.path().join("fossology.toml"), repocheck::fossology::RULES_TOML.replace("params = { digests = [\"sha1\", \"md5\"] }", "params = { digests = [\"sha1\"] }")).unwrap();
-    let sha1_only = best(runs, || {
-        measure(Command::new(&bin).args(["check", "fossology", "--quiet", "--level", "content", "--rules"]).arg(rules.path()).args(["--db", &db, "--repo"]).arg(&inst.repo))
-    });
+    let sha1_only = best(runs, || measure(Command::new(&bin).args(["check", "fossology", "--quiet", "--level", "content", "--rules"]).arg(rules.path()).args(["--db", &db, "--repo"]).arg(&inst.repo)));
     let gb = inst.bytes as f64 / 1e9;
-    println!(
-        "{content_objects:>9} objects  check --level content, digests = [sha1] {:>6.2}s = {:.2} GB/s = {:.2}× md5sum",
-        sha1_only.secs,
-        gb / sha1_only.secs,
-        base.secs / sha1_only.secs
-    );
+    println!("{content_objects:>9} objects  check --level content, digests = [sha1] {:>6.2}s = {:.2} GB/s = {:.2}× md5sum", sha1_only.secs, gb / sha1_only.secs, base.secs / sha1_only.secs);
     let line = format!(
         "{content_objects:>9} objects, {:.2} GB  md5sum -P{cores} {:>6.2}s = {:.2} GB/s  check --level content {:>6.2}s = {:.2} GB/s = {:.2}× md5sum (target ≥ 0.8)  RSS {} MB",
         gb,
@@ -329,7 +322,8 @@ fn load(server: &TestServer, inst: &Installation) -> String {
 }
 
 fn machine() -> serde_json::Value {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default().lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()).unwrap_or_default();
+    let cpu =
+        std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default().lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()).unwrap_or_default();
     let mem = std::fs::read_to_string("/proc/meminfo").unwrap_or_default().lines().next().unwrap_or_default().to_string();
     serde_json::json!({"cpu": cpu, "memory": mem})
 }

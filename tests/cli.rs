@@ -25,11 +25,7 @@ fn rules_explain_prints_the_rule_file_text() {
         .success()
         .stdout(predicate::str::contains("fossology/file-missing  [error]"))
         .stdout(predicate::str::contains("re-unpack"));
-    repocheck()
-        .args(["rules", "explain", "fossology/scratch-leftover"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("dirs = [\"ununpack\", \"wget\"]"));
+    repocheck().args(["rules", "explain", "fossology/scratch-leftover"]).assert().success().stdout(predicate::str::contains("dirs = [\"ununpack\", \"wget\"]"));
 }
 
 #[test]
@@ -43,17 +39,9 @@ fn unknown_rule_is_exit_2_with_one_line() {
 #[test]
 fn a_site_rules_directory_overrides_severity_and_is_validated() {
     let dir = tempfile::tempdir().unwrap();
-    let text = repocheck::fossology::RULES_TOML.replace(
-        "id = \"fossology/file-orphaned\"\nseverity = \"warning\"",
-        "id = \"fossology/file-orphaned\"\nseverity = \"error\"",
-    );
+    let text = repocheck::fossology::RULES_TOML.replace("id = \"fossology/file-orphaned\"\nseverity = \"warning\"", "id = \"fossology/file-orphaned\"\nseverity = \"error\"");
     std::fs::write(dir.path().join("fossology.toml"), text).unwrap();
-    repocheck()
-        .args(["rules", "explain", "fossology/file-orphaned", "--rules"])
-        .arg(dir.path())
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("[error]"));
+    repocheck().args(["rules", "explain", "fossology/file-orphaned", "--rules"]).arg(dir.path()).assert().success().stdout(predicate::str::contains("[error]"));
 
     std::fs::write(dir.path().join("fossology.toml"), "product = \"fossology\"\n[[rule]]\nid = \"fossology/file-missing\"\nseverity = \"loud\"\nsummary = \"x\"\nexplain = \"x\"\n").unwrap();
     repocheck().args(["rules", "list", "--rules"]).arg(dir.path()).assert().code(2).stderr(predicate::str::contains("fossology.toml"));
@@ -70,11 +58,7 @@ fn bad_arguments_are_exit_2() {
 #[test]
 fn missing_repository_or_dump_is_one_line_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    let assert = repocheck()
-        .args(["check", "fossology", "--db", "postgres://nobody@127.0.0.1:1/x", "--repo"])
-        .arg(dir.path().join("absent"))
-        .assert()
-        .code(2);
+    let assert = repocheck().args(["check", "fossology", "--db", "postgres://nobody@127.0.0.1:1/x", "--repo"]).arg(dir.path().join("absent")).assert().code(2);
     let err = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("--repo") && err.contains("absent"), "{err}");
@@ -88,11 +72,7 @@ fn missing_repository_or_dump_is_one_line_exit_2() {
 fn unreachable_server_is_one_line_exit_2_without_password() {
     let dir = tempfile::tempdir().unwrap();
     // Port 1 on loopback: nothing listens there.
-    let assert = repocheck()
-        .args(["check", "fossology", "--db", "postgres://fossy:secret@127.0.0.1:1/fossology", "--repo"])
-        .arg(dir.path())
-        .assert()
-        .code(2);
+    let assert = repocheck().args(["check", "fossology", "--db", "postgres://fossy:secret@127.0.0.1:1/fossology", "--repo"]).arg(dir.path()).assert().code(2);
     let err = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("cannot connect"), "{err}");
@@ -106,11 +86,7 @@ fn a_failed_run_leaves_no_half_written_report() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("repo")).unwrap();
     std::fs::write(dir.path().join("dump.sql"), "-- PostgreSQL database dump\n\nCOPY public.pfile (pfile_pk) FROM stdin;\n1\n").unwrap();
-    let out = repocheck()
-        .current_dir(dir.path())
-        .args(["check", "fossology", "--db", "dump.sql", "--repo", "repo", "--output", "r.jsonl", "--output", "r.json"])
-        .output()
-        .unwrap();
+    let out = repocheck().current_dir(dir.path()).args(["check", "fossology", "--db", "dump.sql", "--repo", "repo", "--output", "r.jsonl", "--output", "r.json"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
     let left: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert!(!left.iter().any(|n| n.starts_with("r.") || n.starts_with(".tmp")), "{left:?}");

@@ -34,7 +34,16 @@ fn run_with_rules(c: &Case, from: &str, to: &str) -> (i32, Value) {
     let rules = tempfile::tempdir().unwrap();
     assert!(repocheck::fiorano::RULES_TOML.contains(from), "{from}");
     std::fs::write(rules.path().join("fiorano.toml"), repocheck::fiorano::RULES_TOML.replace(from, to)).unwrap();
-    let out = Command::cargo_bin("repocheck").unwrap().args(["check", "fiorano", "--format", "json", "--rules"]).arg(rules.path()).arg("--runtimedata").arg(&c.rd).arg("--install").arg(&c.install).output().unwrap();
+    let out = Command::cargo_bin("repocheck")
+        .unwrap()
+        .args(["check", "fiorano", "--format", "json", "--rules"])
+        .arg(rules.path())
+        .arg("--runtimedata")
+        .arg(&c.rd)
+        .arg("--install")
+        .arg(&c.install)
+        .output()
+        .unwrap();
     (out.status.code().unwrap(), serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr))))
 }
 
@@ -146,7 +155,11 @@ fn a_file_referenced_twice_is_one_finding() {
     assert_eq!(chat2["severity"], "error");
     assert_eq!(chat2["subject"], "repository/applications/SIMPLECHAT/1.0/schemas/chat2.IN_PORT.xsd");
     assert_eq!(chat2["details"]["referenced_by"], serde_json::json!(["chat2 input port IN_PORT's schema", "chat2 output port OUT_PORT's schema"]));
-    assert!(chat2["message"].as_str().unwrap().contains("references schemas/chat2.IN_PORT.xsd (chat2 input port IN_PORT's schema; chat2 output port OUT_PORT's schema), which is missing"), "{}", chat2);
+    assert!(
+        chat2["message"].as_str().unwrap().contains("references schemas/chat2.IN_PORT.xsd (chat2 input port IN_PORT's schema; chat2 output port OUT_PORT's schema), which is missing"),
+        "{}",
+        chat2
+    );
     let fault = f.iter().find(|f| f["details"]["application"] == "ORDERS").unwrap();
     assert_eq!(fault["subject"], "repository/applications/ORDERS/1.0/schemas/ON_EXCEPTION.xsd");
     assert_eq!(fault["details"]["referenced_by"], serde_json::json!(["Feeder1 output port ON_EXCEPTION's schema", "Display1 output port ON_EXCEPTION's schema"]));

@@ -6,7 +6,6 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-
 use assert_cmd::Command;
 use repocheck_testkit::fossology::{Case, FossologyFixture, HostEntry, UploadOpts};
 use serde_json::Value;
@@ -588,14 +587,8 @@ fn a_pg_dumpall_of_the_server_is_read_by_database_name() {
     remove(&c.inst.path_of("files", &itoa.members[0]));
     let dump = c.inst.dir.join("all.sql.gz");
     c.db.pg_dumpall_gzip(&dump).unwrap();
-    let out = Command::cargo_bin("repocheck")
-        .unwrap()
-        .args(["check", "fossology", "--format", "json", "--db"])
-        .arg(&dump)
-        .args(["--db-name", &c.db.name, "--repo"])
-        .arg(&c.inst.repo)
-        .output()
-        .unwrap();
+    let out =
+        Command::cargo_bin("repocheck").unwrap().args(["check", "fossology", "--format", "json", "--db"]).arg(&dump).args(["--db-name", &c.db.name, "--repo"]).arg(&c.inst.repo).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["findings"].as_array().unwrap().len(), 1);

@@ -28,16 +28,7 @@ fn repocheck() -> Command {
 /// Checks and writes the JSON report; returns it and its path.
 fn check(c: &Case, args: &[&str]) -> (Value, PathBuf, i32) {
     let path = c.inst.dir.join(format!("report-{}.json", args.join("_").replace(['/', '-'], "")));
-    let out = repocheck()
-        .args(["check", "fossology", "--db", &c.db.url(), "--repo"])
-        .arg(&c.inst.repo)
-        .arg("--conf")
-        .arg(c.inst.conf())
-        .args(args)
-        .arg("--output")
-        .arg(&path)
-        .output()
-        .unwrap();
+    let out = repocheck().args(["check", "fossology", "--db", &c.db.url(), "--repo"]).arg(&c.inst.repo).arg("--conf").arg(c.inst.conf()).args(args).arg("--output").arg(&path).output().unwrap();
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)))).unwrap();
     (report, path, out.status.code().unwrap())
 }
@@ -112,7 +103,8 @@ fn apply_prints_job_ids_and_handles_missing_owners_and_missing_trees() {
     assert!(stdout.contains(&format!("upload {}: re-unpack queued (job", hex.id)), "{stdout}");
     // No uploadtree rows: adj2nest follows ununpack, and waits for it.
     assert_eq!(scheduler_would_run(&c.db), vec![format!("ununpack:{}:2", hex.id)]);
-    let deps = c.db.psql(&format!("SELECT count(*) FROM jobdepends d JOIN jobqueue q ON q.jq_pk = d.jdep_jq_fk WHERE q.jq_endtime IS NULL AND q.jq_type = 'adj2nest' AND q.jq_args = '{}'", hex.id)).unwrap();
+    let deps =
+        c.db.psql(&format!("SELECT count(*) FROM jobdepends d JOIN jobqueue q ON q.jq_pk = d.jdep_jq_fk WHERE q.jq_endtime IS NULL AND q.jq_type = 'adj2nest' AND q.jq_args = '{}'", hex.id)).unwrap();
     assert_eq!(deps, "1");
 
     // An administrator takes the orphaned upload, and the scheduler is told at once (a
@@ -127,12 +119,7 @@ fn apply_prints_job_ids_and_handles_missing_owners_and_missing_trees() {
         s.write_all(b"received\n").unwrap();
         String::from_utf8_lossy(&buf[..n]).into_owned()
     });
-    let out = repocheck()
-        .args(["repair", "fossology", "--apply", "--user", "1", "--notify", &format!("127.0.0.1:{port}"), "--queue"])
-        .arg(&path)
-        .args(["--db", &c.db.url()])
-        .output()
-        .unwrap();
+    let out = repocheck().args(["repair", "fossology", "--apply", "--user", "1", "--notify", &format!("127.0.0.1:{port}"), "--queue"]).arg(&path).args(["--db", &c.db.url()]).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(scheduler.join().unwrap(), "database");
     assert!(String::from_utf8_lossy(&out.stdout).contains("scheduler: received"));

@@ -123,7 +123,14 @@ fn an_agent_dedicated_to_another_controller() {
     assert_eq!(r.rules(), BTreeSet::from(["js7/agent-controller-mismatch".to_string(), "js7/agent-run-id-mismatch".to_string()]), "{}", r.report["findings"]);
     assert_eq!(r.report["repairs"].as_array().unwrap().len(), 1);
     // Another path: the Controller has no such AgentRef.
-    let out = Command::cargo_bin("repocheck").unwrap().args(["check", "js7", "--format", "json", "--controller"]).arg(&d.controller).arg("--agent").arg(format!("agent-9={}", d.agent.display())).output().unwrap();
+    let out = Command::cargo_bin("repocheck")
+        .unwrap()
+        .args(["check", "js7", "--format", "json", "--controller"])
+        .arg(&d.controller)
+        .arg("--agent")
+        .arg(format!("agent-9={}", d.agent.display()))
+        .output()
+        .unwrap();
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(report["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "js7/agent-controller-mismatch" && f["subject"] == "agent agent-9"));
 }
@@ -362,7 +369,9 @@ fn a_held_lock_means_the_instance_is_running() {
 #[test]
 fn the_last_coupling_failure_is_reported_with_its_code() {
     let mut s = Scenario::healthy();
-    s.coupling_failure = Some(serde_json::json!({"code": "UnknownEventId", "arguments": {"requestedEventId": "1793527209003000/2026-11-01T08:00:09.003Z"}, "message": "An unknown EventId has been requested: 1793527209003000"}));
+    s.coupling_failure = Some(
+        serde_json::json!({"code": "UnknownEventId", "arguments": {"requestedEventId": "1793527209003000/2026-11-01T08:00:09.003Z"}, "message": "An unknown EventId has been requested: 1793527209003000"}),
+    );
     let d = write(&s);
     let r = run(&d, &[]);
     let f = r.of("js7/coupling-failed");
@@ -630,11 +639,7 @@ fn each_committed_example_shows_its_failure() {
 
 #[test]
 fn the_committed_joc_examples_against_the_consistent_journal() {
-    for (name, rules) in [
-        ("consistent", vec![]),
-        ("joc-older", vec!["js7/deployment-unknown"]),
-        ("joc-newer", vec!["js7/deployment-missing", "js7/history-ahead"]),
-    ] {
+    for (name, rules) in [("consistent", vec![]), ("joc-older", vec!["js7/deployment-unknown"]), ("joc-newer", vec!["js7/deployment-missing", "js7/history-ahead"])] {
         let db = shared().create_database(&name.replace('-', "_")).unwrap();
         db.psql_file(&examples().join(name).join("joc.sql")).unwrap();
         let r = check_example("consistent", &["--joc-db", &db.url()]);

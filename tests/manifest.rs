@@ -105,7 +105,8 @@ fn a_connectware_volume_archive_with_a_member_changed_is_caught() {
     let manifest = tmp.path().join("cw.manifest.gz");
     let audit = run(&["check", "connectware", "--volumes", s(&b.volumes_tgz), "--db-backup", s(&b.db_backup), "--manifest-out", s(&manifest)]);
     assert_eq!(audit.code, 0, "{} {}", audit.stderr, audit.report["findings"]);
-    let args = |volumes: &Path| vec!["check".to_string(), "connectware".into(), "--volumes".into(), s(volumes).into(), "--db-backup".into(), s(&b.db_backup).into(), "--against".into(), s(&manifest).into()];
+    let args =
+        |volumes: &Path| vec!["check".to_string(), "connectware".into(), "--volumes".into(), s(volumes).into(), "--db-backup".into(), s(&b.db_backup).into(), "--against".into(), s(&manifest).into()];
     let same = run(&args(&b.volumes_tgz).iter().map(String::as_str).collect::<Vec<_>>());
     assert!(same.manifest_findings().is_empty(), "{}", same.report["findings"]);
 

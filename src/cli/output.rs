@@ -184,13 +184,7 @@ impl Progress {
             bar.set_style(indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()));
             loop {
                 let s = stats.snapshot();
-                bar.set_message(format!(
-                    "{}: {} db rows, {} entries walked, {} hashed",
-                    s.phase,
-                    s.db_rows,
-                    s.entries_walked,
-                    indicatif::HumanBytes(s.bytes_hashed)
-                ));
+                bar.set_message(format!("{}: {} db rows, {} entries walked, {} hashed", s.phase, s.db_rows, s.entries_walked, indicatif::HumanBytes(s.bytes_hashed)));
                 bar.tick();
                 if rx.recv_timeout(Duration::from_millis(150)).is_ok() {
                     break;

@@ -35,9 +35,8 @@ pub struct BackupId {
 /// The backup-restore document's status example names it `1.0.73_2022-02-16T15:37:19.242Z`:
 /// the version, `_`, the time; file names may spell the time's colons as `-`.
 pub fn find_backup_id(text: &str) -> Option<BackupId> {
-    static ID: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)_(\d{4}-\d{2}-\d{2})T(\d{2})([:\-])(\d{2})([:\-])(\d{2}(?:\.\d+)?Z)").expect("valid regex")
-    });
+    static ID: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)_(\d{4}-\d{2}-\d{2})T(\d{2})([:\-])(\d{2})([:\-])(\d{2}(?:\.\d+)?Z)").expect("valid regex"));
     let caps = ID.captures(text)?;
     if caps[4] != caps[6] {
         return None;
@@ -115,7 +114,9 @@ fn role(volume: &str) -> &'static str {
     match volume {
         "service-manager" => "the service commissioning files",
         "postgresql" => "the database server's files",
-        "certs" => "the certificates and keys it holds (the CA, server and client certificates with their keys: cybus_ca.crt, cybus_server.crt, cybus_server.key, cybus_client.crt, cybus_client.key, shared_yearly_*), which must then be installed again",
+        "certs" => {
+            "the certificates and keys it holds (the CA, server and client certificates with their keys: cybus_ca.crt, cybus_server.crt, cybus_server.key, cybus_client.crt, cybus_client.key, shared_yearly_*), which must then be installed again"
+        }
         _ => "its data",
     }
 }
@@ -186,10 +187,7 @@ fn read_db_backup(path: &Path, format: DbFormat) -> Result<DbBackup, String> {
             if files.is_empty() {
                 return Err("the database backup archive holds no file".into());
             }
-            Ok(DbBackup {
-                newest_member: files.iter().map(|(_, m)| m.mtime).filter(|t| *t > 0).max(),
-                members: files.into_iter().map(|(k, _)| k.clone()).collect(),
-            })
+            Ok(DbBackup { newest_member: files.iter().map(|(_, m)| m.mtime).filter(|t| *t > 0).max(), members: files.into_iter().map(|(k, _)| k.clone()).collect() })
         }
     }
 }
@@ -419,7 +417,8 @@ mod tests {
 
     #[test]
     fn volumes_are_found_at_any_depth_and_the_project_from_their_names() {
-        let l = listing(&["var/lib/docker/volumes/plant7_certs/_data", "var/lib/docker/volumes/plant7_certs/_data/cybus_ca.crt", "var/lib/docker/volumes/plant7_brokerData/_data/x", "plant7_workbench"]);
+        let l =
+            listing(&["var/lib/docker/volumes/plant7_certs/_data", "var/lib/docker/volumes/plant7_certs/_data/cybus_ca.crt", "var/lib/docker/volumes/plant7_brokerData/_data/x", "plant7_workbench"]);
         let v = volumes(&l);
         assert_eq!(v.keys().collect::<Vec<_>>(), vec!["plant7_brokerData", "plant7_certs"]);
         assert_eq!(v["plant7_certs"].at, "var/lib/docker/volumes");

@@ -9,13 +9,13 @@ pub mod check;
 use anyhow::Result;
 use serde::Deserialize;
 
-pub use check::{CheckOptions, DbFormat};
-use crate::engine::manifest::Input;
 use crate::engine::finding::Finding;
+use crate::engine::manifest::Input;
 use crate::engine::plan::Unit;
 use crate::engine::product::{ManifestInputs, Product};
 use crate::engine::report::Target;
 use crate::engine::sink::Sink;
+pub use check::{CheckOptions, DbFormat};
 
 crate::product_rules! {
     /// Every Connectware rule. Ids, severities and explanations: `rules/connectware.toml`.

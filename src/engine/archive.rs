@@ -44,7 +44,8 @@ pub fn list(path: &Path, want: &dyn Fn(&str) -> bool) -> Result<Listing> {
     let mtime = file.metadata().ok().and_then(|m| m.modified().ok()).map(unix);
     let mut magic = [0u8; 2];
     let gzip = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && magic == [0x1f, 0x8b];
-    let reader: Box<dyn Read> = if gzip { Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::with_capacity(1 << 20, file))) } else { Box::new(std::io::BufReader::with_capacity(1 << 20, file)) };
+    let reader: Box<dyn Read> =
+        if gzip { Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::with_capacity(1 << 20, file))) } else { Box::new(std::io::BufReader::with_capacity(1 << 20, file)) };
     let mut listing = Listing { mtime, ..Listing::default() };
     let mut archive = tar::Archive::new(reader);
     let entries = match archive.entries() {

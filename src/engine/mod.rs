@@ -1,17 +1,17 @@
 //! The product-independent engine: findings, the rule catalogue, report printers,
 //! database and dump sources, hashing and the external sort the streaming checks use.
 
+pub mod archive;
+pub mod extsort;
 pub mod finding;
-pub mod product;
+pub mod hash;
+pub mod io;
+pub mod manifest;
 pub mod pgdump;
+pub mod plan;
+pub mod product;
 pub mod report;
 pub mod rules;
 pub mod sink;
-pub mod extsort;
-pub mod hash;
-pub mod tables;
-pub mod archive;
-pub mod io;
-pub mod manifest;
-pub mod plan;
 pub mod spool;
+pub mod tables;

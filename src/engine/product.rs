@@ -118,13 +118,9 @@ pub fn run_target<P: Product>(opts: &P::Options, target: Target, manifest: &Mani
     let main_inputs: Vec<String> = inputs.files.iter().filter(|i| i.main).map(|i| i.name.clone()).collect();
     let mut comparer = match against {
         None => None,
-        Some(path) => Some(manifest::Comparer::new(
-            manifest::ManifestReader::open(path)?,
-            sink,
-            main_inputs,
-            inputs.files.iter().map(|i| i.name.clone()).collect(),
-            inputs.databases.iter().cloned().collect(),
-        )?),
+        Some(path) => {
+            Some(manifest::Comparer::new(manifest::ManifestReader::open(path)?, sink, main_inputs, inputs.files.iter().map(|i| i.name.clone()).collect(), inputs.databases.iter().cloned().collect())?)
+        }
     };
     // The files are walked beside the check, written and compared as they come.
     let (walked, checked) = std::thread::scope(|scope| {

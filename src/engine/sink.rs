@@ -13,8 +13,8 @@ use serde_json::{Map, Value};
 
 use super::finding::{Finding, Repair, Severity};
 use super::manifest::Recorder;
-use super::plan::{Plan, PhraseOf, UnitOf};
-use super::report::{Report, RepairEntry, RuleCount, Summary, Target};
+use super::plan::{PhraseOf, Plan, UnitOf};
+use super::report::{RepairEntry, Report, RuleCount, Summary, Target};
 use super::rules::{Catalogue, RuleCode};
 
 /// Counters shown as progress while a check runs and reported in `stats`.

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 
-use super::{Params, Rule, TransientInBackupParams};
 use super::model::{self, EventProcess, ServiceDescriptor, same_version};
+use super::{Params, Rule, TransientInBackupParams};
 use crate::details;
 use crate::engine::report::Target;
 use crate::engine::sink::Sink;
@@ -34,7 +34,8 @@ fn find_path(dir: &Path, parts: &[&str]) -> Option<PathBuf> {
 }
 
 fn subdirs(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir).into_iter().flatten().flatten().map(|e| e.path()).filter(|p| p.is_dir() && !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'))).collect();
+    let mut v: Vec<PathBuf> =
+        std::fs::read_dir(dir).into_iter().flatten().flatten().map(|e| e.path()).filter(|p| p.is_dir() && !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'))).collect();
     v.sort();
     v
 }
@@ -159,7 +160,16 @@ pub fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn check_event_process(sink: &Sink, params: &Params, guid_dir: &Path, dir: &Path, components: &Components, app_repos: &[PathBuf], rel: &dyn Fn(&Path) -> String, used: &mut Vec<PathBuf>) -> Result<()> {
+fn check_event_process(
+    sink: &Sink,
+    params: &Params,
+    guid_dir: &Path,
+    dir: &Path,
+    components: &Components,
+    app_repos: &[PathBuf],
+    rel: &dyn Fn(&Path) -> String,
+    used: &mut Vec<PathBuf>,
+) -> Result<()> {
     let subject = rel(dir);
     let Some(ep_path) = find(dir, "EventProcess.xml") else {
         sink.emit(
@@ -479,7 +489,16 @@ fn check_component(sink: &Sink, dir: &Path, rel: &dyn Fn(&Path) -> String, case_
 fn check_policies(sink: &Sink, params: &Params, repo: &Path, rel: &dyn Fn(&Path) -> String) -> Result<()> {
     let Some(policies) = find(repo, "Policies") else { return Ok(()) };
     let alerts: Vec<String> = find(repo, "Notifications")
-        .map(|n| std::fs::read_dir(n).into_iter().flatten().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("xml"))).filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned())).collect())
+        .map(|n| {
+            std::fs::read_dir(n)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("xml")))
+                .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+                .collect()
+        })
         .unwrap_or_default();
     let elements = &params.policy_alert_missing.alert_elements;
     for type_dir in walked_subdirs(sink, &policies, Rule::PolicyAlertMissing, rel) {
@@ -526,13 +545,7 @@ fn check_transient(sink: &Sink, params: &Params, rd: &Path, rel: &dyn Fn(&Path) 
         let r = rel(path);
         if kind.is_dir() {
             if dirs.iter().any(|d| r.to_ascii_lowercase().ends_with(&d.to_ascii_lowercase())) && std::fs::read_dir(path).is_ok_and(|mut e| e.next().is_some()) {
-                sink.emit(
-                    Rule::TransientInBackup,
-                    &r,
-                    "a peer repository / component cache: rebuilt by the servers, must not be restored".to_string(),
-                    details! { "kind" => "directory" },
-                    None,
-                );
+                sink.emit(Rule::TransientInBackup, &r, "a peer repository / component cache: rebuilt by the servers, must not be restored".to_string(), details! { "kind" => "directory" }, None);
                 walk.skip_current_dir();
             }
         } else if files.iter().any(|f| f.eq_ignore_ascii_case(&name)) || prefixes.iter().any(|p| name.starts_with(p.as_str())) {

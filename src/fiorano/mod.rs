@@ -12,13 +12,13 @@ pub mod model;
 use anyhow::Result;
 use serde::Deserialize;
 
-pub use check::CheckOptions;
-use crate::engine::manifest::Input;
 use crate::engine::finding::Finding;
+use crate::engine::manifest::Input;
 use crate::engine::plan::{self, PlanUnit, Unit};
 use crate::engine::product::{ManifestInputs, Product};
 use crate::engine::report::Target;
 use crate::engine::sink::Sink;
+pub use check::CheckOptions;
 
 crate::product_rules! {
     /// Every Fiorano rule. Ids, severities and explanations: `rules/fiorano.toml`.
@@ -140,7 +140,6 @@ impl Product for Fiorano {
             _ => plan::generic_action(u),
         }
     }
-
 
     fn manifest_inputs(opts: &CheckOptions) -> ManifestInputs {
         let mut files = vec![Input::tree("runtimedata", &opts.runtimedata).main()];

@@ -82,10 +82,7 @@ fn schema_files(node: Node<'_, '_>) -> Vec<String> {
 }
 
 fn transformation_files(node: Node<'_, '_>) -> Vec<String> {
-    node.descendants()
-        .filter(|n| n.is_element() && matches!(n.tag_name().name(), "script-file" | "jms-script-file" | "project-file"))
-        .filter_map(|n| attr(n, "name"))
-        .collect()
+    node.descendants().filter(|n| n.is_element() && matches!(n.tag_name().name(), "script-file" | "jms-script-file" | "project-file")).filter_map(|n| attr(n, "name")).collect()
 }
 
 pub fn event_process(doc: &Document<'_>) -> Result<EventProcess, String> {
@@ -148,11 +145,8 @@ pub fn service_descriptor(doc: &Document<'_>) -> Result<ServiceDescriptor, Strin
     let guid = attr(root, "guid").ok_or("<service> has no guid")?;
     let version = attr(root, "version").ok_or("<service> has no version")?;
     let resources = root.descendants().filter(|n| n.is_element() && n.tag_name().name() == "resource").filter_map(|n| attr(n, "name")).collect();
-    let servicerefs = root
-        .descendants()
-        .filter(|n| n.is_element() && n.tag_name().name() == "serviceref")
-        .map(|n| (attr(n, "guid").unwrap_or_default(), attr(n, "version").unwrap_or_default()))
-        .collect();
+    let servicerefs =
+        root.descendants().filter(|n| n.is_element() && n.tag_name().name() == "serviceref").map(|n| (attr(n, "guid").unwrap_or_default(), attr(n, "version").unwrap_or_default())).collect();
     let schema_files = child(root, "execution").map(schema_files).unwrap_or_default();
     Ok(ServiceDescriptor { guid, version, resources, servicerefs, schema_files })
 }

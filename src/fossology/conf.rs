@@ -63,11 +63,7 @@ pub struct Layout {
 impl Layout {
     /// The shipped default: depth 3, `localhost[] = * 00 ff`.
     pub fn shipped() -> Layout {
-        Layout {
-            depth: SHIPPED_DEPTH,
-            hosts: vec![HostRange { host: "localhost".into(), object_type: None, start: "00".into(), end: "ff".into() }],
-            origin: "shipped defaults".into(),
-        }
+        Layout { depth: SHIPPED_DEPTH, hosts: vec![HostRange { host: "localhost".into(), object_type: None, start: "00".into(), end: "ff".into() }], origin: "shipped defaults".into() }
     }
 
     /// The hosts that may hold `name` of `object_type`, in the order `fo_RepMkPath` tries
@@ -102,11 +98,7 @@ pub struct ConfFiles {
 /// looked for beside it. A missing or unreadable file is a problem to report; a file that
 /// FOSSology itself would refuse (bad `[REPOSITORY]` entry, bad depth) is an error.
 pub fn read_conf(arg: &Path) -> Result<ConfFiles> {
-    let (fossology_conf, dir) = if arg.is_dir() {
-        (arg.join("fossology.conf"), arg.to_path_buf())
-    } else {
-        (arg.to_path_buf(), arg.parent().map(Path::to_path_buf).unwrap_or_default())
-    };
+    let (fossology_conf, dir) = if arg.is_dir() { (arg.join("fossology.conf"), arg.to_path_buf()) } else { (arg.to_path_buf(), arg.parent().map(Path::to_path_buf).unwrap_or_default()) };
     let db_conf = dir.join("Db.conf");
     let mut problems = Vec::new();
     let mut layout = None;
@@ -151,8 +143,7 @@ pub fn parse_fossology_conf(text: &str) -> Result<(Layout, Option<String>)> {
     let mut path = None;
     let mut hosts: Vec<HostRange> = Vec::new();
     // The scheduler's own check of an entry (`fo_RepValidate`).
-    static ENTRY: std::sync::LazyLock<regex::Regex> =
-        std::sync::LazyLock::new(|| regex::Regex::new(r"^(\*|gold|files|logs|license|test)\s+([[:xdigit:]]+)\s+([[:xdigit:]]+)$").expect("valid regex"));
+    static ENTRY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| regex::Regex::new(r"^(\*|gold|files|logs|license|test)\s+([[:xdigit:]]+)\s+([[:xdigit:]]+)$").expect("valid regex"));
     let entry = &*ENTRY;
     for (number, raw) in text.lines().enumerate() {
         let line = raw.trim();

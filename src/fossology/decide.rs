@@ -294,7 +294,6 @@ impl Run<'_> {
         });
         Some(refetch.unwrap_or(Fix::restore_from_backup(path)))
     }
-
 }
 
 /// `pfile`: the pfile id of the object; `pfiles` as well when several rows name it (they
@@ -311,16 +310,8 @@ pub(super) fn insert_pfiles(details: &mut serde_json::Map<String, serde_json::Va
 /// The rule, message and details of a damaged object.
 pub(super) fn damage_finding(problem: &Problem, expected_size: u64) -> (Rule, String, serde_json::Map<String, serde_json::Value>) {
     match problem {
-        Problem::Size { found } => (
-            Rule::SizeMismatch,
-            format!("is {found} bytes, its name says {expected_size}"),
-            details! { "expected_size" => expected_size, "found_size" => found },
-        ),
-        Problem::Content { sha1, md5 } => (
-            Rule::ContentMismatch,
-            "content does not match its name (SHA-1/MD5 differ)".to_string(),
-            details! { "found_sha1" => sha1, "found_md5" => md5 },
-        ),
+        Problem::Size { found } => (Rule::SizeMismatch, format!("is {found} bytes, its name says {expected_size}"), details! { "expected_size" => expected_size, "found_size" => found }),
+        Problem::Content { sha1, md5 } => (Rule::ContentMismatch, "content does not match its name (SHA-1/MD5 differ)".to_string(), details! { "found_sha1" => sha1, "found_md5" => md5 }),
         Problem::Missing => (Rule::FileMissing, "no object in the repository".to_string(), serde_json::Map::new()),
     }
 }

@@ -85,10 +85,7 @@ impl ObjectKey {
 
 impl Ord for ObjectKey {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.sha1
-            .cmp(&other.sha1)
-            .then_with(|| self.md5.cmp(&other.md5))
-            .then_with(|| decimal_cmp(self.size, other.size))
+        self.sha1.cmp(&other.sha1).then_with(|| self.md5.cmp(&other.md5)).then_with(|| decimal_cmp(self.size, other.size))
     }
 }
 
@@ -229,10 +226,7 @@ mod tests {
         let name = key.name();
         assert_eq!(name, "403c2b25b9b02a2ebb6817c459b37afc1f9ba3b5.149fd9dac3a1ff6ad491f95f49e90bf2.35328");
         let layout = Layout::shipped();
-        assert_eq!(
-            preferred_path(&layout, ObjectType::Files, &name),
-            "localhost/files/40/3c/2b/403c2b25b9b02a2ebb6817c459b37afc1f9ba3b5.149fd9dac3a1ff6ad491f95f49e90bf2.35328"
-        );
+        assert_eq!(preferred_path(&layout, ObjectType::Files, &name), "localhost/files/40/3c/2b/403c2b25b9b02a2ebb6817c459b37afc1f9ba3b5.149fd9dac3a1ff6ad491f95f49e90bf2.35328");
         assert_eq!(
             preferred_path(&layout, ObjectType::Gold, "00000cb69c3c9c9fd15cadbf4652bd1552c349de.6caae94bdb579d7c9ada36726cf2e97f.776"),
             "localhost/gold/00/00/0c/00000cb69c3c9c9fd15cadbf4652bd1552c349de.6caae94bdb579d7c9ada36726cf2e97f.776"

@@ -13,9 +13,9 @@ use super::conf::Layout;
 use super::decide::{GoldState, Pending, Problem, Spool, damage_finding, insert_pfiles};
 use super::layout::{ObjectKey, ObjectType, object_path, preferred_path};
 use super::metadata::{DbObject, Upload, capped};
+use super::summary::{Class, Summary, Totals};
 use super::trees::{Tree, spawn_walkers};
 use super::walk::{Found, Level, Meta, Misplaced};
-use super::summary::{Class, Summary, Totals};
 use super::{LayoutMismatchParams, Repair};
 use crate::details;
 use crate::engine::hash::Which;
@@ -160,13 +160,7 @@ impl Run<'_> {
 
     fn unreadable_copy(&self, found: &Found) -> bool {
         if let Some(Err(e)) = &found.content {
-            self.sink.emit(
-                Rule::EntryUnreadable,
-                &found.rel,
-                format!("cannot be read ({e}); its content was not checked"),
-                details! { "error" => e },
-                None,
-            );
+            self.sink.emit(Rule::EntryUnreadable, &found.rel, format!("cannot be read ({e}); its content was not checked"), details! { "error" => e }, None);
             return true;
         }
         false
@@ -225,14 +219,7 @@ impl Run<'_> {
                 state = GoldState::NotChecked;
             } else {
                 // Decided at the end: it may turn up misplaced.
-                pending.push(&Pending {
-                    name: name.clone(),
-                    pfiles: object.pfiles.clone(),
-                    uploads: object.gold_of.clone(),
-                    gold_of: object.gold_of.clone(),
-                    path,
-                    problem: Problem::Missing,
-                })?;
+                pending.push(&Pending { name: name.clone(), pfiles: object.pfiles.clone(), uploads: object.gold_of.clone(), gold_of: object.gold_of.clone(), path, problem: Problem::Missing })?;
             }
         }
         for upload in &object.gold_of {
@@ -362,7 +349,6 @@ impl Run<'_> {
             "expected": preferred_path(self.layout, object_type, &name), "allowed": allowed, "copy_at": copy_at, "referenced": referenced,
         }));
     }
-
 }
 
 /// The `misplaced-file` finding of an object found at `rel` whose place is `to`:
@@ -434,7 +420,16 @@ mod tests {
             self.objects.sort_by_key(|o| o.key);
             self.gold.sort_by_key(|f| f.key);
             self.files.sort_by_key(|f| f.key);
-            let opts = CheckOptions { db: DbSource::Dump("in-memory".into()), db_name: "fossology".into(), repo: self.repo.path().to_path_buf(), conf: None, level: Level::Exists, range: None, host: None, subset: None };
+            let opts = CheckOptions {
+                db: DbSource::Dump("in-memory".into()),
+                db_name: "fossology".into(),
+                repo: self.repo.path().to_path_buf(),
+                conf: None,
+                level: Level::Exists,
+                range: None,
+                host: None,
+                subset: None,
+            };
             let sink = Sink::new(Arc::new(crate::products::catalogue(None).unwrap()), Vec::new()).unwrap();
             let host = Some("localhost".to_string());
             let gold = tree_of(ObjectType::Gold, self.layout.depth, vec![(host.clone(), vec![Batch { found: self.gold, ..Batch::default() }])]);

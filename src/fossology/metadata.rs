@@ -93,23 +93,11 @@ pub struct Metadata {
 
 const TABLES: &[TableSpec] = &[
     TableSpec { schema: "public", name: "pfile", children: None, columns: &["pfile_pk", "pfile_sha1", "pfile_md5", "pfile_size"], optional: false },
-    TableSpec {
-        schema: "public",
-        name: "upload",
-        children: None,
-        columns: &["upload_pk", "pfile_fk", "user_fk", "upload_mode", "upload_origin", "upload_filename"],
-        optional: false,
-    },
+    TableSpec { schema: "public", name: "upload", children: None, columns: &["upload_pk", "pfile_fk", "user_fk", "upload_mode", "upload_origin", "upload_filename"], optional: false },
     // `uploadtree_a` and the `uploadtree_<upload_pk>` tables ununpack creates for big uploads.
     TableSpec { schema: "public", name: "uploadtree", children: Some(is_uploadtree_child), columns: &["upload_fk", "pfile_fk"], optional: false },
     TableSpec { schema: "public", name: "job", children: None, columns: &["job_pk", "job_upload_fk"], optional: false },
-    TableSpec {
-        schema: "public",
-        name: "jobqueue",
-        children: None,
-        columns: &["jq_pk", "jq_job_fk", "jq_type", "jq_args", "jq_starttime", "jq_endtime", "jq_end_bits"],
-        optional: false,
-    },
+    TableSpec { schema: "public", name: "jobqueue", children: None, columns: &["jq_pk", "jq_job_fk", "jq_type", "jq_args", "jq_starttime", "jq_endtime", "jq_end_bits"], optional: false },
     // Owners, for the repair plan (the scheduler also skips jobs whose user is gone).
     TableSpec { schema: "public", name: "users", children: None, columns: &["user_pk", "user_name"], optional: true },
 ];
@@ -203,14 +191,7 @@ impl TableSink for Reader<'_> {
                 let ended = row.get(5).is_some();
                 let failed = row.i64(6)?.unwrap_or(0) >= 2;
                 if started.is_some() && !ended {
-                    self.active.push(ActiveJob {
-                        jq_pk,
-                        job,
-                        jq_type: jq_type.to_string(),
-                        args: args.map(str::to_string),
-                        started: started.unwrap_or_default().to_string(),
-                        upload: None,
-                    });
+                    self.active.push(ActiveJob { jq_pk, job, jq_type: jq_type.to_string(), args: args.map(str::to_string), started: started.unwrap_or_default().to_string(), upload: None });
                 }
                 if jq_type == "ununpack" && !ended && !failed {
                     let upload = args.and_then(|a| a.trim().parse::<i64>().ok());

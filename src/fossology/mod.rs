@@ -22,13 +22,13 @@ pub mod walk;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-pub use check::CheckOptions;
-use crate::engine::manifest::Input;
 use crate::engine::finding::Finding;
+use crate::engine::manifest::Input;
 use crate::engine::plan::{PlanUnit, Unit, generic_action, plural};
 use crate::engine::product::{ManifestInputs, Product};
 use crate::engine::report::Target;
 use crate::engine::sink::Sink;
+pub use check::CheckOptions;
 use walk::Level;
 
 crate::product_rules! {
@@ -242,7 +242,6 @@ impl Product for Fossology {
         };
         format!("{todo}: {what}{bytes}")
     }
-
 
     fn manifest_inputs(opts: &CheckOptions) -> ManifestInputs {
         let mut files = vec![Input::tree("repo", &opts.repo).main().addressed(layout::is_object_path)];

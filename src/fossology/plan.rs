@@ -29,10 +29,8 @@ pub enum Strategy {
 
 impl Strategy {
     /// Every strategy, with what it keeps.
-    pub const CHOICES: &'static [(Strategy, &'static str, &'static str)] = &[
-        (Strategy::Full, "full", "every referenced object, gold and files"),
-        (Strategy::GoldOnly, "gold-only", "each upload's gold; the files are re-unpacked after a restore"),
-    ];
+    pub const CHOICES: &'static [(Strategy, &'static str, &'static str)] =
+        &[(Strategy::Full, "full", "every referenced object, gold and files"), (Strategy::GoldOnly, "gold-only", "each upload's gold; the files are re-unpacked after a restore")];
 }
 
 #[derive(Debug, Clone)]

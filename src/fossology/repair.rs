@@ -39,8 +39,13 @@ pub struct Reunpack {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
     /// Queue it as this user (the owner, or `--user` when the owner is gone).
-    Queue { user: i64, filename: String },
-    Skip { why: String },
+    Queue {
+        user: i64,
+        filename: String,
+    },
+    Skip {
+        why: String,
+    },
 }
 
 /// The repairs of a report, by kind.
@@ -99,10 +104,7 @@ pub fn reunpack_sql(r: &Reunpack, user: i64) -> String {
             "WITH unpack AS (\n  INSERT INTO jobqueue ({columns})\n  SELECT {job}, 'ununpack', '{u}', NULL, NULL, NULL, 0, NULL, NULL\n  WHERE NOT EXISTS ({pending})\n  RETURNING jq_pk, jq_job_fk\n), nest AS (\n  INSERT INTO jobqueue ({columns})\n  SELECT jq_job_fk, 'adj2nest', '{u}', NULL, NULL, NULL, 0, NULL, NULL FROM unpack\n  RETURNING jq_pk\n)\nINSERT INTO jobdepends (jdep_jq_fk, jdep_jq_depends_fk) SELECT nest.jq_pk, unpack.jq_pk FROM nest, unpack;"
         );
     } else {
-        let _ = writeln!(
-            sql,
-            "INSERT INTO jobqueue ({columns})\n  SELECT {job}, 'ununpack', '{u}', NULL, NULL, NULL, 0, NULL, NULL\n  WHERE NOT EXISTS ({pending});"
-        );
+        let _ = writeln!(sql, "INSERT INTO jobqueue ({columns})\n  SELECT {job}, 'ununpack', '{u}', NULL, NULL, NULL, 0, NULL, NULL\n  WHERE NOT EXISTS ({pending});");
     }
     sql
 }
@@ -118,11 +120,8 @@ pub async fn decide(conn: &mut sqlx::PgConnection, reunpacks: &[Reunpack], fallb
             out.push(Decision::Skip { why: format!("no upload can have the id {} (upload_pk is a 32-bit integer)", r.upload) });
             continue;
         };
-        let row: Option<(Option<i32>, String)> = sqlx::query_as("SELECT user_fk, upload_filename FROM upload WHERE upload_pk = $1")
-            .bind(upload)
-            .fetch_optional(&mut *conn)
-            .await
-            .context("reading upload")?;
+        let row: Option<(Option<i32>, String)> =
+            sqlx::query_as("SELECT user_fk, upload_filename FROM upload WHERE upload_pk = $1").bind(upload).fetch_optional(&mut *conn).await.context("reading upload")?;
         let Some((owner, filename)) = row else {
             out.push(Decision::Skip { why: "the upload no longer exists".into() });
             continue;
@@ -140,11 +139,7 @@ pub async fn decide(conn: &mut sqlx::PgConnection, reunpacks: &[Reunpack], fallb
         }
         // The scheduler's checkout joins users on job_user_fk and skips jobs without one.
         let owner_exists = match owner {
-            Some(o) => sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM users WHERE user_pk = $1)")
-                .bind(o)
-                .fetch_one(&mut *conn)
-                .await
-                .context("reading users")?,
+            Some(o) => sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM users WHERE user_pk = $1)").bind(o).fetch_one(&mut *conn).await.context("reading users")?,
             None => false,
         };
         match (owner.filter(|_| owner_exists), fallback_user) {

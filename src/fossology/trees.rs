@@ -9,11 +9,11 @@ use std::io::{self, Read, Write};
 use std::sync::mpsc::Sender;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
+use super::CheckOptions;
 use super::conf::Layout;
 use super::layout::{ObjectKey, ObjectType};
 use super::walk::{Batch, Found, Misplaced, TreeWalk, WHYS, read_dir_sorted};
 use crate::engine::extsort::{ExternalSorter, SortRecord, codec};
-use super::CheckOptions;
 use crate::engine::hash::Which;
 use crate::engine::sink::Sink;
 
@@ -90,17 +90,7 @@ impl Tree {
     /// memory by a test).
     pub(super) fn new(object_type: ObjectType, depth: u32, streams: Vec<(Option<String>, Receiver<Batch>)>) -> Tree {
         let streams = streams.into_iter().map(|(host, rx)| HostStream { host, rx, buffer: VecDeque::new(), done: false }).collect();
-        Tree {
-            object_type,
-            streams,
-            misplaced: ExternalSorter::new(MISPLACED_BUDGET),
-            unreadable: Vec::new(),
-            in_place: 0,
-            misplaced_count: 0,
-            other_depths: BTreeMap::new(),
-            depth,
-            error: None,
-        }
+        Tree { object_type, streams, misplaced: ExternalSorter::new(MISPLACED_BUDGET), unreadable: Vec::new(), in_place: 0, misplaced_count: 0, other_depths: BTreeMap::new(), depth, error: None }
     }
 
     /// Adds an object found out of its place.
@@ -123,7 +113,6 @@ impl Tree {
         let sorter = std::mem::replace(&mut self.misplaced, ExternalSorter::new(MISPLACED_BUDGET));
         Ok(sorter.finish()?.map(|r| r.map(MisplacedRec::misplaced)))
     }
-
 
     fn fill(&mut self, i: usize) {
         while self.streams[i].buffer.is_empty() && !self.streams[i].done {

@@ -504,13 +504,7 @@ impl TreeWalk<'_> {
     }
 
     fn unreadable(&self, rel: &str, error: &str) {
-        self.sink.emit(
-            Rule::EntryUnreadable,
-            rel,
-            format!("cannot be read ({error}); the objects below it were not checked"),
-            details! { "error" => error },
-            None,
-        );
+        self.sink.emit(Rule::EntryUnreadable, rel, format!("cannot be read ({error}); the objects below it were not checked"), details! { "error" => error }, None);
     }
 }
 

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 use serde_json::Value;
 
-use super::{Params, Rule};
 use super::copydb::{self, LogEvent};
+use super::{Params, Rule};
 use crate::details;
 use crate::engine::archive;
 use crate::engine::report::Target;
@@ -68,11 +68,7 @@ pub fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
         );
     }
     // Where the two folders are (the archive may wrap them in a directory of its own).
-    let prefix = listing
-        .members
-        .keys()
-        .find_map(|k| k.find("AttunityBackup").or_else(|| k.find("DatabaseBackup")).map(|i| k[..i].to_string()))
-        .unwrap_or_default();
+    let prefix = listing.members.keys().find_map(|k| k.find("AttunityBackup").or_else(|| k.find("DatabaseBackup")).map(|i| k[..i].to_string())).unwrap_or_default();
     check_definition(sink, &listing, &prefix);
     // Files given as inputs are no part of the backup's data: the restore log lies in
     // DatabaseBackup/ when the restore ran as the vendor's document says.
@@ -206,12 +202,8 @@ fn check_scripts_with(sink: &Sink, listing: &archive::Listing, prefix: &str, inp
         }
     }
     // Data files: the members of DatabaseBackup other than the scripts, by base name.
-    let data: BTreeMap<&str, &str> = listing
-        .members
-        .iter()
-        .filter(|(k, m)| !m.is_dir && k.starts_with(&dir) && !k.ends_with("/copy.in") && !k.ends_with("/copy.out"))
-        .map(|(k, _)| (base(k), &k[dir.len()..]))
-        .collect();
+    let data: BTreeMap<&str, &str> =
+        listing.members.iter().filter(|(k, m)| !m.is_dir && k.starts_with(&dir) && !k.ends_with("/copy.in") && !k.ends_with("/copy.out")).map(|(k, _)| (base(k), &k[dir.len()..])).collect();
     // What the restore loads is what copy.in names; without copy.in, copy.out tells what
     // the unload wrote.
     let (script, loader) = scripts.get("copy.in").map(|s| ("copy.in", s)).or_else(|| scripts.get("copy.out").map(|s| ("copy.out", s)))?;
@@ -317,7 +309,13 @@ fn check_backup_dir(sink: &Sink, params: &Params, dir: &Path) -> Result<()> {
     let meta = match std::fs::metadata(dir) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            sink.emit(Rule::BackupDirUnfit, &shown, "the backup directory does not exist: every backup fails (the accelerator writes to /import/dbbackup, usually an NFS mount)".to_string(), details! { "problem" => "missing" }, None);
+            sink.emit(
+                Rule::BackupDirUnfit,
+                &shown,
+                "the backup directory does not exist: every backup fails (the accelerator writes to /import/dbbackup, usually an NFS mount)".to_string(),
+                details! { "problem" => "missing" },
+                None,
+            );
             return Ok(());
         }
         Err(e) => {
@@ -332,7 +330,13 @@ fn check_backup_dir(sink: &Sink, params: &Params, dir: &Path) -> Result<()> {
     if let Ok(root) = std::fs::metadata("/")
         && root.dev() == meta.dev()
     {
-        sink.emit(Rule::BackupDirUnfit, &shown, "the backup directory is on the same file system as / : a backup on the accelerator's own disk is lost with it (mount a separate or network volume)".to_string(), details! { "problem" => "same filesystem as /" }, None);
+        sink.emit(
+            Rule::BackupDirUnfit,
+            &shown,
+            "the backup directory is on the same file system as / : a backup on the accelerator's own disk is lost with it (mount a separate or network volume)".to_string(),
+            details! { "problem" => "same filesystem as /" },
+            None,
+        );
     }
     let min_gb = params.backup_dir_unfit.min_free_gb;
     let min = (min_gb * GIB) as u64;
@@ -345,7 +349,9 @@ fn check_backup_dir(sink: &Sink, params: &Params, dir: &Path) -> Result<()> {
             None,
         ),
         Some(_) => {}
-        None => sink.emit(Rule::BackupDirUnfit, &shown, "the free space of the backup directory cannot be determined (statvfs failed)".to_string(), details! { "problem" => "free space unknown" }, None),
+        None => {
+            sink.emit(Rule::BackupDirUnfit, &shown, "the free space of the backup directory cannot be determined (statvfs failed)".to_string(), details! { "problem" => "free space unknown" }, None)
+        }
     }
     Ok(())
 }

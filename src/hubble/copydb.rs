@@ -157,7 +157,9 @@ pub struct RestoreError {
 pub enum LogEvent {
     Error(RestoreError),
     /// ` - Terminated by Errors` (ermf.msg F_MF000D): `\nocontinue` stopped the script here.
-    Terminated { line: usize },
+    Terminated {
+        line: usize,
+    },
 }
 
 /// What one line of a restore log starts.
@@ -330,7 +332,9 @@ mod tests {
 
     #[test]
     fn reads_quoted_owned_and_portable_copies() {
-        let s = parse("create table hubble.\"Budget Entry\" (\n\tid integer\n)\n\\p\\g\ncopy \"Budget Entry\"(\n\tid= c0tab with null(']^NULL^['),\n\tnl= d0nl)\nfrom '/d/budget_entry.hubble'\n\\p\\g\ncopy GL_Budget () into '/d/gl_budget.hubble'\n\\p\\g\n");
+        let s = parse(
+            "create table hubble.\"Budget Entry\" (\n\tid integer\n)\n\\p\\g\ncopy \"Budget Entry\"(\n\tid= c0tab with null(']^NULL^['),\n\tnl= d0nl)\nfrom '/d/budget_entry.hubble'\n\\p\\g\ncopy GL_Budget () into '/d/gl_budget.hubble'\n\\p\\g\n",
+        );
         assert_eq!(s.tables, vec!["Budget Entry"]);
         assert_eq!(s.copies.iter().map(|c| (c.table.as_str(), c.file.as_str())).collect::<Vec<_>>(), vec![("Budget Entry", "/d/budget_entry.hubble"), ("gl_budget", "/d/gl_budget.hubble")]);
         assert_eq!(s.nocontinue, None);
@@ -338,7 +342,9 @@ mod tests {
 
     #[test]
     fn the_optional_table_keyword_is_not_the_table() {
-        let s = parse("copy table budget_entry () from '/d/budget_entry.hubble'\nwith row_estimate = 1200\n\\p\\g\nCOPY TABLE hubble.\"Budget Entry\"(\n\tid= c0tab,\n\tnl= d0nl)\nfrom '/d/b2.hubble'\n\\p\\g\ncopy table\tgl_budget () into '/d/gl_budget.hubble'\n\\p\\g\n");
+        let s = parse(
+            "copy table budget_entry () from '/d/budget_entry.hubble'\nwith row_estimate = 1200\n\\p\\g\nCOPY TABLE hubble.\"Budget Entry\"(\n\tid= c0tab,\n\tnl= d0nl)\nfrom '/d/b2.hubble'\n\\p\\g\ncopy table\tgl_budget () into '/d/gl_budget.hubble'\n\\p\\g\n",
+        );
         assert_eq!(s.copies.iter().map(|c| c.table.as_str()).collect::<Vec<_>>(), vec!["budget_entry", "Budget Entry", "gl_budget"]);
         // A table named "table" is written quoted; so is one whose name starts so.
         let s = parse("copy \"table\" () from '/d/t.hubble'\n\\p\\g\ncopy tablespace_usage () from '/d/u.hubble'\n\\p\\g\n");

@@ -12,14 +12,14 @@ pub mod copydb;
 use anyhow::Result;
 use serde::Deserialize;
 
-pub use check::CheckOptions;
+use crate::engine::finding::Finding;
 use crate::engine::finding::Severity;
 use crate::engine::manifest::Input;
-use crate::engine::finding::Finding;
 use crate::engine::plan::Unit;
 use crate::engine::product::{ManifestInputs, Product};
 use crate::engine::report::Target;
 use crate::engine::sink::Sink;
+pub use check::CheckOptions;
 
 crate::product_rules! {
     /// Every Hubble rule. Ids, severities and explanations: `rules/hubble.toml`.

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 use serde_json::Value;
 
-use super::{Params, Repair, Rule};
 use super::journal::{self, Base, FileSummary, JournalFile, Tail, Visitor};
 use super::state::{AgentState, ControllerState, Finder};
+use super::{Params, Repair, Rule};
 use crate::details;
 use crate::engine::report::Target;
 use crate::engine::sink::Sink;
@@ -258,7 +258,13 @@ fn read_journal(sink: &Sink, dir: &Path, label: &str, base: Base, state: &mut dy
                 && t != base.type_name()
             {
                 refused = true;
-                sink.emit(Rule::JournalUnreadable, &subject, format!("a {t} journal where a {} journal belongs: recovery refuses it{skipped}", base.type_name()), details! { "file" => file.name, "type_name" => t }, None);
+                sink.emit(
+                    Rule::JournalUnreadable,
+                    &subject,
+                    format!("a {t} journal where a {} journal belongs: recovery refuses it{skipped}", base.type_name()),
+                    details! { "file" => file.name, "type_name" => t },
+                    None,
+                );
             }
         }
         if let Some((line, prev, this)) = summary.out_of_order {
@@ -378,10 +384,8 @@ fn check_agent(sink: &Sink, controller: &ControllerState, controller_usable: boo
     // The Controller dedicates an Agent only while it holds no AgentRunId for it
     // (AgentDriver.dedicateAgentIfNeeded), so a fresh Agent journal needs the Controller-side
     // reset as well.
-    let steps = format!(
-        "stop the Agent, empty {}, start it, then reset Agent '{path}' in JOC Cockpit with force (Reset-JS7Agent -Force) so the Controller dedicates it anew and re-syncs it",
-        dir.display()
-    );
+    let steps =
+        format!("stop the Agent, empty {}, start it, then reset Agent '{path}' in JOC Cockpit with force (Reset-JS7Agent -Force) so the Controller dedicates it anew and re-syncs it", dir.display());
     let agent_journal_id = agent.header.as_ref().map(|h| h.journal_id.clone());
     let controller_id = controller.controller_id.clone().unwrap_or_default();
     let controller_run_id = controller.header.as_ref().map(|h| h.journal_id.clone());
@@ -680,13 +684,7 @@ fn check_joc(sink: &Sink, params: &Params, db: &DbSource, db_name: &str, control
         let subject = format!("{controller_id}/{}:{}", d.kind, d.name);
         let message = match found {
             None => format!("JOC says {} '{}' is deployed to '{controller_id}', the Controller's journal has no such item: redeploy", d.kind, d.name),
-            Some(v) => format!(
-                "JOC deployed {} '{}' as version {}, the Controller holds version {}: redeploy",
-                d.kind,
-                d.name,
-                d.commit_id.as_deref().unwrap_or("?"),
-                v.as_deref().unwrap_or("none")
-            ),
+            Some(v) => format!("JOC deployed {} '{}' as version {}, the Controller holds version {}: redeploy", d.kind, d.name, d.commit_id.as_deref().unwrap_or("?"), v.as_deref().unwrap_or("none")),
         };
         sink.emit(
             Rule::DeploymentMissing,
@@ -726,7 +724,10 @@ fn check_joc(sink: &Sink, params: &Params, db: &DbSource, db_name: &str, control
         sink.emit(
             Rule::HistoryAhead,
             format!("{controller_id}/history"),
-            format!("JOC has read Controller events the Controller's journal does not have ({}; the journal ends at {last_event_id}): the journal was restored older than the JOC database", ahead.join(", ")),
+            format!(
+                "JOC has read Controller events the Controller's journal does not have ({}; the journal ends at {last_event_id}): the journal was restored older than the JOC database",
+                ahead.join(", ")
+            ),
             details! { "controller" => controller_id, "sources" => sources, "history_event_id" => history, "ready_event_id" => ready, "controller_last_event_id" => last_event_id },
             None,
         );

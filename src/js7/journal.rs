@@ -87,9 +87,7 @@ pub fn list(state: &Path, base: Base) -> std::io::Result<(Vec<JournalFile>, Vec<
         match tail {
             ".journal" => files.push(JournalFile { path: entry.path(), name, file_event_id }),
             ".journal.tmp" => leftovers.push(Leftover { name, why: "a snapshot being written when the copy was taken (never recovered)" }),
-            t if t.starts_with(".journal~") && t.ends_with("-AFTER-FAILOVER") => {
-                leftovers.push(Leftover { name, why: "cut off by a cluster failover (kept for analysis, never recovered)" })
-            }
+            t if t.starts_with(".journal~") && t.ends_with("-AFTER-FAILOVER") => leftovers.push(Leftover { name, why: "cut off by a cluster failover (kept for analysis, never recovered)" }),
             _ => {}
         }
     }
@@ -384,7 +382,9 @@ mod tests {
     /// and per line its end offset, the events it commits, and whether the committed part
     /// reaches to its end (not so for a transaction's lines before its COMMIT).
     fn journal(groups: &[usize]) -> (String, Vec<(usize, Vec<i64>, bool)>) {
-        let mut text = String::from(r#"{"TYPE":"JS7.Journal","typeName":"AgentState","journalId":"ABEiM0RVZneImaq7zN3u_w","eventId":1000,"generation":2,"totalEventCount":0,"totalRunningTime":1,"timestamp":"2026-11-01T10:00:00Z","initiallyStartedAt":"2026-11-01T08:00:00Z","version":"1","js7Version":"2.7.8","buildId":"t"}"#);
+        let mut text = String::from(
+            r#"{"TYPE":"JS7.Journal","typeName":"AgentState","journalId":"ABEiM0RVZneImaq7zN3u_w","eventId":1000,"generation":2,"totalEventCount":0,"totalRunningTime":1,"timestamp":"2026-11-01T10:00:00Z","initiallyStartedAt":"2026-11-01T08:00:00Z","version":"1","js7Version":"2.7.8","buildId":"t"}"#,
+        );
         text.push('\n');
         let mut lines = vec![(text.len(), vec![], true)];
         let mut push = |text: &mut String, line: &str, commits: Vec<i64>, committed: bool| {

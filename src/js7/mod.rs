@@ -12,13 +12,13 @@ pub mod state;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-pub use check::CheckOptions;
-use crate::engine::manifest::Input;
 use crate::engine::finding::Finding;
+use crate::engine::manifest::Input;
 use crate::engine::plan::{self, PlanUnit, Unit};
 use crate::engine::product::{ManifestInputs, Product};
 use crate::engine::report::Target;
 use crate::engine::sink::Sink;
+pub use check::CheckOptions;
 
 crate::product_rules! {
     /// Every JS7 rule. Ids, severities and explanations: `rules/js7.toml`.
@@ -143,7 +143,6 @@ impl Product for Js7 {
             None => plan::generic_action(u),
         }
     }
-
 
     fn manifest_inputs(opts: &CheckOptions) -> ManifestInputs {
         let mut files = vec![Input::tree("controller", &opts.controller)];

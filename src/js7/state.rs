@@ -229,12 +229,7 @@ impl AgentState {
             // AgentCreated is the older name of the Agent's AgentDedicated (AgentEvent.scala).
             "AgentMetaState" | "AgentDedicated" | "AgentCreated" => {
                 let s = |k: &str| value.get(k).and_then(Value::as_str).map(str::to_string);
-                self.meta = Some(AgentMeta {
-                    agent_path: s("agentPath"),
-                    agent_run_id: s("agentRunId"),
-                    controller_id: s("controllerId"),
-                    controller_run_id: s("controllerRunId"),
-                });
+                self.meta = Some(AgentMeta { agent_path: s("agentPath"), agent_run_id: s("agentRunId"), controller_id: s("controllerId"), controller_run_id: s("controllerRunId") });
             }
             "JournalState" | "JournalEventsReleased" => apply_released(&mut self.released, value),
             _ => {}
@@ -298,7 +293,8 @@ mod tests {
 
     #[test]
     fn a_coupling_failure_stays_the_last_word_until_something_clears_it() {
-        let snapshot = json!({"TYPE": "AgentRefState", "agentRef": {"path": "agent-1"}, "agentRunId": "run", "couplingState": {"TYPE": "Coupled"}, "eventId": 7000, "problem": {"code": "AgentRunIdMismatch"}});
+        let snapshot =
+            json!({"TYPE": "AgentRefState", "agentRef": {"path": "agent-1"}, "agentRunId": "run", "couplingState": {"TYPE": "Coupled"}, "eventId": 7000, "problem": {"code": "AgentRunIdMismatch"}});
         let s = controller(std::slice::from_ref(&snapshot));
         assert_eq!(s.agents["agent-1"].coupling_failed.as_ref().map(|(id, p)| (*id, p["code"].clone())), Some((None, json!("AgentRunIdMismatch"))));
         assert_eq!(s.agents["agent-1"].event_id, 7000);
@@ -316,11 +312,7 @@ mod tests {
     #[test]
     fn a_reset_forgets_the_run_and_position_and_ignores_a_late_coupling() {
         let snapshot = json!({"TYPE": "AgentRefState", "agentRef": {"path": "agent-1"}, "agentRunId": "run", "couplingState": {"TYPE": "Coupled"}, "eventId": 7000});
-        let s = controller(&[
-            snapshot.clone(),
-            json!({"eventId": 10, "Key": "agent-1", "TYPE": "AgentResetStarted", "force": true}),
-            json!({"eventId": 11, "Key": "agent-1", "TYPE": "AgentCoupled"}),
-        ]);
+        let s = controller(&[snapshot.clone(), json!({"eventId": 10, "Key": "agent-1", "TYPE": "AgentResetStarted", "force": true}), json!({"eventId": 11, "Key": "agent-1", "TYPE": "AgentCoupled"})]);
         let a = &s.agents["agent-1"];
         assert_eq!((a.agent_run_id.as_deref(), a.event_id, a.coupling.as_deref()), (None, 0, Some("Resetting")));
         let s = controller(&[

@@ -97,7 +97,9 @@ pub struct HubbleBackup {
 pub const TABLES: &[&str] = &["gl_budget", "is_generic", "activity_log", "activity_session"];
 
 pub fn copy_in(tables: &[&str], nocontinue: bool) -> String {
-    let mut s = String::from("/* SQL script created by COPYDB, version II 6.2.0 (a64.lnx/100). */\n\n\\sql\nset autocommit on\n\\p\\g\nset nojournaling\n\\p\\g\n\\sql\nset session with privileges=all\n\\p\\g\nset nocreate_compression\n\\p\\g\n\n\t/* TABLES */\n");
+    let mut s = String::from(
+        "/* SQL script created by COPYDB, version II 6.2.0 (a64.lnx/100). */\n\n\\sql\nset autocommit on\n\\p\\g\nset nojournaling\n\\p\\g\n\\sql\nset session with privileges=all\n\\p\\g\nset nocreate_compression\n\\p\\g\n\n\t/* TABLES */\n",
+    );
     s.push_str(if nocontinue { "\\nocontinue\n" } else { "\\continue\n" });
     for t in tables {
         s.push_str(&format!(
@@ -195,7 +197,8 @@ pub fn ingres_error(name: &str, text: &str) -> String {
 /// A restore log (output.txt) with the given errors among the terminal monitor's output,
 /// each followed by its timestamp line.
 pub fn restore_log(errors: &[&str]) -> String {
-    let mut s = String::from("INGRES TERMINAL MONITOR Copyright 2024 Actian Corporation\nVector Linux Version VW 6.2.0 login\nExecuting . . .\n\ncontinue\n* Executing . . .\n\n(1200 rows)\ncontinue\n");
+    let mut s =
+        String::from("INGRES TERMINAL MONITOR Copyright 2024 Actian Corporation\nVector Linux Version VW 6.2.0 login\nExecuting . . .\n\ncontinue\n* Executing . . .\n\n(1200 rows)\ncontinue\n");
     for e in errors {
         s.push_str(e);
         s.push_str("\n    (Sun Nov  1 02:10:11 2026)\n\ncontinue\n");

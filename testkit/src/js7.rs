@@ -154,7 +154,12 @@ impl Scenario {
             Entry::Event(ev(a.ready, None, "AgentReady", json!({"timezone": "Europe/Berlin", "totalRunningTime": 0.2}))),
         ];
         for (i, id) in a.orders.iter().enumerate() {
-            first.push(Entry::Event(ev(*id, Some(&format!("order-{i}")), "OrderAttachedToAgent", json!({"workflowPosition": {"workflowId": {"path": self.workflow.0, "versionId": self.workflow.1}, "position": [0]}}))));
+            first.push(Entry::Event(ev(
+                *id,
+                Some(&format!("order-{i}")),
+                "OrderAttachedToAgent",
+                json!({"workflowPosition": {"workflowId": {"path": self.workflow.0, "versionId": self.workflow.1}, "position": [0]}}),
+            )));
         }
         let mut meta_state = meta.clone();
         meta_state["TYPE"] = json!("AgentMetaState");

@@ -85,13 +85,8 @@ impl ManifestWriter {
     pub fn create(path: &Path, header: &Header) -> Result<ManifestWriter> {
         let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("--manifest-out {}: cannot write in {}", path.display(), dir.display()))?;
-        let mut writer = ManifestWriter {
-            out: GzEncoder::new(BufWriter::with_capacity(1 << 16, tmp), flate2::Compression::fast()),
-            hasher: blake3::Hasher::new(),
-            path: path.to_path_buf(),
-            files: 0,
-            tables: 0,
-        };
+        let mut writer =
+            ManifestWriter { out: GzEncoder::new(BufWriter::with_capacity(1 << 16, tmp), flate2::Compression::fast()), hasher: blake3::Hasher::new(), path: path.to_path_buf(), files: 0, tables: 0 };
         writer.line(header)?;
         Ok(writer)
     }

@@ -144,7 +144,8 @@ fn walk_archive(input: &Input, stats: &Stats, each: &mut dyn FnMut(FileEntry) ->
     };
     let mut magic = [0u8; 2];
     let gzip = File::open(&input.path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && magic == [0x1f, 0x8b];
-    let reader: Box<dyn Read> = if gzip { Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::with_capacity(1 << 20, file))) } else { Box::new(std::io::BufReader::with_capacity(1 << 20, file)) };
+    let reader: Box<dyn Read> =
+        if gzip { Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::with_capacity(1 << 20, file))) } else { Box::new(std::io::BufReader::with_capacity(1 << 20, file)) };
     let mut archive = tar::Archive::new(reader);
     let mut members = Vec::new();
     let mut damage = None;

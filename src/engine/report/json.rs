@@ -8,8 +8,8 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use super::{RepairEntry, Report, SCHEMA, SCHEMAS_READ, StatsOut, Summary, Target, rfc3339};
-use crate::engine::plan::PlanUnit;
 use crate::engine::finding::Finding;
+use crate::engine::plan::PlanUnit;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Tool {
@@ -54,8 +54,7 @@ pub fn stream_report(path: &Path, on_finding: &mut dyn FnMut(Finding)) -> Result
 pub fn stream_report_with(path: &Path, on_finding: &mut dyn FnMut(Finding), on_side: &mut dyn FnMut(serde_json::Value)) -> Result<ReportFile> {
     let file = std::fs::File::open(path).with_context(|| format!("{}: cannot open the report", path.display()))?;
     let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, file));
-    let report = serde::de::DeserializeSeed::deserialize(ReportSeed { on_finding, on_side }, &mut de)
-        .with_context(|| format!("{}: not a repocheck JSON report", path.display()))?;
+    let report = serde::de::DeserializeSeed::deserialize(ReportSeed { on_finding, on_side }, &mut de).with_context(|| format!("{}: not a repocheck JSON report", path.display()))?;
     de.end().with_context(|| format!("{}: not a repocheck JSON report", path.display()))?;
     if !SCHEMAS_READ.contains(&report.schema.as_str()) {
         bail!("{}: report schema is '{}', this repocheck reads {}", path.display(), report.schema, SCHEMAS_READ.join(" and "));

@@ -42,7 +42,10 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> Result<()> {
     writeln!(out, "# HELP repocheck_last_run_timestamp_seconds When the last run finished.\n# TYPE repocheck_last_run_timestamp_seconds gauge\nrepocheck_last_run_timestamp_seconds {finished}")?;
     // A run is a success when it found no error; alert on `time() - this` growing.
     if report.summary.error == 0 {
-        writeln!(out, "# HELP repocheck_last_success_timestamp_seconds When the last run without errors finished.\n# TYPE repocheck_last_success_timestamp_seconds gauge\nrepocheck_last_success_timestamp_seconds {finished}")?;
+        writeln!(
+            out,
+            "# HELP repocheck_last_success_timestamp_seconds When the last run without errors finished.\n# TYPE repocheck_last_success_timestamp_seconds gauge\nrepocheck_last_success_timestamp_seconds {finished}"
+        )?;
     }
     writeln!(out, "# HELP repocheck_success Whether the last run found no error (1) or some (0).\n# TYPE repocheck_success gauge\nrepocheck_success {}", u8::from(report.summary.error == 0))?;
     Ok(())
