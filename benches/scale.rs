@@ -12,7 +12,14 @@
 //! PostgreSQL server the harness starts, and a `pg_dump | gzip` of it. Then it times:
 //! - `check --level exists` (live database) against `find <repo> -type f | wc -l`;
 //! - `check --level exists` from the dump file against the live database;
-//! - `check --level content` throughput against `find … -print0 | xargs -0 -P<cores> md5sum`;
+//! - `check --level content` throughput against `find … -print0 | xargs -0 -P<cores> md5sum`,
+//!   and the same with `--manifest-out` (restore proof) against it;
+//! - the table digests of a manifest (a check of an empty repository with `--manifest-out`)
+//!   against `pg_dump` of the same database;
+//! - a custom-format (`pg_dump -Fc`) and a directory-format (`-Fd`) dump against the plain
+//!   gzip dump;
+//! - two `--shard` processes side by side against one whole run; the peak RSS of a run
+//!   whose configuration says the wrong depth; and of merging 16 shard reports;
 //! - peak RSS of each run (from `/usr/bin/time`).
 
 use std::fmt::Write as _;
@@ -241,7 +248,7 @@ fn main() {
     for &objects in &sizes {
         // At scale the sizes are scaled down 8× to keep the disk use sane; names stay real.
         let inst = build(objects, 8, &server);
-        let db = load(&server, &inst);
+        let (db, dbname) = load(&server, &inst);
         // Warm the page cache and the server once.
         let _ = measure(Command::new("sh").arg("-c").arg(format!("find '{}' -type f | wc -l", inst.repo.display())));
         let find = best(runs, || measure(Command::new("sh").arg("-c").arg(format!("find '{}' -type f | wc -l", inst.repo.display()))));
@@ -264,18 +271,88 @@ fn main() {
             live.max_rss_kb / 1024,
             dump.max_rss_kb / 1024
         );
+        // The archive formats, made by the server's own pg_dump from the same database.
+        let custom = inst.dump.with_file_name("fossology.custom.dump");
+        let directory = inst.dump.with_file_name("fossology.dir");
+        let pg_dump = |args: &[&str]| {
+            let mut c = Command::new(server.bin().join("pg_dump"));
+            c.arg("-h").arg(server.socket_dir()).args(["-p", &server.port().to_string(), "-U", "postgres"]).args(args).arg(&dbname);
+            c
+        };
+        if !custom.exists() {
+            assert!(pg_dump(&["-Fc", "-f", custom.to_str().unwrap()]).status().unwrap().success());
+        }
+        if !directory.exists() {
+            assert!(pg_dump(&["-Fd", "-f", directory.to_str().unwrap()]).status().unwrap().success());
+        }
+        let from_custom = best(runs, || measure(&mut check(&custom.display().to_string(), "exists")));
+        let from_directory = best(runs, || measure(&mut check(&directory.display().to_string(), "exists")));
+        // Table digests: every table of the database, nothing of the repository to walk.
+        let empty = tempfile::tempdir().unwrap();
+        let manifest = empty.path().join("m.gz");
+        let digests = best(runs, || measure(Command::new(&bin).args(["check", "fossology", "--quiet", "--db", &db, "--repo"]).arg(empty.path()).arg("--manifest-out").arg(&manifest)));
+        let dumped = best(runs, || measure(&mut pg_dump(&[])));
+        // Two shards side by side, as two runners would, against one whole run.
+        let shards = best(runs, || {
+            let start = Instant::now();
+            let children: Vec<_> = ["1/2", "2/2"]
+                .iter()
+                .map(|k| Command::new(&bin).args(["check", "fossology", "--quiet", "--db", &db, "--repo"]).arg(&inst.repo).args(["--shard", k]).stdout(Stdio::null()).spawn().unwrap())
+                .collect();
+            for mut c in children {
+                assert!(c.wait().unwrap().code().is_some_and(|c| c < 2));
+            }
+            Measure { secs: start.elapsed().as_secs_f64(), max_rss_kb: 0 }
+        });
+        // A configuration that says depth 2 for a repository at depth 3: every object is
+        // misplaced; the run says so once and its memory stays flat.
+        let conf = empty.path().join("fossology.conf");
+        std::fs::write(&conf, "[FOSSOLOGY]\ndepth = 2\n[REPOSITORY]\nlocalhost[] = * 00 ff\n").unwrap();
+        let wrong_depth = best(1, || measure(check(&db, "exists").arg("--conf").arg(&conf)));
+        // 16 shard reports merged.
+        let reports: Vec<PathBuf> = (1..=16)
+            .map(|k| {
+                let out = empty.path().join(format!("shard-{k}.json"));
+                let status =
+                    Command::new(&bin).args(["check", "fossology", "--quiet", "--db", &db, "--repo"]).arg(&inst.repo).args(["--shard", &format!("{k}/16"), "--output"]).arg(&out).status().unwrap();
+                assert!(status.code().is_some_and(|c| c < 2));
+                out
+            })
+            .collect();
+        let merged = best(1, || measure(Command::new(&bin).args(["merge", "--quiet", "--output"]).arg(empty.path().join("merged.json")).args(&reports)));
+        let _ = writeln!(
+            table,
+            "{objects:>9} objects  custom dump {:>6.2}s = {:.2}× gzip dump (target ≤ 1.3)  directory dump {:>6.2}s = {:.2}×  table digests {:>6.2}s = {:.2}× pg_dump (target ≤ 1.5)\n{objects:>9} objects  2 shards side by side {:>6.2}s = {:.2}× whole  wrong depth RSS {} MB  merge of 16 shards {:>6.2}s, RSS {} MB",
+            from_custom.secs,
+            from_custom.secs / dump.secs,
+            from_directory.secs,
+            from_directory.secs / dump.secs,
+            digests.secs,
+            digests.secs / dumped.secs,
+            shards.secs,
+            shards.secs / live.secs,
+            wrong_depth.max_rss_kb / 1024,
+            merged.secs,
+            merged.max_rss_kb / 1024
+        );
         results.push(serde_json::json!({
             "objects": objects, "bytes": inst.bytes,
             "find_wc_s": find.secs, "exists_live_s": live.secs, "exists_dump_s": dump.secs,
             "ratio_exists_vs_find": live.secs / find.secs, "ratio_dump_vs_live": dump.secs / live.secs,
             "rss_live_mb": live.max_rss_kb / 1024, "rss_dump_mb": dump.max_rss_kb / 1024,
+            "exists_custom_dump_s": from_custom.secs, "ratio_custom_vs_gzip_dump": from_custom.secs / dump.secs,
+            "exists_directory_dump_s": from_directory.secs, "ratio_directory_vs_gzip_dump": from_directory.secs / dump.secs,
+            "table_digests_s": digests.secs, "pg_dump_s": dumped.secs, "ratio_table_digests_vs_pg_dump": digests.secs / dumped.secs,
+            "two_shards_parallel_s": shards.secs, "ratio_two_shards_vs_whole": shards.secs / live.secs,
+            "rss_wrong_depth_mb": wrong_depth.max_rss_kb / 1024, "wrong_depth_s": wrong_depth.secs,
+            "merge_16_shards_s": merged.secs, "rss_merge_16_shards_mb": merged.max_rss_kb / 1024,
         }));
         print!("{table}");
         table.clear();
     }
     // Content: real file sizes (no scaling), fewer objects.
     let inst = build(content_objects, 1, &server);
-    let db = load(&server, &inst);
+    let (db, _) = load(&server, &inst);
     let md5sum = format!("find '{}' -type f -print0 | xargs -0 -P{cores} -n 256 md5sum > /dev/null", inst.repo.join("localhost/files").display());
     let _ = measure(Command::new("sh").arg("-c").arg(&md5sum));
     let base = best(runs, || measure(Command::new("sh").arg("-c").arg(&md5sum)));
@@ -284,6 +361,12 @@ fn main() {
     let rules = tempfile::tempdir().unwrap();
     std::fs::write(rules.path().join("fossology.toml"), repocheck::fossology::RULES_TOML.replace("params = { digests = [\"sha1\", \"md5\"] }", "params = { digests = [\"sha1\"] }")).unwrap();
     let sha1_only = best(runs, || measure(Command::new(&bin).args(["check", "fossology", "--quiet", "--level", "content", "--rules"]).arg(rules.path()).args(["--db", &db, "--repo"]).arg(&inst.repo)));
+    // Restore proof: the same content check recording a manifest.
+    let manifest_dir = tempfile::tempdir().unwrap();
+    let with_manifest = best(runs, || {
+        measure(Command::new(&bin).args(["check", "fossology", "--quiet", "--level", "content", "--db", &db, "--repo"]).arg(&inst.repo).arg("--manifest-out").arg(manifest_dir.path().join("m.gz")))
+    });
+    println!("{content_objects:>9} objects  check --level content --manifest-out {:>6.2}s = {:.2}× without (target ≤ 1.15)", with_manifest.secs, with_manifest.secs / content.secs);
     let gb = inst.bytes as f64 / 1e9;
     println!("{content_objects:>9} objects  check --level content, digests = [sha1] {:>6.2}s = {:.2} GB/s = {:.2}× md5sum", sha1_only.secs, gb / sha1_only.secs, base.secs / sha1_only.secs);
     let line = format!(
@@ -303,6 +386,7 @@ fn main() {
         "md5sum_gb_s": gb / base.secs, "content_gb_s": gb / content.secs, "ratio_content_vs_md5sum": base.secs / content.secs,
         "content_sha1_only_s": sha1_only.secs, "ratio_sha1_only_vs_md5sum": base.secs / sha1_only.secs,
         "rss_content_mb": content.max_rss_kb / 1024,
+        "content_manifest_s": with_manifest.secs, "ratio_manifest_vs_content": with_manifest.secs / content.secs,
     }));
     let out_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("reports/bench");
     std::fs::create_dir_all(&out_dir).unwrap();
@@ -313,12 +397,13 @@ fn main() {
     println!("written: {}", file.display());
 }
 
-/// Loads the installation's SQL into this run's server (each run starts its own).
-fn load(server: &TestServer, inst: &Installation) -> String {
+/// Loads the installation's SQL into this run's server (each run starts its own); returns
+/// the database's URL and name.
+fn load(server: &TestServer, inst: &Installation) -> (String, String) {
     let db = server.create_database(&format!("bench{}", inst.objects)).unwrap();
     db.psql_file(&inst.sql).unwrap();
     db.psql("VACUUM ANALYZE").unwrap();
-    db.url()
+    (db.url(), db.name.clone())
 }
 
 fn machine() -> serde_json::Value {

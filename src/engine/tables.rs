@@ -244,24 +244,6 @@ fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// Feeds COPY rows to an [`EveryTable`].
-struct EveryAdapter<'s> {
-    every: &'s mut dyn EveryTable,
-}
-
-impl CopySink for EveryAdapter<'_> {
-    fn begin_table(&mut self, _: Option<&str>, _: &str, _: &[String]) -> Result<bool> {
-        Ok(true)
-    }
-    fn row(&mut self, row: &CopyRow<'_>) -> Result<()> {
-        let fields: Vec<Option<&[u8]>> = (0..row.len()).map(|i| row.get(i)).collect();
-        self.every.row(&fields)
-    }
-    fn end_table(&mut self) -> Result<()> {
-        Ok(())
-    }
-}
-
 /// The settings pg_dump's `setup_connection` makes before it reads data, so values print as
 /// they print in a dump: ISO dates, `postgres` intervals, floats to the last digit, row
 /// security an error rather than a filter, no timeouts.
@@ -320,73 +302,83 @@ fn read_from_server(url: &str, specs: &[TableSpec], sink: &mut dyn TableSink, ev
         let mut tx =
             conn.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY").await.map_err(|e| anyhow::anyhow!("{shown}: cannot start a read-only transaction: {}", one_line(&e.to_string())))?;
         let mut total = 0u64;
-        for (index, spec) in specs.iter().enumerate() {
-            let found: Option<(i64, i64)> =
-                sqlx::query_as("SELECT c.oid::int8, n.oid::int8 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2")
-                    .bind(spec.schema)
-                    .bind(spec.name)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(fail)?;
-            let Some((_, namespace)) = found else {
-                if spec.optional {
-                    continue;
+        let Some(every) = every else {
+            for (index, spec) in specs.iter().enumerate() {
+                let found: Option<(i64, i64)> =
+                    sqlx::query_as("SELECT c.oid::int8, n.oid::int8 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2")
+                        .bind(spec.schema)
+                        .bind(spec.name)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(fail)?;
+                let Some((_, namespace)) = found else {
+                    if spec.optional {
+                        continue;
+                    }
+                    bail!("{shown}: the database has no table {}.{} (is it the right database?)", spec.schema, spec.name);
+                };
+                let columns: Vec<String> = spec.columns.iter().map(|c| quote_ident(c)).collect();
+                let table = format!("{}.{}", quote_ident(spec.schema), quote_ident(spec.name));
+                let statement = if spec.children.is_some() {
+                    // The table and the tables inheriting it, of its own schema only.
+                    format!("COPY (SELECT {} FROM {table} WHERE tableoid IN (SELECT oid FROM pg_catalog.pg_class WHERE relnamespace = {namespace})) TO STDOUT", columns.join(", "))
+                } else {
+                    format!("COPY (SELECT {} FROM ONLY {table}) TO STDOUT", columns.join(", "))
+                };
+                let mut stream = tx.copy_out_raw(&statement).await.map_err(|e| anyhow::anyhow!("{shown}: reading table {}.{}: {}", spec.schema, spec.name, one_line(&e.to_string())))?;
+                let mut decoder = CopyStreamDecoder::new(spec.columns.len());
+                let mut adapter = StreamAdapter { sink, index, map: (0..spec.columns.len()).collect(), rows: 0 };
+                while let Some(chunk) = stream.next().await {
+                    let chunk = chunk.map_err(|e| anyhow::anyhow!("{shown}: reading table {}.{}: {}", spec.schema, spec.name, one_line(&e.to_string())))?;
+                    decoder.feed(&chunk, &mut adapter)?;
                 }
-                bail!("{shown}: the database has no table {}.{} (is it the right database?)", spec.schema, spec.name);
-            };
-            let columns: Vec<String> = spec.columns.iter().map(|c| quote_ident(c)).collect();
-            let table = format!("{}.{}", quote_ident(spec.schema), quote_ident(spec.name));
-            let statement = if spec.children.is_some() {
-                // The table and the tables inheriting it, of its own schema only.
-                format!("COPY (SELECT {} FROM {table} WHERE tableoid IN (SELECT oid FROM pg_catalog.pg_class WHERE relnamespace = {namespace})) TO STDOUT", columns.join(", "))
-            } else {
-                format!("COPY (SELECT {} FROM ONLY {table}) TO STDOUT", columns.join(", "))
-            };
-            let mut stream = tx.copy_out_raw(&statement).await.map_err(|e| anyhow::anyhow!("{shown}: reading table {}.{}: {}", spec.schema, spec.name, one_line(&e.to_string())))?;
-            let mut decoder = CopyStreamDecoder::new(spec.columns.len());
-            let mut adapter = StreamAdapter { sink, index, map: (0..spec.columns.len()).collect(), rows: 0 };
-            while let Some(chunk) = stream.next().await {
-                let chunk = chunk.map_err(|e| anyhow::anyhow!("{shown}: reading table {}.{}: {}", spec.schema, spec.name, one_line(&e.to_string())))?;
-                decoder.feed(&chunk, &mut adapter)?;
+                decoder.finish(&mut adapter)?;
+                total += adapter.rows;
             }
-            decoder.finish(&mut adapter)?;
-            total += adapter.rows;
-        }
-        if let Some(every) = every {
-            let version: i32 = sqlx::query_scalar("SELECT current_setting('server_version_num')::int").fetch_one(&mut *tx).await.map_err(fail)?;
-            let generated = if version >= 120000 { "AND a.attgenerated = ''" } else { "" };
-            let tables: Vec<(i64, String, String)> = sqlx::query_as(
-                "SELECT c.oid::int8, n.nspname::text, c.relname::text FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-                 WHERE c.relkind = 'r' AND c.relpersistence <> 't' \
-                   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%' \
-                   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e') \
-                 ORDER BY n.nspname, c.relname",
-            )
+            tx.rollback().await.ok();
+            return Ok(total);
+        };
+        // Every table, each read once: its rows go to the observer, and to the check when
+        // the check reads it (matched by schema and name as in a dump, children by name).
+        let version: i32 = sqlx::query_scalar("SELECT current_setting('server_version_num')::int").fetch_one(&mut *tx).await.map_err(fail)?;
+        let generated = if version >= 120000 { "AND a.attgenerated = ''" } else { "" };
+        let tables: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT c.oid::int8, n.nspname::text, c.relname::text FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relkind = 'r' AND c.relpersistence <> 't' \
+               AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%' \
+               AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e') \
+             ORDER BY n.nspname, c.relname",
+        )
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(fail)?;
+        let mut adapter = DumpAdapter { specs, sink, every: Some(every), current: None, seen: vec![false; specs.len()], rows: 0, error_context: shown.clone() };
+        for (oid, schema, name) in tables {
+            let columns: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT a.attname::text FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped {generated} ORDER BY a.attnum"
+            )))
+            .bind(oid)
             .fetch_all(&mut *tx)
             .await
             .map_err(fail)?;
-            for (oid, schema, name) in tables {
-                let columns: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                    "SELECT a.attname::text FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped {generated} ORDER BY a.attnum"
-                )))
-                .bind(oid)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(fail)?;
-                let list = if columns.is_empty() { String::new() } else { format!(" ({})", columns.iter().map(|c| quote_ident(c)).collect::<Vec<_>>().join(", ")) };
-                let statement = format!("COPY {}.{}{list} TO STDOUT", quote_ident(&schema), quote_ident(&name));
-                every.begin(&schema, &name, &columns)?;
-                let mut stream = tx.copy_out_raw(&statement).await.map_err(|e| anyhow::anyhow!("{shown}: reading table {schema}.{name}: {}", one_line(&e.to_string())))?;
-                let mut decoder = CopyStreamDecoder::new(columns.len());
-                let mut adapter = EveryAdapter { every: &mut *every };
-                while let Some(chunk) = stream.next().await {
-                    let chunk = chunk.map_err(|e| anyhow::anyhow!("{shown}: reading table {schema}.{name}: {}", one_line(&e.to_string())))?;
-                    decoder.feed(&chunk, &mut adapter).with_context(|| format!("{shown}: table {schema}.{name}"))?;
-                }
-                decoder.finish(&mut adapter)?;
-                every.end()?;
+            let list = if columns.is_empty() { String::new() } else { format!(" ({})", columns.iter().map(|c| quote_ident(c)).collect::<Vec<_>>().join(", ")) };
+            let statement = format!("COPY {}.{}{list} TO STDOUT", quote_ident(&schema), quote_ident(&name));
+            adapter.begin_table(Some(&schema), &name, &columns)?;
+            let mut stream = tx.copy_out_raw(&statement).await.map_err(|e| anyhow::anyhow!("{shown}: reading table {schema}.{name}: {}", one_line(&e.to_string())))?;
+            let mut decoder = CopyStreamDecoder::new(columns.len());
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk.map_err(|e| anyhow::anyhow!("{shown}: reading table {schema}.{name}: {}", one_line(&e.to_string())))?;
+                decoder.feed(&chunk, &mut adapter).with_context(|| format!("{shown}: table {schema}.{name}"))?;
+            }
+            decoder.finish(&mut adapter)?;
+            adapter.end_table()?;
+        }
+        for (spec, seen) in specs.iter().zip(&adapter.seen) {
+            if !seen && !spec.optional {
+                bail!("{shown}: the database has no table {}.{} (is it the right database?)", spec.schema, spec.name);
             }
         }
+        total = adapter.rows;
         tx.rollback().await.ok();
         Ok(total)
     })
