@@ -6,6 +6,11 @@
 //! levels down); a window of units is walked in parallel, stat'ed or hashed in parallel,
 //! and handed over in order.
 //!
+//! It is its own walk, not `walkdir` or `ignore`: the merge needs name order across the
+//! whole tree while units are read in parallel (an ordered window), directories outside a
+//! shard's range are pruned before they are read, and the layout (depth, hex pairs) decides
+//! what a directory may hold.
+//!
 //! Well-named objects in the wrong directory are "misplaced" and come out on the side;
 //! entries that are not repository objects (bad names, symlinks, devices, …) are reported
 //! as they are found, as are entries that cannot be read.
