@@ -305,3 +305,20 @@ fn merge_refuses_what_is_not_a_report() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(String::from_utf8_lossy(&out.stderr).trim_end().lines().count(), 1);
 }
+
+/// An upload id beyond `upload_pk`'s 32 bits names no upload: it is skipped, never cast to
+/// the id of another (2^32 + 1 would have read and re-unpacked upload 1).
+#[test]
+fn an_upload_id_beyond_upload_pk_is_skipped_not_cast() {
+    let c = case("huge_id");
+    let itoa = &c.inst.uploads[0];
+    std::fs::remove_file(c.inst.path_of("files", &itoa.members[0])).unwrap();
+    let (mut report, path, _) = check(&c, &[]);
+    let huge = (1i64 << 32) + itoa.id;
+    report["repairs"] = serde_json::json!([{"action": "reunpack", "product": "fossology", "upload": huge, "because": ["fossology/file-missing"]}]);
+    std::fs::write(&path, serde_json::to_string(&report).unwrap()).unwrap();
+    let out = repocheck().args(["repair", "fossology", "--apply", "--queue"]).arg(&path).args(["--db", &c.db.url()]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("upload {huge}: not queued")) && stderr.contains("32-bit"), "{stderr}");
+    assert!(scheduler_would_run(&c.db).is_empty(), "nothing queued for upload {}", itoa.id);
+}

@@ -351,3 +351,59 @@ mod fossology {
         assert!(r.manifest_findings().is_empty(), "{}", r.report["findings"]);
     }
 }
+
+/// Hubble: a backup archive re-made with one data file changed (same size).
+#[test]
+fn a_hubble_archive_with_a_member_changed_is_caught() {
+    use repocheck_testkit::backups::{hubble, hubble_members};
+    let tmp = tempfile::tempdir().unwrap();
+    let good = hubble(tmp.path(), &hubble_members());
+    let manifest = tmp.path().join("hubble.manifest.gz");
+    let audit = run(&["check", "hubble", "--archive", s(&good.archive), "--manifest-out", s(&manifest)]);
+    assert_eq!(audit.code, 0, "{} {}", audit.stderr, audit.report["findings"]);
+    let other = tmp.path().join("restored");
+    std::fs::create_dir(&other).unwrap();
+    let mut members = hubble_members();
+    let data = members.iter_mut().find(|(n, _, _)| n.ends_with(".hubble")).unwrap();
+    data.1[0] ^= 1;
+    let changed = data.0.clone();
+    let restored = hubble(&other, &members);
+    let after = run(&["check", "hubble", "--archive", s(&restored.archive), "--against", s(&manifest)]);
+    assert_eq!(after.manifest_findings(), [("manifest/file-changed".to_string(), format!("archive/{changed}"))]);
+    assert_eq!(after.code, 1);
+}
+
+/// Fiorano: a runtimedata copy that lost a file the product's own rules also name, and one
+/// they do not look at.
+#[test]
+fn a_fiorano_runtimedata_copy_that_lost_files_is_caught() {
+    let tmp = tempfile::tempdir().unwrap();
+    repocheck_testkit::fiorano::write(tmp.path());
+    let rd = tmp.path().join("runtimedata");
+    let manifest = tmp.path().join("fiorano.manifest.gz");
+    let audit = run(&["check", "fiorano", "--runtimedata", s(&rd), "--manifest-out", s(&manifest)]);
+    assert!(audit.code < 2, "{}", audit.stderr);
+    let before: std::collections::BTreeSet<String> = audit.report["findings"].as_array().unwrap().iter().map(|f| f["subject"].as_str().unwrap().to_string()).collect();
+    // An env file of an event process, and a log file no rule reads.
+    let env = walk(&rd).into_iter().find(|p| p.parent().is_some_and(|d| d.ends_with("env"))).unwrap();
+    std::fs::remove_file(&env).unwrap();
+    let log = rd.join("logs/server.log");
+    std::fs::create_dir_all(log.parent().unwrap()).unwrap();
+    std::fs::write(&log, "started\n").unwrap();
+    let after = run(&["check", "fiorano", "--runtimedata", s(&rd), "--against", s(&manifest)]);
+    let rel = env.strip_prefix(&rd).unwrap().to_str().unwrap().to_string();
+    assert_eq!(after.manifest_findings(), [("manifest/file-added".to_string(), "logs/server.log".to_string()), ("manifest/file-missing".to_string(), rel.clone())]);
+    // The product's rule names the same file, by the same path.
+    assert!(after.of("fiorano/event-process-incomplete").iter().any(|f| f["subject"].as_str().unwrap().ends_with(env.file_name().unwrap().to_str().unwrap())), "{}", after.report["findings"]);
+    assert!(!before.contains(&rel));
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+    }
+    out.sort();
+    out
+}

@@ -47,6 +47,10 @@ fn site_targets_take_the_command_line_options_and_overrides() {
     assert!(text.contains("repocheck_findings{product=\"fossology\",rule=\"fossology/gold-files-not-linked\",severity=\"error\"} 3"), "{text}");
     assert!(text.contains("repocheck_targets{product=\"fossology\"} 1"), "{text}");
     assert!(text.contains("repocheck_last_run_timestamp_seconds"));
+    // A target with its own overrides counts in the run's own stats (and its progress line).
+    let out = Command::cargo_bin("repocheck").unwrap().args(["check", "--site"]).arg(&site).args(["--format", "json"]).output().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report["stats"]["db_rows"].as_u64().unwrap() > 0 && report["stats"]["entries_walked"].as_u64().unwrap() > 0, "{}", report["stats"]);
 
     for (body, needle) in [
         ("[[target]]\nproduct = \"fossology\"\ndb = \"x.sql\"\n", "--repo"),

@@ -332,7 +332,7 @@ fn read_from_server(url: &str, specs: &[TableSpec], sink: &mut dyn TableSink, ev
                     let chunk = chunk.map_err(|e| anyhow::anyhow!("{shown}: reading table {}.{}: {}", spec.schema, spec.name, one_line(&e.to_string())))?;
                     decoder.feed(&chunk, &mut adapter)?;
                 }
-                decoder.finish(&mut adapter)?;
+                decoder.finish()?;
                 total += adapter.rows;
             }
             tx.rollback().await.ok();
@@ -370,7 +370,7 @@ fn read_from_server(url: &str, specs: &[TableSpec], sink: &mut dyn TableSink, ev
                 let chunk = chunk.map_err(|e| anyhow::anyhow!("{shown}: reading table {schema}.{name}: {}", one_line(&e.to_string())))?;
                 decoder.feed(&chunk, &mut adapter).with_context(|| format!("{shown}: table {schema}.{name}"))?;
             }
-            decoder.finish(&mut adapter)?;
+            decoder.finish()?;
             adapter.end_table()?;
         }
         for (spec, seen) in specs.iter().zip(&adapter.seen) {

@@ -413,6 +413,19 @@ mod tests {
         (text, lines)
     }
 
+    #[test]
+    fn a_file_number_beyond_any_event_id_is_a_leftover_not_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["controller--0.journal", "controller--99999999999999999999.journal", "controller--1000.journal.tmp"] {
+            std::fs::write(dir.path().join(name), "").unwrap();
+        }
+        let (files, leftovers) = list(dir.path(), Base::Controller).unwrap();
+        assert_eq!(files.iter().map(|f| f.file_event_id).collect::<Vec<_>>(), [0]);
+        let names: Vec<&str> = leftovers.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(names, ["controller--1000.journal.tmp", "controller--99999999999999999999.journal"]);
+        assert!(leftovers[1].why.contains("beyond any EventId"), "{}", leftovers[1].why);
+    }
+
     proptest! {
         /// A file cut anywhere — what a crash or a copy of a file being written leaves — reads
         /// without panic, and exactly the events committed before the cut count.

@@ -183,7 +183,7 @@ impl CopyStreamDecoder {
     }
 
     /// The end of the stream: a partial line left over is an error.
-    pub fn finish(&mut self, _sink: &mut dyn CopySink) -> Result<()> {
+    pub fn finish(&mut self) -> Result<()> {
         if !self.partial.is_empty() {
             bail!("the COPY stream ended in the middle of a row");
         }
