@@ -322,7 +322,7 @@ fn main() {
         let merged = best(1, || measure(Command::new(&bin).args(["merge", "--quiet", "--output"]).arg(empty.path().join("merged.json")).args(&reports)));
         let _ = writeln!(
             table,
-            "{objects:>9} objects  custom dump {:>6.2}s = {:.2}× gzip dump (target ≤ 1.3)  directory dump {:>6.2}s = {:.2}×  table digests {:>6.2}s = {:.2}× pg_dump (target ≤ 1.5)\n{objects:>9} objects  2 shards side by side {:>6.2}s = {:.2}× whole  wrong depth RSS {} MB  merge of 16 shards {:>6.2}s, RSS {} MB",
+            "{objects:>9} objects  custom dump {:>6.2}s = {:.2}× gzip dump (target ≤ 1.3)  directory dump {:>6.2}s = {:.2}×  table digests {:>6.2}s = {:.2}× pg_dump (target ≤ 1.5)\n{objects:>9} objects  2 shards side by side {:>6.2}s = {:.2}× whole  wrong depth RSS {} MB (each object reported: {} MB)  merge of 16 shards {:>6.2}s, RSS {} MB",
             from_custom.secs,
             from_custom.secs / dump.secs,
             from_directory.secs,
@@ -332,6 +332,7 @@ fn main() {
             shards.secs,
             shards.secs / live.secs,
             wrong_depth.max_rss_kb / 1024,
+            wrong_depth_each.max_rss_kb / 1024,
             merged.secs,
             merged.max_rss_kb / 1024
         );
@@ -345,6 +346,8 @@ fn main() {
             "table_digests_s": digests.secs, "pg_dump_s": dumped.secs, "ratio_table_digests_vs_pg_dump": digests.secs / dumped.secs,
             "two_shards_parallel_s": shards.secs, "ratio_two_shards_vs_whole": shards.secs / live.secs,
             "rss_wrong_depth_mb": wrong_depth.max_rss_kb / 1024, "wrong_depth_s": wrong_depth.secs,
+            "rss_wrong_depth_each_object_mb": wrong_depth_each.max_rss_kb / 1024, "wrong_depth_each_object_s": wrong_depth_each.secs,
+            "check_without_digests_s": without_digests.secs, "check_with_digests_s": with_digests.secs,
             "merge_16_shards_s": merged.secs, "rss_merge_16_shards_mb": merged.max_rss_kb / 1024,
         }));
         print!("{table}");

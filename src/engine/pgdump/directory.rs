@@ -1,8 +1,10 @@
 //! The directory format (`pg_dump -Fd`, `pg_backup_directory.c`): `toc.dat` (header and TOC,
 //! never compressed by pg_dump, its format code that of tar) and one file per table's data,
 //! named in the TOC (`<dumpId>.dat`), found as pg_restore finds it: as named, else with
-//! `.gz`, `.lz4` or `.zst` (PostgreSQL 16+ for the last two). Each file is streamed and
-//! decompressed on a helper thread while the previous stage parses.
+//! `.gz`, `.lz4` or `.zst` (PostgreSQL 16+ for the last two). The tables are read in
+//! parallel: each file is streamed and decompressed on a helper thread of its own, the next
+//! ones already while the current one is parsed (a window of `AHEAD` files), and the rows are
+//! handed over in the order of the TOC.
 
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -15,6 +17,9 @@ use super::custom::catalog_of;
 use super::data::{Context, DataEntry, deliver};
 use super::toc::{ArchiveIn, Compression, Extra, FORMAT_DIRECTORY, FORMAT_TAR, read_header, read_toc, std_strings};
 use super::{CopySink, DumpSummary};
+
+/// How many data files are read at once (each a few MiB ahead of the parse).
+const AHEAD: usize = 3;
 
 const SUFFIXES: [(&str, Compression); 4] = [("", Compression::None), (".gz", Compression::Gzip), (".lz4", Compression::Lz4), (".zst", Compression::Zstd)];
 
@@ -48,17 +53,26 @@ pub(crate) fn read_directory(dir: &Path, sink: &mut dyn CopySink, summary: &mut 
     summary.databases = header.dbname.iter().cloned().collect();
     let catalog = catalog_of(&toc);
     let ctx = Context { catalog: &catalog, std_strings: std_strings(&toc) };
+    let mut files = Vec::new();
     for e in &toc {
         let Some(entry) = DataEntry::from_toc(e)? else { continue };
         let Some(name) = entry.filename.clone() else { continue };
         let Some((path, compression)) = find(dir, &name) else {
             bail!("the data file {name} of table {} is missing (nor is there {name}.gz, .lz4 or .zst): the dump is incomplete", entry.qualified());
         };
-        std::thread::scope(|scope| -> Result<()> {
-            let shown = path.display().to_string();
-            let mut data = read_ahead(scope, move || open(&path, compression));
-            deliver(&mut data, &entry, &ctx, sink, summary).with_context(|| format!("reading {shown}"))
-        })?;
+        files.push((entry, path, compression));
     }
-    Ok(())
+    std::thread::scope(|scope| -> Result<()> {
+        let mut pending = files.into_iter();
+        let mut window = std::collections::VecDeque::new();
+        loop {
+            while window.len() < AHEAD {
+                let Some((entry, path, compression)) = pending.next() else { break };
+                let shown = path.display().to_string();
+                window.push_back((entry, shown, read_ahead(scope, move || open(&path, compression))));
+            }
+            let Some((entry, shown, mut data)) = window.pop_front() else { return Ok(()) };
+            deliver(&mut data, &entry, &ctx, sink, summary).with_context(|| format!("reading {shown}"))?;
+        }
+    })
 }
