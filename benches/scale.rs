@@ -309,12 +309,25 @@ fn main() {
         let conf = empty.path().join("fossology.conf");
         std::fs::write(&conf, "[FOSSOLOGY]\ndepth = 2\n[REPOSITORY]\nlocalhost[] = * 00 ff\n").unwrap();
         let wrong_depth = best(1, || measure(check(&db, "exists").arg("--conf").arg(&conf)));
-        // 16 shard reports merged.
+        // The same, each object reported on its own (layout-mismatch never summarizes).
+        let rules = tempfile::tempdir().unwrap();
+        std::fs::write(rules.path().join("fossology.toml"), repocheck::fossology::RULES_TOML.replace("min_objects = 1000,", "min_objects = 1000000000,")).unwrap();
+        let wrong_depth_each = best(1, || measure(check(&db, "exists").arg("--conf").arg(&conf).arg("--rules").arg(rules.path())));
+        // 16 shard reports merged: with every object misplaced, a finding each.
         let reports: Vec<PathBuf> = (1..=16)
             .map(|k| {
                 let out = empty.path().join(format!("shard-{k}.json"));
-                let status =
-                    Command::new(&bin).args(["check", "fossology", "--quiet", "--db", &db, "--repo"]).arg(&inst.repo).args(["--shard", &format!("{k}/16"), "--output"]).arg(&out).status().unwrap();
+                let status = Command::new(&bin)
+                    .args(["check", "fossology", "--quiet", "--db", &db, "--repo"])
+                    .arg(&inst.repo)
+                    .arg("--conf")
+                    .arg(&conf)
+                    .arg("--rules")
+                    .arg(rules.path())
+                    .args(["--shard", &format!("{k}/16"), "--output"])
+                    .arg(&out)
+                    .status()
+                    .unwrap();
                 assert!(status.code().is_some_and(|c| c < 2));
                 out
             })
