@@ -315,6 +315,47 @@ mod fossology {
         assert!(after.report["plan"].as_array().unwrap().iter().any(|u| u["unit"] == "restored input"), "{}", after.report["plan"]);
     }
 
+    /// The files of the gold and files trees come from the check's own walk (one pass over
+    /// the repository): they are exactly what a walk of their own gives, odd entries and all.
+    #[test]
+    fn the_checks_walk_records_the_same_files_as_a_walk_of_their_own() {
+        let c = Case::standard("manifest_walks");
+        let repo = &c.inst.repo;
+        let files = repo.join("localhost/files");
+        let member = &c.inst.uploads[0].members[2];
+        // Misplaced at another depth, upper-cased, a bad name, a symlink, a fifo, a file in
+        // an off-layout directory, an unfinished import, and files outside the trees.
+        std::fs::rename(c.inst.path_of("files", member), files.join(format!("{}/{}/{member}", &member[0..2], &member[2..4]))).unwrap();
+        let upper = &c.inst.uploads[1].members[0];
+        let p = c.inst.path_of("files", upper);
+        std::fs::rename(&p, p.with_file_name(upper.to_uppercase())).unwrap();
+        std::fs::write(files.join("README"), "not an object").unwrap();
+        std::os::unix::fs::symlink("/etc/hostname", files.join("00-link")).unwrap();
+        assert!(Process::new("mkfifo").arg(files.join("fifo")).status().unwrap().success());
+        std::fs::create_dir_all(files.join("lost+found/deep")).unwrap();
+        std::fs::write(files.join("lost+found/deep/stray.bin"), "stray").unwrap();
+        let imported = c.inst.path_of("files", &c.inst.uploads[2].members[0]);
+        std::fs::write(imported.with_file_name(format!("{}.I", c.inst.uploads[2].members[0])), "half").unwrap();
+        std::fs::create_dir_all(repo.join("localhost/logs")).unwrap();
+        std::fs::write(repo.join("localhost/logs/ununpack.log"), "log").unwrap();
+        std::fs::write(repo.join("NOTES"), "notes").unwrap();
+
+        let one_pass = c.tmp.path().join("one-pass.gz");
+        let walked = c.tmp.path().join("walked.gz");
+        assert!(check(&c, &c.db.url(), repo, ("--manifest-out", &one_pass)).code < 2);
+        // A --range run (a shard) walks the tree for the manifest on its own.
+        let r = run(&["check", "fossology", "--db", &c.db.url(), "--repo", s(repo), "--conf", s(&c.inst.conf()), "--level", "size", "--range", "00-ff", "--manifest-out", s(&walked)]);
+        assert!(r.code < 2, "{}", r.stderr);
+        let lines = |p: &Path| -> Vec<String> {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut flate2::read::MultiGzDecoder::new(std::fs::File::open(p).unwrap()), &mut text).unwrap();
+            text.lines().filter(|l| l.starts_with("{\"file\"")).map(str::to_string).collect()
+        };
+        let (a, b) = (lines(&one_pass), lines(&walked));
+        assert!(a.iter().any(|l| l.contains("lost+found/deep/stray.bin")) && a.iter().any(|l| l.contains("\"type\":\"fifo\"")) && a.iter().any(|l| l.contains("logs/ununpack.log")), "{a:#?}");
+        assert_eq!(a, b);
+    }
+
     /// The manifest of last night's dump equals the manifest of the live server at that
     /// moment, whatever the dump's format.
     #[test]

@@ -122,22 +122,34 @@ pub fn run_target<P: Product>(opts: &P::Options, target: Target, manifest: &Mani
             Some(manifest::Comparer::new(manifest::ManifestReader::open(path)?, sink, main_inputs, inputs.files.iter().map(|i| i.name.clone()).collect(), inputs.databases.iter().cloned().collect())?)
         }
     };
-    // The files are walked beside the check, written and compared as they come.
-    let (walked, checked) = std::thread::scope(|scope| {
-        let walker = scope.spawn(|| {
-            manifest::walk::walk_inputs(&inputs.files, &sink.stats, &mut |entry| {
-                if let Some(c) = comparer.as_mut() {
-                    c.file(&entry)?;
-                }
-                if let Some(w) = writer.as_mut() {
-                    w.entry(&manifest::Entry::File(entry))?;
-                }
-                Ok(())
-            })
-        });
+    // The files are walked beside the check, written and compared as they come — or, when
+    // the check walks parts of a tree itself, after it, with the files it handed over.
+    let after = inputs.files.iter().any(|i| i.covered_by_check);
+    let mut walk_files = |covered| {
+        manifest::walk::walk_inputs(&inputs.files, &sink.stats, covered, &mut |entry| {
+            if let Some(c) = comparer.as_mut() {
+                c.file(&entry)?;
+            }
+            if let Some(w) = writer.as_mut() {
+                w.entry(&manifest::Entry::File(entry))?;
+            }
+            Ok(())
+        })
+    };
+    let (walked, checked) = if after {
         let checked = P::check(opts, &params, &recording);
-        (walker.join().unwrap_or_else(|_| Err(anyhow::anyhow!("the manifest walk failed"))), checked)
-    });
+        let walked = match checked {
+            Ok(()) => recorder.take_covered().and_then(|covered| walk_files(Some(covered))),
+            Err(_) => Ok(()),
+        };
+        (walked, checked)
+    } else {
+        std::thread::scope(|scope| {
+            let walker = scope.spawn(|| walk_files(None));
+            let checked = P::check(opts, &params, &recording);
+            (walker.join().unwrap_or_else(|_| Err(anyhow::anyhow!("the manifest walk failed"))), checked)
+        })
+    };
     checked?;
     walked?;
     drop(recording);

@@ -208,11 +208,12 @@ fn first_object_depth(dir: &Path, level: u32) -> Option<u32> {
 }
 
 /// Whether a path relative to the repository root is an object of a `gold` or `files`
-/// tree: a valid `sha1.md5.size` name below one of them, so its name is its content address.
-pub fn is_object_path(rel: &str) -> bool {
+/// tree — a valid `sha1.md5.size` name below one of them, so its name is its content
+/// address — and the size its name states.
+pub fn object_path_size(rel: &str) -> Option<u64> {
     let mut parts = rel.rsplit('/');
-    let Some(name) = parts.next() else { return false };
-    ObjectKey::parse_name(name).is_some() && parts.any(|p| p == "gold" || p == "files")
+    let key = ObjectKey::parse_name(parts.next()?)?;
+    parts.any(|p| p == "gold" || p == "files").then_some(key.size)
 }
 
 #[cfg(test)]

@@ -73,6 +73,9 @@ crate::product_rules! {
 /// The bundled rule file.
 pub const RULES_TOML: &str = include_str!("../../rules/fossology.toml");
 
+/// The repository's name as a manifest input.
+pub const REPO_INPUT: &str = "repo";
+
 /// The rule parameters of `rules/fossology.toml`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -244,7 +247,13 @@ impl Product for Fossology {
     }
 
     fn manifest_inputs(opts: &CheckOptions) -> ManifestInputs {
-        let mut files = vec![Input::tree("repo", &opts.repo).main().addressed(layout::is_object_path)];
+        let mut repo = Input::tree(REPO_INPUT, &opts.repo).main().addressed(layout::object_path_size);
+        // The check's walk reads the gold and files trees: the manifest takes their files
+        // from it rather than reading them again (not for a shard, which walks part of one).
+        if opts.range.is_none() && opts.host.is_none() {
+            repo = repo.covered_by_check();
+        }
+        let mut files = vec![repo];
         if let Some(conf) = &opts.conf {
             let dir = if conf.is_dir() { conf.clone() } else { conf.parent().map(|p| p.to_path_buf()).unwrap_or_default() };
             let file = if conf.is_dir() { conf.join("fossology.conf") } else { conf.clone() };

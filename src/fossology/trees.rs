@@ -218,6 +218,9 @@ pub(super) fn spawn_walkers<'scope, 'env>(scope: &'scope std::thread::Scope<'sco
                 want_meta: object_type == ObjectType::Gold,
                 range: if object_type == ObjectType::Files { opts.range.as_ref() } else { None },
                 subset: opts.subset,
+                // A manifest being recorded takes this tree's files from this walk (when it
+                // walks all of it: not for a shard).
+                manifest: sink.manifest().filter(|_| opts.range.is_none() && opts.host.is_none()).map(|r| (r, super::REPO_INPUT)),
                 digests,
                 sink,
             };

@@ -25,6 +25,8 @@ use super::Rule;
 use super::layout::{ObjectKey, is_pair};
 use crate::details;
 use crate::engine::hash::{Digests, Which, hash_file};
+use crate::engine::manifest::walk as manifest_walk;
+use crate::engine::manifest::{FileEntry, Recorder};
 use crate::engine::sink::Sink;
 
 /// How deeply objects are verified.
@@ -224,6 +226,27 @@ pub struct Batch {
     /// Prefixes of names below a directory that could not be read: their objects were not
     /// seen, so they must not be called missing.
     pub unreadable_prefixes: Vec<String>,
+    /// Every file met (and directory that could not be read), for a manifest being
+    /// recorded: the manifest's walk leaves this tree to this one.
+    pub files: Vec<Met>,
+}
+
+/// A file the walk met, for a manifest.
+#[derive(Debug)]
+pub struct Met {
+    pub rel: String,
+    pub kind: EntryKind,
+    /// Why a directory could not be read.
+    pub error: Option<String>,
+}
+
+impl Batch {
+    /// Takes in what a sub-walk found on the side (its found objects go their own way).
+    fn absorb(&mut self, other: Batch) {
+        self.misplaced.extend(other.misplaced);
+        self.unreadable_prefixes.extend(other.unreadable_prefixes);
+        self.files.extend(other.files);
+    }
 }
 
 /// What the walk of one tree needs to know.
@@ -241,6 +264,8 @@ pub struct TreeWalk<'a> {
     /// The digests `--level content` computes.
     pub digests: Which,
     pub sink: &'a Sink,
+    /// Hand every file met to this manifest, as the files of the input named here.
+    pub manifest: Option<(&'a Recorder, &'a str)>,
 }
 
 /// How many units are walked together.
@@ -277,6 +302,9 @@ impl TreeWalk<'_> {
             }
             Ok(_) => {}
         }
+        if let Some((recorder, input)) = self.manifest {
+            recorder.cover(input, &self.tree);
+        }
         // Units are the directories this many levels down (objects themselves when depth is 0).
         let split = self.depth.min(2);
         let mut units = Vec::new();
@@ -307,8 +335,7 @@ impl TreeWalk<'_> {
                 _ => {
                     // Off the layout at this level: examined on its own, in place.
                     let out = self.walk_entry(&dir.join(&name), child_rel, kind, name.to_str(), level, false);
-                    side.misplaced.extend(out.misplaced);
-                    side.unreadable_prefixes.extend(out.unreadable_prefixes);
+                    side.absorb(out);
                 }
             }
         }
@@ -318,15 +345,47 @@ impl TreeWalk<'_> {
         let outs: Vec<Batch> = units.par_iter().map(|u| self.walk_unit(u)).collect();
         units.clear();
         let mut batch = std::mem::take(side);
-        for out in outs {
-            batch.found.extend(out.found);
-            batch.misplaced.extend(out.misplaced);
-            batch.unreadable_prefixes.extend(out.unreadable_prefixes);
+        for mut out in outs {
+            batch.found.append(&mut out.found);
+            batch.absorb(out);
         }
         if self.level > Level::Exists || self.want_meta {
             batch.found.par_iter_mut().for_each(|f| self.verify(f));
         }
+        if let Some((recorder, input)) = self.manifest {
+            let met = std::mem::take(&mut batch.files);
+            let entries: Vec<FileEntry> = met.into_par_iter().filter_map(|m| self.manifest_entry(input, m)).collect();
+            recorder.add_files(entries);
+        }
         let _ = tx.send(batch);
+    }
+
+    /// The manifest's entry of a file met: an object by its name (no stat: the name is its
+    /// content address and says its size), anything else as the manifest's walk makes it.
+    fn manifest_entry(&self, input: &str, m: Met) -> Option<FileEntry> {
+        if let Some(error) = m.error {
+            return Some(FileEntry { input: input.to_string(), path: m.rel, kind: "unreadable".into(), size: None, blake3: None, addressed: false, error: Some(error) });
+        }
+        if m.kind == EntryKind::File
+            && let Some(size) = super::layout::object_path_size(&m.rel)
+        {
+            return Some(FileEntry { input: input.to_string(), path: m.rel, kind: "file".into(), size: Some(size), blake3: None, addressed: true, error: None });
+        }
+        manifest_walk::file_entry(input, Some(super::layout::object_path_size), &self.repo.join(&m.rel), m.rel, &self.sink.stats)
+    }
+
+    /// Notes a file met, when a manifest is recorded.
+    fn met(&self, out: &mut Batch, rel: &str, kind: EntryKind) {
+        if self.manifest.is_some() {
+            out.files.push(Met { rel: rel.to_string(), kind, error: None });
+        }
+    }
+
+    /// Notes a directory that could not be read, when a manifest is recorded.
+    fn met_unreadable(&self, out: &mut Batch, rel: &str, error: &str) {
+        if self.manifest.is_some() {
+            out.files.push(Met { rel: rel.to_string(), kind: EntryKind::Dir, error: Some(error.to_string()) });
+        }
     }
 
     /// Stats or hashes one object, as the level asks.
@@ -380,18 +439,18 @@ impl TreeWalk<'_> {
                 }
                 (EntryKind::File, Some(n)) if level == self.depth && prefix.is_some_and(|p| n.starts_with(p)) => {
                     if let Some(key) = ObjectKey::parse_name(n) {
+                        self.met(out, &child_rel, kind);
                         if self.range.is_none_or(|r| r.contains(n)) {
                             out.found.push(Found { key, rel: child_rel, meta: None, content: None });
                         }
                     } else {
                         let sub = self.walk_entry(&child, child_rel, kind, Some(n), level, true);
-                        out.misplaced.extend(sub.misplaced);
+                        out.absorb(sub);
                     }
                 }
                 _ => {
                     let sub = self.walk_entry(&child, child_rel, kind, name.to_str(), level, true);
-                    out.misplaced.extend(sub.misplaced);
-                    out.unreadable_prefixes.extend(sub.unreadable_prefixes);
+                    out.absorb(sub);
                 }
             }
         }
@@ -406,6 +465,9 @@ impl TreeWalk<'_> {
     fn walk_entry(&self, path: &Path, rel: String, kind: EntryKind, name: Option<&str>, level: u32, owned: bool) -> Batch {
         let take = |name: &str| owned || self.range.is_none_or(|r| r.contains(name));
         let mut out = Batch::default();
+        if kind != EntryKind::Dir {
+            self.met(&mut out, &rel, kind);
+        }
         match kind {
             EntryKind::Symlink => self.unexpected(&rel, "symlink", "a symlink in the repository (never followed)"),
             EntryKind::Other(what) => self.unexpected(&rel, what, &format!("a {what} in the repository, not a regular file")),
@@ -448,6 +510,7 @@ impl TreeWalk<'_> {
             Ok(e) => e,
             Err(e) => {
                 self.unreadable(rel, &e.to_string());
+                self.met_unreadable(out, rel, &e.to_string());
                 return;
             }
         };
@@ -468,6 +531,7 @@ impl TreeWalk<'_> {
                     match n.and_then(ObjectKey::parse_name_any_case) {
                         Some(key) => {
                             let lower = n.unwrap_or_default().to_ascii_lowercase();
+                            self.met(out, &child_rel, kind);
                             if owned || self.range.is_none_or(|r| r.contains(&lower)) {
                                 let why = if n.is_some_and(|n| n != lower) { "with an upper-case name" } else { "in the wrong directory" };
                                 out.misplaced.push(Misplaced { key, rel: child_rel, why });
@@ -475,15 +539,16 @@ impl TreeWalk<'_> {
                         }
                         None if report_entries => {
                             let sub = self.walk_entry(&child, child_rel, kind, n, level, owned);
-                            out.misplaced.extend(sub.misplaced);
+                            out.absorb(sub);
                         }
-                        None => {}
+                        None => self.met(out, &child_rel, kind),
                     }
                 }
                 _ if report_entries => {
-                    self.walk_entry(&child, child_rel, kind, name.to_str(), level, owned);
+                    let sub = self.walk_entry(&child, child_rel, kind, name.to_str(), level, owned);
+                    out.absorb(sub);
                 }
-                _ => {}
+                _ => self.met(out, &child_rel, kind),
             }
         }
     }
@@ -496,6 +561,7 @@ impl TreeWalk<'_> {
             }
             Err(e) => {
                 self.unreadable(rel, &e.to_string());
+                self.met_unreadable(out, rel, &e.to_string());
                 if let Some(p) = prefix {
                     out.unreadable_prefixes.push(p.to_string());
                 }

@@ -81,11 +81,16 @@ pub struct Input {
     pub name: String,
     pub path: PathBuf,
     pub kind: InputKind,
-    /// Paths (relative) of files whose name is their content address: recorded by name
-    /// and size, not hashed (FOSSology's objects: `sha1.md5.size`).
-    pub addressed: Option<fn(&str) -> bool>,
+    /// Paths (relative) of files whose name is their content address, and the size the
+    /// name states: recorded by name and that size, neither hashed nor stat'ed (FOSSology's
+    /// objects: `sha1.md5.size`; their actual size and content are the product's rules').
+    pub addressed: Option<fn(&str) -> Option<u64>>,
     /// Subjects are the relative paths, without the input's name.
     pub main: bool,
+    /// The check's own walk reads parts of this tree (it says which with
+    /// `Recorder::cover`) and hands their files over: they are not walked a second time.
+    /// The input is then walked after the check, the rest of it only.
+    pub covered_by_check: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,15 +103,15 @@ pub enum InputKind {
 
 impl Input {
     pub fn tree(name: &str, path: impl Into<PathBuf>) -> Input {
-        Input { name: name.to_string(), path: path.into(), kind: InputKind::Tree, addressed: None, main: false }
+        Input { name: name.to_string(), path: path.into(), kind: InputKind::Tree, addressed: None, main: false, covered_by_check: false }
     }
 
     pub fn file(name: &str, path: impl Into<PathBuf>) -> Input {
-        Input { name: name.to_string(), path: path.into(), kind: InputKind::File, addressed: None, main: false }
+        Input { name: name.to_string(), path: path.into(), kind: InputKind::File, addressed: None, main: false, covered_by_check: false }
     }
 
     pub fn tree_or_archive(name: &str, path: impl Into<PathBuf>) -> Input {
-        Input { name: name.to_string(), path: path.into(), kind: InputKind::TreeOrArchive, addressed: None, main: false }
+        Input { name: name.to_string(), path: path.into(), kind: InputKind::TreeOrArchive, addressed: None, main: false, covered_by_check: false }
     }
 
     /// The product's main tree: findings name its files by their relative path alone.
@@ -115,7 +120,13 @@ impl Input {
         self
     }
 
-    pub fn addressed(mut self, by_name: fn(&str) -> bool) -> Input {
+    /// The check walks parts of this tree itself and hands their files over.
+    pub fn covered_by_check(mut self) -> Input {
+        self.covered_by_check = true;
+        self
+    }
+
+    pub fn addressed(mut self, by_name: fn(&str) -> Option<u64>) -> Input {
         self.addressed = Some(by_name);
         self
     }
@@ -179,10 +190,52 @@ pub fn subject(main_inputs: &[String], input: &str, path: &str) -> String {
     }
 }
 
-/// What a check records as it reads its databases: every table's digest, by input.
-#[derive(Debug, Default)]
+/// What a check records as it reads its inputs: every table's digest, by input, and the
+/// files of the parts of a tree its own walk read (so they are not walked twice).
+#[derive(Default)]
 pub struct Recorder {
     tables: Mutex<BTreeMap<(String, String), TableEntry>>,
+    covered: Mutex<Covered>,
+}
+
+#[derive(Default)]
+struct Covered {
+    /// Per input, the directories (relative) whose every file the check hands over.
+    roots: BTreeMap<String, Vec<String>>,
+    /// The files, in manifest order ([`order_key`], then the entry).
+    files: Option<crate::engine::extsort::ExternalSorter<crate::engine::spool::Line>>,
+    error: Option<anyhow::Error>,
+}
+
+/// The files a check handed over, in manifest order.
+pub struct CoveredFiles {
+    sorted: Option<crate::engine::extsort::SortedIter<crate::engine::spool::Line>>,
+}
+
+impl Iterator for CoveredFiles {
+    type Item = Result<FileEntry>;
+
+    fn next(&mut self) -> Option<Result<FileEntry>> {
+        let line = match self.sorted.as_mut()?.next()? {
+            Ok(line) => line.0,
+            Err(e) => return Some(Err(e)),
+        };
+        let at = line.windows(3).position(|w| w == [0, 0, 0]).map(|at| at + 3).unwrap_or(line.len());
+        Some(serde_json::from_slice(line.get(at..).unwrap_or_default()).map_err(anyhow::Error::from))
+    }
+}
+
+/// Bytes of covered files held in memory before they spill.
+const COVERED_BUDGET: usize = 32 << 20;
+
+/// A key whose byte order is manifest order: the input, then the path with `/` as the
+/// lowest byte, so a directory's files come right after it as in a sorted walk.
+pub fn order_key(input: &str, path: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(input.len() + path.len() + 2);
+    key.extend_from_slice(input.as_bytes());
+    key.extend_from_slice(&[0, 0]);
+    key.extend(path.bytes().map(|b| if b == b'/' { 0 } else { b }));
+    key
 }
 
 impl Recorder {
@@ -195,6 +248,40 @@ impl Recorder {
     fn add_table(&self, entry: TableEntry) {
         let mut tables = self.tables.lock().unwrap_or_else(|e| e.into_inner());
         tables.insert((entry.input.clone(), entry.name.clone()), entry);
+    }
+
+    /// The check's walk reads every file below `dir` (relative to `input`'s root) and hands
+    /// them over with [`Recorder::add_files`].
+    pub fn cover(&self, input: &str, dir: &str) {
+        let mut covered = self.covered.lock().unwrap_or_else(|e| e.into_inner());
+        covered.roots.entry(input.to_string()).or_default().push(dir.to_string());
+    }
+
+    /// Files of covered directories, in any order.
+    pub fn add_files(&self, files: Vec<FileEntry>) {
+        let mut covered = self.covered.lock().unwrap_or_else(|e| e.into_inner());
+        let covered = &mut *covered;
+        let sorter = covered.files.get_or_insert_with(|| crate::engine::extsort::ExternalSorter::new(COVERED_BUDGET));
+        for f in files {
+            // The key, three zero bytes (lower than anything of a path, which never has two
+            // in a row), then the entry.
+            let mut line = order_key(&f.input, &f.path);
+            line.extend_from_slice(&[0, 0, 0]);
+            let pushed = serde_json::to_writer(&mut line, &f).map_err(anyhow::Error::from).and_then(|()| sorter.push(crate::engine::spool::Line(line)));
+            if let Err(e) = pushed {
+                covered.error.get_or_insert(e);
+            }
+        }
+    }
+
+    /// The covered directories, and their files in manifest order (streamed from disk).
+    pub(crate) fn take_covered(&self) -> Result<(BTreeMap<String, Vec<String>>, CoveredFiles)> {
+        let covered = std::mem::take(&mut *self.covered.lock().unwrap_or_else(|e| e.into_inner()));
+        if let Some(e) = covered.error {
+            return Err(e);
+        }
+        let files = covered.files.map(|sorter| sorter.finish()).transpose()?;
+        Ok((covered.roots, CoveredFiles { sorted: files }))
     }
 
     /// The tables recorded, in manifest order.

@@ -8,31 +8,59 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use super::{FileEntry, Input, InputKind, file_order};
+use std::collections::BTreeMap;
+
+use super::{CoveredFiles, FileEntry, Input, InputKind, file_order, order_key};
 use crate::engine::sink::Stats;
 
-/// Calls `each` with every file of `inputs`, in manifest order.
-pub fn walk_inputs(inputs: &[Input], stats: &Stats, each: &mut dyn FnMut(FileEntry) -> Result<()>) -> Result<()> {
+/// Calls `each` with every file of `inputs`, in manifest order. `covered`: directories the
+/// check walked itself, by input, and their files in manifest order — merged in, not walked.
+pub fn walk_inputs(inputs: &[Input], stats: &Stats, covered: Option<(BTreeMap<String, Vec<String>>, CoveredFiles)>, each: &mut dyn FnMut(FileEntry) -> Result<()>) -> Result<()> {
     let mut inputs: Vec<&Input> = inputs.iter().collect();
     inputs.sort_by(|a, b| a.name.cmp(&b.name));
+    let (roots, files) = match covered {
+        Some((roots, files)) => (roots, Some(files)),
+        None => (BTreeMap::new(), None),
+    };
+    let mut files = files.map(|f| f.peekable());
     for input in inputs {
-        match input.kind {
-            InputKind::File => {
-                if let Some(entry) = file_entry(input, &input.path, String::new(), stats) {
-                    each(entry)?;
+        let skip: &[String] = roots.get(&input.name).map(Vec::as_slice).unwrap_or_default();
+        // The check's files of this input, merged in path order with the walk's.
+        let mut merged = |entry: Option<FileEntry>| -> Result<()> {
+            if let Some(files) = files.as_mut() {
+                let until = entry.as_ref().map(|e| order_key(&e.input, &e.path)).unwrap_or_else(|| {
+                    let mut end = order_key(&input.name, "");
+                    end.push(0xff);
+                    end
+                });
+                while let Some(f) = files.next_if(|f| f.as_ref().map_or(true, |f| f.input == input.name && order_key(&f.input, &f.path) < until)) {
+                    each(f?)?;
                 }
             }
-            InputKind::Tree => walk_tree(input, stats, each)?,
-            InputKind::TreeOrArchive if input.path.is_dir() => walk_tree(input, stats, each)?,
-            InputKind::TreeOrArchive => walk_archive(input, stats, each)?,
+            match entry {
+                Some(e) => each(e),
+                None => Ok(()),
+            }
+        };
+        match input.kind {
+            InputKind::File => {
+                if let Some(entry) = file_entry(&input.name, input.addressed, &input.path, String::new(), stats) {
+                    merged(Some(entry))?;
+                }
+            }
+            InputKind::Tree => walk_tree(input, skip, stats, &mut |e| merged(Some(e)))?,
+            InputKind::TreeOrArchive if input.path.is_dir() => walk_tree(input, skip, stats, &mut |e| merged(Some(e)))?,
+            InputKind::TreeOrArchive => walk_archive(input, stats, &mut |e| merged(Some(e)))?,
         }
+        merged(None)?;
     }
     Ok(())
 }
 
-fn walk_tree(input: &Input, stats: &Stats, each: &mut dyn FnMut(FileEntry) -> Result<()>) -> Result<()> {
+fn walk_tree(input: &Input, skip: &[String], stats: &Stats, each: &mut dyn FnMut(FileEntry) -> Result<()>) -> Result<()> {
     let root = &input.path;
-    for entry in walkdir::WalkDir::new(root).min_depth(1).sort_by_file_name() {
+    let mut walk = walkdir::WalkDir::new(root).min_depth(1).sort_by_file_name().into_iter();
+    while let Some(entry) = walk.next() {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
@@ -45,10 +73,23 @@ fn walk_tree(input: &Input, stats: &Stats, each: &mut dyn FnMut(FileEntry) -> Re
             }
         };
         if entry.file_type().is_dir() {
+            // A directory the check walked itself: its files come from the check.
+            if !skip.is_empty() && skip.iter().any(|d| Path::new(root).join(d) == entry.path()) {
+                walk.skip_current_dir();
+            }
             continue;
         }
         let rel = relative(root, entry.path());
-        if let Some(file) = file_entry(input, entry.path(), rel, stats) {
+        // An object whose name is its content address: the directory entry says it is a
+        // file, the name says its size — no stat, as the check's own walk needs none.
+        if entry.file_type().is_file()
+            && let Some(size) = input.addressed.and_then(|by_name| by_name(&rel))
+        {
+            stats.add_entries(1);
+            each(FileEntry { input: input.name.clone(), path: rel, kind: "file".into(), size: Some(size), blake3: None, addressed: true, error: None })?;
+            continue;
+        }
+        if let Some(file) = file_entry(&input.name, input.addressed, entry.path(), rel, stats) {
             each(file)?;
         }
     }
@@ -59,10 +100,17 @@ fn relative(root: &Path, path: &Path) -> String {
     path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/")
 }
 
-/// One file of a tree (or a single-file input); `None` when it does not exist.
-fn file_entry(input: &Input, path: &Path, rel: String, stats: &Stats) -> Option<FileEntry> {
+/// One file of a tree (or a single-file input) of the input `input`; `None` when it does
+/// not exist. (The check's own walk makes its entries with this too.)
+pub fn file_entry(input: &str, addressed: Option<fn(&str) -> Option<u64>>, path: &Path, rel: String, stats: &Stats) -> Option<FileEntry> {
     use std::os::unix::fs::FileTypeExt;
-    let mut entry = FileEntry { input: input.name.clone(), path: rel, kind: String::new(), size: None, blake3: None, addressed: false, error: None };
+    if let Some(size) = addressed.and_then(|by_name| by_name(&rel))
+        && std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file())
+    {
+        stats.add_entries(1);
+        return Some(FileEntry { input: input.to_string(), path: rel, kind: "file".into(), size: Some(size), blake3: None, addressed: true, error: None });
+    }
+    let mut entry = FileEntry { input: input.to_string(), path: rel, kind: String::new(), size: None, blake3: None, addressed: false, error: None };
     let meta = match std::fs::symlink_metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
@@ -87,15 +135,11 @@ fn file_entry(input: &Input, path: &Path, rel: String, stats: &Stats) -> Option<
     } else if t.is_file() {
         entry.kind = "file".into();
         entry.size = Some(meta.len());
-        if input.addressed.is_some_and(|by_name| by_name(&entry.path)) {
-            entry.addressed = true;
-        } else {
-            match crate::engine::hash::open_nofollow(path).and_then(|f| hash(f, stats)) {
-                Ok(h) => entry.blake3 = Some(h),
-                Err(e) => {
-                    entry.kind = "unreadable".into();
-                    entry.error = Some(e.to_string());
-                }
+        match crate::engine::hash::open_nofollow(path).and_then(|f| hash(f, stats)) {
+            Ok(h) => entry.blake3 = Some(h),
+            Err(e) => {
+                entry.kind = "unreadable".into();
+                entry.error = Some(e.to_string());
             }
         }
     } else {
