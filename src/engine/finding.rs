@@ -50,11 +50,22 @@ impl FromStr for Severity {
 /// re-unpack, JS7's agent reset) as typed enums that convert into this; the engine only
 /// knows the one every product shares, [`Repair::restore_from_backup`]. Repairs are
 /// proposals: nothing is changed without `repair … --apply`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Repair {
     pub action: String,
     #[serde(flatten)]
     pub fields: Map<String, Value>,
+}
+
+// By hand, so the fields keep the order they were written in (serde's flatten does not).
+impl<'de> Deserialize<'de> for Repair {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut fields = Map::<String, Value>::deserialize(deserializer)?;
+        match fields.shift_remove("action") {
+            Some(Value::String(action)) => Ok(Repair { action, fields }),
+            _ => Err(serde::de::Error::missing_field("action")),
+        }
+    }
 }
 
 impl Repair {

@@ -46,7 +46,8 @@ pub struct PlanUnit {
     pub bytes: u64,
     /// What to do, in a sentence.
     pub action: String,
-    /// The distinct repairs its findings call for (the first few; `repairs_total` counts all).
+    /// The first distinct repairs its findings call for (`repairs_total` counts the
+    /// findings that call for one).
     pub repairs: Vec<Repair>,
     #[serde(default)]
     pub repairs_total: u64,
@@ -61,12 +62,10 @@ impl PlanUnit {
 /// How many distinct repairs a unit keeps (a unit of 10,000 moves keeps a few and counts).
 const KEPT_REPAIRS: usize = 20;
 
-/// The plan being built.
+/// The plan being built: bounded by the number of units, whatever the number of findings.
 #[derive(Debug, Default)]
 pub struct Plan {
     units: BTreeMap<(String, String, String), PlanUnit>,
-    /// Repair keys per unit, to count distinct repairs.
-    seen: BTreeMap<(String, String, String), std::collections::BTreeSet<String>>,
 }
 
 impl Plan {
@@ -75,7 +74,7 @@ impl Plan {
         let product = finding.rule.split('/').next().unwrap_or_default().to_string();
         let unit = unit_of.and_then(|f| f(finding)).unwrap_or(Unit { unit: "installation", key: String::new(), bytes: 0 });
         let id = (product.clone(), unit.unit.to_string(), unit.key.clone());
-        let entry = self.units.entry(id.clone()).or_insert_with(|| PlanUnit {
+        let entry = self.units.entry(id).or_insert_with(|| PlanUnit {
             product: product.clone(),
             unit: unit.unit.to_string(),
             key: unit.key.clone(),
@@ -91,11 +90,9 @@ impl Plan {
         entry.severity = entry.severity.max(finding.severity);
         *entry.findings.entry(finding.rule.clone()).or_default() += 1;
         entry.bytes += unit.bytes;
-        if let Some(repair) = &finding.repair
-            && self.seen.entry(id).or_default().insert(repair.key())
-        {
+        if let Some(repair) = &finding.repair {
             entry.repairs_total += 1;
-            if entry.repairs.len() < KEPT_REPAIRS {
+            if entry.repairs.len() < KEPT_REPAIRS && !entry.repairs.contains(repair) {
                 entry.repairs.push(repair.clone());
             }
         }
@@ -187,7 +184,7 @@ mod tests {
         assert_eq!(units[0].findings["p/b"], 3);
         assert_eq!(units[0].bytes, 30);
         assert_eq!(units[0].repairs, [restore]);
-        assert_eq!(units[0].action, "1 repairs");
+        assert_eq!(units[0].action, "3 repairs", "findings calling for a repair");
         assert_eq!(units[0].owner.as_deref(), Some("fossy"));
     }
 }

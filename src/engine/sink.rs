@@ -2,7 +2,7 @@
 //! disabled rules) in one place, counts, collects the repairs, and spools findings to a
 //! temporary file so a report of millions of findings does not live in memory.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -11,10 +11,15 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use serde_json::{Map, Value};
 
+use super::extsort::ExternalSorter;
 use super::finding::{Finding, Repair, Severity};
 use super::manifest::Recorder;
 use super::plan::{PhraseOf, Plan, UnitOf};
-use super::report::{RepairEntry, Report, RuleCount, Summary, Target};
+use super::report::{Repairs, Report, RuleCount, Summary, Target};
+use super::spool::Line;
+
+/// Bytes of repairs held in memory before they spill.
+const REPAIRS_BUDGET: usize = 16 << 20;
 use super::rules::{Catalogue, RuleCode};
 
 /// Counters shown as progress while a check runs and reported in `stats`.
@@ -75,7 +80,8 @@ struct Spool {
     live: Vec<Box<dyn Write + Send>>,
     counts: BTreeMap<String, RuleCount>,
     summary: Summary,
-    repairs: BTreeMap<String, RepairEntry>,
+    /// `key \0 product \0 rule \0 repair` per finding with a repair, sorted on disk.
+    repairs: ExternalSorter<Line>,
     error: Option<String>,
     findings: u64,
 }
@@ -120,7 +126,7 @@ impl Sink {
                     live,
                     counts: BTreeMap::new(),
                     summary: Summary::default(),
-                    repairs: BTreeMap::new(),
+                    repairs: ExternalSorter::new(REPAIRS_BUDGET),
                     error: None,
                     findings: 0,
                 }),
@@ -234,8 +240,16 @@ impl Sink {
         spool.summary.add(finding.severity);
         spool.findings += 1;
         if let Some(repair) = finding.repair {
-            let entry = spool.repairs.entry(repair.key()).or_insert_with(|| RepairEntry { repair, product, because: BTreeSet::new() });
-            entry.because.insert(finding.rule);
+            let mut line = repair.key().into_bytes();
+            line.push(0);
+            line.extend_from_slice(product.as_bytes());
+            line.push(0);
+            line.extend_from_slice(finding.rule.as_bytes());
+            line.push(0);
+            let pushed = serde_json::to_writer(&mut line, &repair).map_err(anyhow::Error::from).and_then(|()| spool.repairs.push(Line(line)));
+            if let Err(e) = pushed {
+                spool.error.get_or_insert_with(|| format!("cannot spool a repair: {e:#}"));
+            }
         }
         if let Err(e) = spool.writer.write_all(&line) {
             spool.error.get_or_insert_with(|| format!("cannot spool findings to a temporary file: {e}"));
@@ -341,7 +355,7 @@ impl Sink {
             stats,
             summary: spool.summary,
             rule_counts: spool.counts,
-            repairs: spool.repairs.into_values().collect(),
+            repairs: Repairs::collect(spool.repairs.finish()?.map(|l| l.map(|l| l.0)))?,
             findings_total: spool.findings,
             spool: Mutex::new(file),
         })

@@ -195,7 +195,8 @@ impl Product for Fossology {
 
     fn plan_action(u: &PlanUnit) -> String {
         if u.unit == "repository" {
-            let moves = u.repairs.iter().filter(|r| r.action == "move").count() as u64 + u.repairs_total.saturating_sub(u.repairs.len() as u64);
+            // The repository's only repairs are moves (misplaced objects).
+            let moves = if u.repairs.iter().all(|r| r.action == "move") { u.repairs_total } else { u.repairs.iter().filter(|r| r.action == "move").count() as u64 };
             return match moves {
                 0 => generic_action(u),
                 n => format!("move {} to where FOSSology looks for them (repair fossology --apply --repo moves them)", plural(n, "misplaced object")),

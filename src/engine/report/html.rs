@@ -16,7 +16,7 @@ use anyhow::Result;
 use serde_json::Value;
 
 use super::diff::{Diff, Side};
-use super::{FailOn, RepairEntry, Report, Summary, Target, rfc3339};
+use super::{FailOn, RepairEntry, Repairs, Report, Summary, Target, rfc3339};
 use crate::engine::finding::{Finding, Severity};
 
 /// How many findings of each rule (of each side, in a diff) the page holds; the rest are
@@ -70,7 +70,7 @@ pub fn write(report: &Report, out: &mut dyn Write, fail_on: FailOn) -> Result<()
     // JSON report has, so a plan read back from a report renders the same.
     let plan: Vec<Value> = report.plan.iter().map(serde_json::to_value).collect::<Result<_, _>>()?;
     write_plan(out, &plan)?;
-    repairs(&mut page, &report.repairs);
+    repairs(&mut page, &report.repairs)?;
 
     let _ = writeln!(page, "<section id=\"findings\"><h2>Rules and findings</h2>");
     controls(&mut page);
@@ -443,41 +443,40 @@ fn chart(page: &mut String, rules: &BTreeMap<String, RuleRows>) {
 }
 
 /// The report's repairs, grouped by product and action, with the rules that call for them.
-fn repairs(page: &mut String, repairs: &[RepairEntry]) {
+fn repairs(page: &mut String, repairs: &Repairs) -> Result<()> {
     let _ = writeln!(page, "<section id=\"repairs\"><h2>Repairs</h2>");
     if repairs.is_empty() {
         page.push_str("<p class=\"none\">No repairs proposed.</p></section>\n");
-        return;
+        return Ok(());
     }
-    let mut groups: BTreeMap<(&str, &str), Vec<&RepairEntry>> = BTreeMap::new();
-    for r in repairs {
-        groups.entry((r.product.as_str(), r.repair.action.as_str())).or_default().push(r);
-    }
-    let _ = writeln!(page, "<p>{} repair(s) proposed; nothing is changed until <code>repocheck repair … --apply</code>.</p>", thousands(repairs.len() as u64));
-    for ((product, action), list) in groups {
+    // The first of each group inline, the counts of all (the repairs stay on disk).
+    let mut groups: BTreeMap<(String, String), Vec<RepairEntry>> = BTreeMap::new();
+    repairs.for_each(|r| {
+        let list = groups.entry((r.product.clone(), r.repair.action.clone())).or_default();
+        if list.len() < INLINE_FINDINGS {
+            list.push(r);
+        }
+        Ok(())
+    })?;
+    let _ = writeln!(page, "<p>{} repair(s) proposed; nothing is changed until <code>repocheck repair … --apply</code>.</p>", thousands(repairs.len()));
+    for ((product, action), list) in &groups {
+        let n = repairs.by_action.get(&(product.clone(), action.clone())).copied().unwrap_or(list.len() as u64);
         // The columns are the fields the group's repairs have, in the order first seen.
         let mut columns: Vec<&str> = Vec::new();
-        for r in &list {
+        for r in list {
             for k in r.repair.fields.keys() {
                 if !columns.contains(&k.as_str()) {
                     columns.push(k);
                 }
             }
         }
-        let _ = writeln!(
-            page,
-            "<h3 class=\"repair-group\" data-product=\"{0}\" data-action=\"{1}\" data-n=\"{2}\">{0}: {1} ({3})</h3>",
-            esc(product),
-            esc(action),
-            list.len(),
-            thousands(list.len() as u64)
-        );
+        let _ = writeln!(page, "<h3 class=\"repair-group\" data-product=\"{0}\" data-action=\"{1}\" data-n=\"{2}\">{0}: {1} ({3})</h3>", esc(product), esc(action), n, thousands(n));
         page.push_str("<table class=\"repairs\"><thead><tr>");
         for c in &columns {
             let _ = write!(page, "<th>{}</th>", esc(c));
         }
         page.push_str("<th>because</th></tr></thead><tbody>\n");
-        for r in list.iter().take(INLINE_FINDINGS) {
+        for r in list {
             page.push_str("<tr class=\"repair\">");
             for c in &columns {
                 let _ = write!(page, "<td><code>{}</code></td>", esc(&r.repair.fields.get(*c).map(value_text).unwrap_or_default()));
@@ -486,11 +485,12 @@ fn repairs(page: &mut String, repairs: &[RepairEntry]) {
             let _ = writeln!(page, "<td>{}</td></tr>", because.join(", "));
         }
         page.push_str("</tbody></table>\n");
-        if list.len() > INLINE_FINDINGS {
-            let _ = writeln!(page, "<p class=\"more\">and {} more: see the JSON report</p>", thousands((list.len() - INLINE_FINDINGS) as u64));
+        if n as usize > list.len() {
+            let _ = writeln!(page, "<p class=\"more\">and {} more: see the JSON report</p>", thousands(n - list.len() as u64));
         }
     }
     page.push_str("</section>\n");
+    Ok(())
 }
 
 fn controls(page: &mut String) {

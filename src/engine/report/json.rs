@@ -196,10 +196,13 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> Result<()> {
     })?;
     out.write_all(if first { b"],\n" } else { b"\n  ],\n" })?;
     out.write_all(b"  \"repairs\": [")?;
-    for (i, r) in report.repairs.iter().enumerate() {
-        out.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
-        serde_json::to_writer(&mut *out, r)?;
-    }
+    let mut first = true;
+    report.repairs.for_each(|r| {
+        out.write_all(if first { b"\n    " } else { b",\n    " })?;
+        first = false;
+        serde_json::to_writer(&mut *out, &r)?;
+        Ok(())
+    })?;
     out.write_all(if report.repairs.is_empty() { b"]" } else { b"\n  ]" })?;
     // What a shard leaves for merge: only when there is something.
     if report.side_records > 0 {

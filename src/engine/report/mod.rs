@@ -143,11 +143,11 @@ impl Serialize for RepairEntry {
 impl<'de> Deserialize<'de> for RepairEntry {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let mut map = Map::<String, Value>::deserialize(deserializer)?;
-        let product = match map.remove("product") {
+        let product = match map.shift_remove("product") {
             Some(Value::String(p)) => p,
             _ => return Err(serde::de::Error::custom("repair without a product")),
         };
-        let because = match map.remove("because") {
+        let because = match map.shift_remove("because") {
             Some(v) => serde_json::from_value(v).map_err(serde::de::Error::custom)?,
             None => BTreeSet::new(),
         };
@@ -169,6 +169,76 @@ pub struct StatsOut {
     pub elapsed_ms: u64,
 }
 
+/// The distinct repairs of a run, on disk: a run of a million moves keeps none in memory.
+#[derive(Default)]
+pub struct Repairs {
+    file: Option<Mutex<File>>,
+    total: u64,
+    /// How many per (product, action).
+    pub by_action: BTreeMap<(String, String), u64>,
+}
+
+impl Repairs {
+    /// Groups `sorted` — lines of `key \0 product \0 rule \0 repair`, in key order — into
+    /// one entry per key with every rule that calls for it.
+    pub(crate) fn collect(sorted: impl Iterator<Item = Result<Vec<u8>>>) -> Result<Repairs> {
+        let mut out = std::io::BufWriter::new(tempfile::tempfile().context("cannot create a temporary file for the repairs")?);
+        let mut repairs = Repairs::default();
+        let mut current: Option<(Vec<u8>, RepairEntry)> = None;
+        let mut flush = |entry: RepairEntry, repairs: &mut Repairs| -> Result<()> {
+            *repairs.by_action.entry((entry.product.clone(), entry.repair.action.clone())).or_default() += 1;
+            repairs.total += 1;
+            serde_json::to_writer(&mut out, &entry)?;
+            out.write_all(b"\n")?;
+            Ok(())
+        };
+        for line in sorted {
+            let line = line?;
+            let mut parts = line.splitn(4, |b| *b == 0);
+            let (key, product, rule, json) = (parts.next().unwrap_or_default(), parts.next().unwrap_or_default(), parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
+            let rule = String::from_utf8_lossy(rule).into_owned();
+            match &mut current {
+                Some((k, entry)) if k.as_slice() == key => {
+                    entry.because.insert(rule);
+                }
+                _ => {
+                    if let Some((_, done)) = current.take() {
+                        flush(done, &mut repairs)?;
+                    }
+                    let repair: Repair = serde_json::from_slice(json).context("the repairs spool is corrupt")?;
+                    current = Some((key.to_vec(), RepairEntry { repair, product: String::from_utf8_lossy(product).into_owned(), because: BTreeSet::from([rule]) }));
+                }
+            }
+        }
+        if let Some((_, done)) = current {
+            flush(done, &mut repairs)?;
+        }
+        let mut file = out.into_inner().map_err(|e| e.into_error()).context("cannot write the repairs")?;
+        file.seek(SeekFrom::Start(0)).context("cannot rewind the repairs")?;
+        repairs.file = Some(Mutex::new(file));
+        Ok(repairs)
+    }
+
+    pub fn len(&self) -> u64 {
+        self.total
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// Streams the repairs in key order.
+    pub fn for_each(&self, mut f: impl FnMut(RepairEntry) -> Result<()>) -> Result<()> {
+        let Some(file) = &self.file else { return Ok(()) };
+        let mut file = file.lock().unwrap_or_else(|e| e.into_inner());
+        file.seek(SeekFrom::Start(0)).context("cannot rewind the repairs")?;
+        for line in BufReader::with_capacity(1 << 16, &mut *file).lines() {
+            f(serde_json::from_str(&line.context("cannot read the repairs")?).context("the repairs file is corrupt")?)?;
+        }
+        Ok(())
+    }
+}
+
 /// A finished run. The findings stay in a spool file and are streamed by each printer.
 pub struct Report {
     /// The repair plan: findings grouped by what a person acts on, worst first.
@@ -180,7 +250,8 @@ pub struct Report {
     pub summary: Summary,
     /// Counts per rule, including rules that ran and found nothing.
     pub rule_counts: BTreeMap<String, RuleCount>,
-    pub repairs: Vec<RepairEntry>,
+    /// The distinct repairs, each with the rules that call for it, on disk in key order.
+    pub repairs: Repairs,
     pub findings_total: u64,
     pub(crate) spool: Mutex<File>,
     /// Records for `merge` (`Sink::side`), if any.

@@ -65,9 +65,9 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> Result<()> {
         }
     }
     if !report.repairs.is_empty() {
-        let mut by_action: BTreeMap<&str, usize> = BTreeMap::new();
-        for r in &report.repairs {
-            *by_action.entry(r.repair.action.as_str()).or_default() += 1;
+        let mut by_action: BTreeMap<&str, u64> = BTreeMap::new();
+        for ((_, action), n) in &report.repairs.by_action {
+            *by_action.entry(action.as_str()).or_default() += n;
         }
         let list: Vec<String> = by_action.iter().map(|(a, n)| format!("{n} {a}")).collect();
         writeln!(out, "\nrepairs: {}", list.join(", "))?;
