@@ -275,7 +275,7 @@ impl Run<'_> {
         // Copies on a host the ranges do not give it are misplaced like any other: decided
         // at the end with the rest (the first, by path, of a missing object is its move).
         for (_, found) in wrong {
-            tree.push_misplaced(Misplaced { key: found.key, rel: found.rel, why: "on the wrong host" });
+            tree.found_misplaced(Misplaced { key: found.key, rel: found.rel, why: "on the wrong host" });
         }
         if !intact {
             let (path, problem) = damage.unwrap_or((path, Problem::Missing));
@@ -449,6 +449,31 @@ mod tests {
 
     fn rules(findings: &[Finding]) -> Vec<(&str, &str)> {
         findings.iter().map(|f| (f.rule.as_str(), f.repair.as_ref().map(|r| r.action.as_str()).unwrap_or("-"))).collect()
+    }
+
+    /// Objects a configuration gives to one host, all lying on another: one finding per
+    /// tree with the fix, not a move per object (min_objects is 3 in these tests).
+    #[test]
+    fn a_tree_mostly_on_another_host_is_one_layout_mismatch() {
+        use crate::fossology::conf::HostRange;
+        let mut c = Case::new();
+        c.layout.hosts = vec![
+            HostRange { host: "localhost".into(), object_type: None, start: "00".into(), end: "7f".into() },
+            HostRange { host: "hostb".into(), object_type: None, start: "80".into(), end: "ff".into() },
+        ];
+        for (i, g) in ["90", "a0", "b0"].iter().enumerate() {
+            let (gold, file) = (key(g, 5), key(&format!("{}1", &g[..1]), 6 + i as u64));
+            c.upload(i as i64 + 1, gold, &[file]);
+            // `found` puts them under localhost/, where hostb's objects do not belong.
+            c.gold.push(found(&c.layout, ObjectType::Gold, gold));
+            c.files.extend([found(&c.layout, ObjectType::Files, gold), found(&c.layout, ObjectType::Files, file)]);
+        }
+        let findings = c.run();
+        assert_eq!(rules(&findings), [("fossology/layout-mismatch", "-"), ("fossology/layout-mismatch", "-")], "{findings:#?}");
+        let files = findings.iter().find(|f| f.details["type"] == "files").unwrap();
+        assert_eq!(files.subject, "localhost/files");
+        assert_eq!(files.details["objects"], 6);
+        assert!(files.message.contains("[REPOSITORY]"), "{}", files.message);
     }
 
     #[test]

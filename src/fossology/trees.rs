@@ -105,6 +105,13 @@ impl Tree {
         }
     }
 
+    /// An object the walk found in a place of its layout that turns out not to be its own
+    /// (on a host the ranges do not give it): misplaced, and no longer counted in place.
+    pub(super) fn found_misplaced(&mut self, m: Misplaced) {
+        self.in_place = self.in_place.saturating_sub(1);
+        self.push_misplaced(m);
+    }
+
     /// The misplaced objects in name order (then path), once the walk is done.
     pub(super) fn misplaced(&mut self) -> anyhow::Result<impl Iterator<Item = anyhow::Result<Misplaced>> + use<>> {
         if let Some(e) = self.error.take() {
