@@ -91,3 +91,27 @@ fn a_failed_run_leaves_no_half_written_report() {
     let left: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert!(!left.iter().any(|n| n.starts_with("r.") || n.starts_with(".tmp")), "{left:?}");
 }
+
+/// The scale-out and restore-proof options refuse what cannot work, in one line, before
+/// anything runs.
+#[test]
+fn shard_subset_and_manifest_options_refuse_what_cannot_work() {
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fossology/example");
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("m.gz");
+    let cases: [(Vec<String>, &str); 5] = [
+        (vec!["--subset".into(), "1/3".into()], "give --level content"),
+        (vec!["--shard".into(), "5/4".into()], "K must be between 1 and N"),
+        (vec!["--subset".into(), "auto/0".into(), "--level".into(), "content".into()], "'auto/0'"),
+        (vec!["--manifest-out".into(), manifest.display().to_string(), "--against".into(), manifest.display().to_string()], "record to another file"),
+        (vec!["--against".into(), dir.path().join("none.gz").display().to_string()], "cannot open the manifest"),
+    ];
+    for (args, says) in cases {
+        let out = repocheck().args(["check", "fossology", "--db"]).arg(example.join("fossology.sql.gz")).arg("--repo").arg(example.join("repository")).args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}: no report");
+    }
+    assert!(!manifest.exists());
+}

@@ -313,6 +313,19 @@ mod fossology {
         assert!(after.of("manifest/file-missing").iter().all(|f| f.get("repair").is_none()));
         assert_eq!(after.code, 1);
         assert!(after.report["plan"].as_array().unwrap().iter().any(|u| u["unit"] == "restored input"), "{}", after.report["plan"]);
+
+        // A table the restore lost, and one it brought from elsewhere.
+        restored_db.psql("DROP TABLE jobdepends; CREATE TABLE public.imported (id int); INSERT INTO public.imported VALUES (1), (2);").unwrap();
+        let tables = check(&c, &restored_db.url(), &restored_repo, ("--against", &manifest));
+        let missing = tables.of("manifest/table-missing");
+        assert_eq!(missing.len(), 1, "{}", tables.report["findings"]);
+        assert_eq!(missing[0]["subject"], "public.jobdepends");
+        assert_eq!(missing[0]["severity"], "error");
+        let added = tables.of("manifest/table-added");
+        assert_eq!(added.len(), 1);
+        assert_eq!((added[0]["subject"].as_str(), added[0]["severity"].as_str(), added[0]["details"]["rows"].as_u64()), (Some("public.imported"), Some("info"), Some(2)));
+        // The exact copy had neither.
+        assert!(exact.of("manifest/table-missing").is_empty() && exact.of("manifest/table-added").is_empty());
     }
 
     /// The files of the gold and files trees come from the check's own walk (one pass over

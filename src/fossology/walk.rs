@@ -132,7 +132,7 @@ impl Subset {
     /// every object once).
     pub fn parse(s: &str) -> Result<Subset, String> {
         if let Some(n) = s.strip_prefix("auto/") {
-            let (_, n) = fraction(&format!("1/{n}"), "--subset")?;
+            let n: u64 = n.trim().parse().ok().filter(|n| (1..=65536).contains(n)).ok_or_else(|| format!("--subset '{s}': N must be a number from 1 to 65536"))?;
             let day = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() / 86400).unwrap_or(0);
             return Ok(Subset { k: day % n + 1, n });
         }
