@@ -143,10 +143,12 @@ pub enum DbFormat {
 }
 
 impl DbFormat {
-    const NAMES: [(&str, DbFormat); 3] = [("tgz", DbFormat::Tgz), ("gzip", DbFormat::Gzip), ("any", DbFormat::Any)];
-
     fn name(self) -> &'static str {
-        Self::NAMES.iter().find(|(_, f)| *f == self).map(|(n, _)| *n).unwrap_or("tgz")
+        match self {
+            DbFormat::Tgz => "tgz",
+            DbFormat::Gzip => "gzip",
+            DbFormat::Any => "any",
+        }
     }
 }
 

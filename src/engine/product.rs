@@ -155,22 +155,19 @@ pub fn run_target<P: Product>(opts: &P::Options, target: Target, manifest: &Mani
     drop(recording);
     let tables = recorder.take_tables();
     let mut scope = serde_json::Map::new();
+    if let Some(w) = writer.as_mut() {
+        for table in &tables {
+            w.entry(&manifest::Entry::Table(table.clone()))?;
+        }
+    }
     if let Some(c) = comparer.as_mut() {
-        c.tables(tables.clone())?;
+        c.tables(tables)?;
         scope.insert("against".into(), json!({"manifest": manifest.against.as_ref().map(|p| p.display().to_string()), "recorded_at": c.header().created_at, "files_compared": c.compared_files, "tables_compared": c.compared_tables, "inputs_not_compared": c.not_compared}));
     }
-    if let Some(mut w) = writer {
-        for table in tables {
-            w.entry(&manifest::Entry::Table(table))?;
-        }
+    if let Some(w) = writer {
         w.finish()?;
         scope.insert("written".into(), json!(manifest.out.as_ref().map(|p| p.display().to_string())));
     }
     sink.scope("manifest", serde_json::Value::Object(scope));
     Ok(())
-}
-
-/// Vets, records and runs one product's check.
-pub fn run<P: Product>(opts: &P::Options, sink: &Sink) -> Result<()> {
-    run_target::<P>(opts, P::target(opts)?, &ManifestOptions::default(), sink)
 }

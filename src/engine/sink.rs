@@ -225,6 +225,17 @@ impl Sink {
             line.push(b'\n');
             line
         });
+        // The repair's line for the sort of repairs: `key \0 product \0 rule \0 repair`.
+        let repair_line = finding.repair.as_ref().map(|repair| -> serde_json::Result<Vec<u8>> {
+            let mut line = repair.key().into_bytes();
+            line.push(0);
+            line.extend_from_slice(product.as_bytes());
+            line.push(0);
+            line.extend_from_slice(finding.rule.as_bytes());
+            line.push(0);
+            serde_json::to_writer(&mut line, repair)?;
+            Ok(line)
+        });
         let mut spool = self.shared.spool.lock().unwrap_or_else(|e| e.into_inner());
         let spool = &mut *spool;
         let line = match line {
@@ -239,14 +250,8 @@ impl Sink {
         count.add(finding.severity);
         spool.summary.add(finding.severity);
         spool.findings += 1;
-        if let Some(repair) = finding.repair {
-            let mut line = repair.key().into_bytes();
-            line.push(0);
-            line.extend_from_slice(product.as_bytes());
-            line.push(0);
-            line.extend_from_slice(finding.rule.as_bytes());
-            line.push(0);
-            let pushed = serde_json::to_writer(&mut line, &repair).map_err(anyhow::Error::from).and_then(|()| spool.repairs.push(Line(line)));
+        if let Some(repair_line) = repair_line {
+            let pushed = repair_line.map_err(anyhow::Error::from).and_then(|l| spool.repairs.push(Line(l)));
             if let Err(e) = pushed {
                 spool.error.get_or_insert_with(|| format!("cannot spool a repair: {e:#}"));
             }

@@ -14,18 +14,16 @@ use super::extsort::{SortRecord, codec};
 /// JSON lines in a temporary file.
 pub struct LineSpool {
     writer: BufWriter<File>,
-    len: u64,
 }
 
 impl LineSpool {
     pub fn new() -> Result<LineSpool> {
-        Ok(LineSpool { writer: BufWriter::with_capacity(1 << 16, tempfile::tempfile().context("cannot create a temporary file")?), len: 0 })
+        Ok(LineSpool { writer: BufWriter::with_capacity(1 << 16, tempfile::tempfile().context("cannot create a temporary file")?) })
     }
 
     pub fn push(&mut self, value: &impl Serialize) -> Result<()> {
         serde_json::to_writer(&mut self.writer, value)?;
         self.writer.write_all(b"\n")?;
-        self.len += 1;
         Ok(())
     }
 
@@ -33,16 +31,7 @@ impl LineSpool {
     pub fn push_raw(&mut self, line: &[u8]) -> Result<()> {
         self.writer.write_all(line)?;
         self.writer.write_all(b"\n")?;
-        self.len += 1;
         Ok(())
-    }
-
-    pub fn len(&self) -> u64 {
-        self.len
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
     }
 
     /// Every line from the start, parsed.

@@ -4,7 +4,6 @@
 //! tree is done. Pending objects wait in a spool in name order, so memory stays flat.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, BufWriter, Seek, Write};
 
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
@@ -73,37 +72,15 @@ pub(super) enum Problem {
     Content { sha1: String, md5: String },
 }
 
-/// A spool of pending decisions, in name order.
-pub(super) struct Spool {
-    file: BufWriter<std::fs::File>,
-    len: u64,
-}
-
-impl Spool {
-    pub(super) fn new() -> Result<Spool> {
-        Ok(Spool { file: BufWriter::new(tempfile::tempfile().context("cannot create a temporary file")?), len: 0 })
-    }
-
-    pub(super) fn push(&mut self, p: &Pending) -> Result<()> {
-        serde_json::to_writer(&mut self.file, p)?;
-        self.file.write_all(b"\n")?;
-        self.len += 1;
-        Ok(())
-    }
-
-    pub(super) fn drain(self) -> Result<impl Iterator<Item = Result<Pending>>> {
-        let mut file = self.file.into_inner().map_err(|e| e.into_error())?;
-        file.rewind()?;
-        Ok(BufReader::new(file).lines().map(|line| Ok(serde_json::from_str(&line?)?)))
-    }
-}
+/// Pending decisions wait in a spool on disk, in name order.
+pub(super) type Spool = crate::engine::spool::LineSpool;
 
 impl Run<'_> {
-    pub(super) fn resolve(&mut self, tree: &mut Tree, pending: Spool) -> Result<BTreeSet<i64>> {
+    pub(super) fn resolve(&mut self, tree: &mut Tree, mut pending: Spool) -> Result<BTreeSet<i64>> {
         let object_type = tree.object_type;
         let mut misplaced = tree.misplaced()?.peekable();
         let mut unrecoverable = BTreeSet::new();
-        for p in pending.drain()? {
+        for p in pending.read::<Pending>()? {
             let p = p?;
             let key = ObjectKey::parse_name(&p.name).context("pending spool holds a bad name")?;
             // Misplaced objects before this one are duplicates or unreferenced.

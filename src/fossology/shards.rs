@@ -80,7 +80,7 @@ pub fn merge(unique: &mut LineSpool, side: &mut LineSpool, sink: &Sink) -> Resul
     }
     let mut dropped: HashSet<String> = HashSet::new();
     let mut candidates: HashSet<i64> = HashSet::new();
-    let mut made: Vec<(String, Finding)> = Vec::new();
+    let mut made: Vec<Made> = Vec::new();
     let mut owned = owned.finish()?.peekable();
     let mut foreign = foreign.finish()?.peekable();
     while let Some(first) = foreign.next() {
@@ -177,7 +177,7 @@ pub fn merge(unique: &mut LineSpool, side: &mut LineSpool, sink: &Sink) -> Resul
             sink.record(f);
         }
     }
-    for (subject, (message, details, repair)) in made.into_iter().map(|(s, f)| (s, (f.message, f.details, f.repair))) {
+    for (subject, (message, details, repair)) in made {
         sink.emit(Rule::MisplacedFile, subject, message, details, repair);
     }
     for f in layout.into_values() {
@@ -203,9 +203,11 @@ fn uploads_of(f: &Finding) -> Vec<i64> {
     f.details.get("uploads").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_i64).collect()).unwrap_or_default()
 }
 
-/// The `misplaced-file` finding a whole run makes of this object (subject, and the
-/// finding's message, details and repair; its severity comes from the catalogue).
-fn finding(g: &Foreign, referenced: bool, duplicate_of: Option<&str>) -> (String, Finding) {
-    let (message, details, repair) = misplaced_finding(&g.object_type, &g.rel, &g.name, &g.why, &g.expected, referenced, duplicate_of);
-    (g.rel.clone(), Finding { rule: String::new(), severity: crate::engine::finding::Severity::Error, subject: g.rel.clone(), message, details, repair })
+/// A `misplaced-file` finding to make: its subject, message, details and repair (its
+/// severity comes from the catalogue when it is emitted).
+type Made = (String, (String, serde_json::Map<String, Value>, Option<crate::engine::finding::Repair>));
+
+/// The `misplaced-file` finding a whole run makes of this object.
+fn finding(g: &Foreign, referenced: bool, duplicate_of: Option<&str>) -> Made {
+    (g.rel.clone(), misplaced_finding(&g.object_type, &g.rel, &g.name, &g.why, &g.expected, referenced, duplicate_of))
 }

@@ -8,9 +8,8 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, BufWriter, Seek, Write};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -19,6 +18,7 @@ use super::layout::ObjectType;
 use crate::details;
 use crate::engine::finding::Repair;
 use crate::engine::sink::Sink;
+use crate::engine::spool::LineSpool;
 
 /// The class of a misplaced object that a summary can stand for.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -46,7 +46,7 @@ struct Held {
 /// The spool of held findings, and the counts of the host classes.
 #[derive(Default)]
 pub(super) struct Summary {
-    spool: RefCell<Option<BufWriter<std::fs::File>>>,
+    spool: RefCell<Option<LineSpool>>,
     error: RefCell<Option<anyhow::Error>>,
     pub(super) hosts: RefCell<BTreeMap<(String, String), u64>>,
 }
@@ -69,12 +69,9 @@ impl Summary {
         let result = (|| -> Result<()> {
             let mut spool = self.spool.borrow_mut();
             if spool.is_none() {
-                *spool = Some(BufWriter::new(tempfile::tempfile().context("cannot create a temporary file")?));
+                *spool = Some(LineSpool::new()?);
             }
-            let out = spool.as_mut().expect("just made");
-            serde_json::to_writer(&mut *out, &held)?;
-            out.write_all(b"\n")?;
-            Ok(())
+            spool.as_mut().expect("just made").push(&held)
         })();
         if let Err(e) = result {
             self.error.borrow_mut().get_or_insert(e);
@@ -100,11 +97,9 @@ impl Summary {
                 summarized.insert(Class::Host(t.clone(), h.clone()), *n);
             }
         }
-        if let Some(writer) = self.spool.into_inner() {
-            let mut file = writer.into_inner().map_err(|e| e.into_error())?;
-            file.rewind()?;
-            for line in BufReader::new(file).lines() {
-                let held: Held = serde_json::from_str(&line?)?;
+        if let Some(mut spool) = self.spool.into_inner() {
+            for held in spool.read::<Held>()? {
+                let held = held?;
                 if !summarized.contains_key(&held.class) {
                     sink.emit(Rule::MisplacedFile, held.subject, held.message, held.details, held.repair);
                 } else if !held.referenced {

@@ -364,12 +364,12 @@ impl TreeWalk<'_> {
     /// content address and says its size), anything else as the manifest's walk makes it.
     fn manifest_entry(&self, input: &str, m: Met) -> Option<FileEntry> {
         if let Some(error) = m.error {
-            return Some(FileEntry { input: input.to_string(), path: m.rel, kind: "unreadable".into(), size: None, blake3: None, addressed: false, error: Some(error) });
+            return Some(FileEntry::unreadable(input, m.rel, error));
         }
         if m.kind == EntryKind::File
             && let Some(size) = super::layout::object_path_size(&m.rel)
         {
-            return Some(FileEntry { input: input.to_string(), path: m.rel, kind: "file".into(), size: Some(size), blake3: None, addressed: true, error: None });
+            return Some(FileEntry::addressed(input, m.rel, size));
         }
         manifest_walk::file_entry(input, Some(super::layout::object_path_size), &self.repo.join(&m.rel), m.rel, &self.sink.stats)
     }

@@ -154,6 +154,18 @@ pub struct FileEntry {
     pub error: Option<String>,
 }
 
+impl FileEntry {
+    /// An object whose name is its content address, with the size its name states.
+    pub fn addressed(input: &str, path: String, size: u64) -> FileEntry {
+        FileEntry { input: input.to_string(), path, kind: "file".into(), size: Some(size), blake3: None, addressed: true, error: None }
+    }
+
+    /// What could not be read (a directory, a file, an archive past some point).
+    pub fn unreadable(input: &str, path: String, error: String) -> FileEntry {
+        FileEntry { input: input.to_string(), path, kind: "unreadable".into(), size: None, blake3: None, addressed: false, error: Some(error) }
+    }
+}
+
 /// What a manifest records of one table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TableEntry {

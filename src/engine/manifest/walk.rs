@@ -68,7 +68,7 @@ fn walk_tree(input: &Input, skip: &[String], stats: &Stats, each: &mut dyn FnMut
                 let Some(path) = e.path() else { continue };
                 let rel = relative(root, path);
                 let error = e.io_error().map(|io| io.to_string()).unwrap_or_else(|| e.to_string());
-                each(FileEntry { input: input.name.clone(), path: rel, kind: "unreadable".into(), size: None, blake3: None, addressed: false, error: Some(error) })?;
+                each(FileEntry::unreadable(&input.name, rel, error))?;
                 continue;
             }
         };
@@ -86,7 +86,7 @@ fn walk_tree(input: &Input, skip: &[String], stats: &Stats, each: &mut dyn FnMut
             && let Some(size) = input.addressed.and_then(|by_name| by_name(&rel))
         {
             stats.add_entries(1);
-            each(FileEntry { input: input.name.clone(), path: rel, kind: "file".into(), size: Some(size), blake3: None, addressed: true, error: None })?;
+            each(FileEntry::addressed(&input.name, rel, size))?;
             continue;
         }
         if let Some(file) = file_entry(&input.name, input.addressed, entry.path(), rel, stats) {
@@ -108,7 +108,7 @@ pub fn file_entry(input: &str, addressed: Option<fn(&str) -> Option<u64>>, path:
         && std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file())
     {
         stats.add_entries(1);
-        return Some(FileEntry { input: input.to_string(), path: rel, kind: "file".into(), size: Some(size), blake3: None, addressed: true, error: None });
+        return Some(FileEntry::addressed(input, rel, size));
     }
     let mut entry = FileEntry { input: input.to_string(), path: rel, kind: String::new(), size: None, blake3: None, addressed: false, error: None };
     let meta = match std::fs::symlink_metadata(path) {
@@ -180,7 +180,7 @@ impl<R: Read> Read for Counted<'_, R> {
 /// Members come in the archive's order, so they are sorted before they go out; what
 /// cannot be read past is one `unreadable` entry for the archive.
 fn walk_archive(input: &Input, stats: &Stats, each: &mut dyn FnMut(FileEntry) -> Result<()>) -> Result<()> {
-    let unreadable = |error: String| FileEntry { input: input.name.clone(), path: String::new(), kind: "unreadable".into(), size: None, blake3: None, addressed: false, error: Some(error) };
+    let unreadable = |error: String| FileEntry::unreadable(&input.name, String::new(), error);
     let file = match File::open(&input.path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
