@@ -165,7 +165,11 @@ pub fn merge(unique: &mut LineSpool, side: &mut LineSpool, sink: &Sink) -> Resul
                 }
                 continue;
             }
-            "file-missing" | "size-mismatch" | "content-mismatch" if f.repair.as_ref().is_some_and(|r| r.action == "restore-from-backup") => {
+            // A files object no gold can restore makes its uploads unrecoverable (a damaged
+            // gold is its own finding, not a cause).
+            "file-missing" | "size-mismatch" | "content-mismatch"
+                if f.repair.as_ref().is_some_and(|r| r.action == "restore-from-backup") && f.details.get("type").and_then(Value::as_str) != Some("gold") =>
+            {
                 still.extend(uploads_of(&f).into_iter().filter(|u| candidates.contains(u)));
             }
             _ => {}
