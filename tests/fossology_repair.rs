@@ -81,7 +81,8 @@ fn the_reunpack_queue_is_what_fossology_would_run_and_is_idempotent() {
     // Applied again: the re-unpacks are pending, nothing new is queued.
     let out = repocheck().args(["repair", "fossology", "--apply", "--queue"]).arg(&path).args(["--db", &c.db.url()]).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("already pending"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("FOSSology already has ununpack job") && stderr.contains("nothing is queued twice"), "{stderr}");
     assert_eq!(scheduler_would_run(&c.db).len(), 2);
 }
 
@@ -147,8 +148,13 @@ fn moves_and_links_are_a_script_and_applied_with_apply() {
     let (_, path, code) = check(&c, &[]);
     assert_eq!(code, 1);
     let out = repocheck().args(["repair", "fossology", "--queue"]).arg(&path).args(["--db", &c.db.url()]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--shell"), "the dry run says where the moves are");
+    let out = repocheck().args(["repair", "fossology", "--shell", "--queue"]).arg(&path).args(["--db", &c.db.url()]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("mv -n --") && text.contains("ln --"), "{text}");
+    assert!(text.starts_with("#!/bin/sh\n") && text.contains("mv -n --") && text.contains("ln --"), "{text}");
+    assert!(!text.lines().any(|l| l.starts_with("-- ")), "a runnable script, not comments: {text}");
+    let syntax = std::process::Command::new("sh").arg("-n").arg("-c").arg(&*text).status().unwrap();
+    assert!(syntax.success(), "{text}");
     assert!(wrong.exists(), "dry run moves nothing");
 
     let out = repocheck().args(["repair", "fossology", "--apply", "--queue"]).arg(&path).args(["--db", &c.db.url(), "--repo"]).arg(&c.inst.repo).output().unwrap();

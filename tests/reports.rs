@@ -17,7 +17,7 @@ fn the_example_report_is_a_report_the_tool_reads() {
     let actions: Vec<&str> = report.repairs.iter().map(|r| r.repair.action.as_str()).collect();
     assert!(actions.contains(&"reunpack") && actions.contains(&"move") && actions.contains(&"link"), "{actions:?}");
     // The repair queue of the example report is what `repair fossology` takes.
-    let queue = repocheck::fossology::repair::Queue::from_report(&report);
+    let queue = repocheck::fossology::repair::Queue::from_report(&report, &Default::default(), &[]);
     assert_eq!(queue.reunpacks.len(), 1);
 }
 

@@ -108,7 +108,19 @@ pub struct FossologyRepairArgs {
     /// Tell the scheduler to look at the queue now (host:port of [FOSSOLOGY] address/port, e.g. localhost:24693).
     #[arg(long, value_name = "HOST:PORT")]
     pub notify: Option<String>,
-    /// Make the changes. Without it, nothing is changed: the SQL and the shell script are printed.
+    /// fossology.conf (or its directory): directories a move or link creates get its
+    /// `[DIRECTORIES] PROJECTUSER`/`PROJECTGROUP` (without it, their parent's owner).
+    #[arg(long, value_name = "FILE|DIR")]
+    pub conf: Option<PathBuf>,
+    /// Print the moves and links as a shell script to run in the repository root (`| sh`)
+    /// instead of the SQL.
+    #[arg(long, conflicts_with = "apply")]
+    pub shell: bool,
+    /// Rule files overriding the bundled ones (the in-flight grace period is read from them).
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+    /// Make the changes. Without it, nothing is changed: the SQL (or with --shell the shell
+    /// script) is printed.
     #[arg(long)]
     pub apply: bool,
 }

@@ -1,40 +1,72 @@
 //! `repocheck repair <product> …`: dry run by default; `--apply` changes things.
 
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 
 use super::{RepairCmd, RepairProduct};
 use crate::engine::report::stream_report;
-use crate::fossology::repair::{self, Decision, Queue};
+use crate::fossology::repair::{self, Decision, Guard, Owner, Queue};
 
 pub fn run(cmd: RepairCmd) -> Result<ExitCode> {
     match cmd.product {
         RepairProduct::Fossology(a) => {
-            // Only the repairs matter here: the findings are read past, not kept.
-            let report = stream_report(&a.queue, &mut |_| {})?;
-            let queue = Queue::from_report(&report);
+            // Only the repairs matter here, and the paths of the missing files each re-unpack
+            // restores (looked at again before it is queued).
+            let mut missing: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+            // Per missing or damaged file, the uploads whose re-unpack restores it.
+            let mut restorers: Vec<Vec<i64>> = Vec::new();
+            let report = stream_report(&a.queue, &mut |f| {
+                let upload = f.repair.as_ref().filter(|r| r.action == "reunpack").and_then(|r| r.fields.get("upload")).and_then(serde_json::Value::as_i64);
+                if let Some(upload) = upload.filter(|_| matches!(f.rule.as_str(), "fossology/file-missing" | "fossology/size-mismatch" | "fossology/content-mismatch")) {
+                    let from: Vec<i64> = f.details.get("reunpack_from").and_then(serde_json::Value::as_array).map(|a| a.iter().filter_map(serde_json::Value::as_i64).collect()).unwrap_or_default();
+                    restorers.push(if from.is_empty() { vec![upload] } else { from });
+                }
+                if f.rule == "fossology/file-missing"
+                    && let Some(upload) = upload
+                {
+                    let paths = missing.entry(upload).or_default();
+                    if paths.len() < repair::MISSING_KEPT {
+                        paths.push(f.subject);
+                    }
+                }
+            })?;
+            let mut queue = Queue::from_report(&report, &missing, &restorers);
             if a.apply && (!queue.moves.is_empty() || !queue.links.is_empty()) && a.repo.is_none() {
                 bail!("--apply with moves or links in the queue needs --repo <repository root>");
             }
+            let owner = match &a.conf {
+                Some(conf) => Owner::from_conf(conf)?,
+                None => Owner::default(),
+            };
+            if a.shell {
+                print!("{}", repair::render_script(&queue, &owner));
+                return Ok(ExitCode::SUCCESS);
+            }
+            let params: crate::fossology::Params = crate::products::catalogue(a.rules.as_deref())?.params("fossology")?;
+            let guard = Guard { repo: a.repo.clone(), grace_seconds: params.in_flight.grace_seconds };
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-            let (decisions, queued) = runtime.block_on(async {
+            let (decisions, queued, late) = runtime.block_on(async {
                 let mut conn = repair::connect(&a.db).await?;
-                let decisions = repair::decide(&mut conn, &queue.reunpacks, a.user).await?;
-                let queued = if a.apply { repair::apply_sql(&mut conn, &queue.reunpacks, &decisions).await? } else { Vec::new() };
-                anyhow::Ok((decisions, queued))
+                let decisions = repair::decide(&mut conn, &mut queue.reunpacks, a.user, &guard).await?;
+                let (queued, late) = if a.apply { repair::apply_sql(&mut conn, &mut queue.reunpacks, &decisions, &guard).await? } else { (Vec::new(), Vec::new()) };
+                anyhow::Ok((decisions, queued, late))
             })?;
             for (r, d) in queue.reunpacks.iter().zip(&decisions) {
                 if let Decision::Skip { why } = d {
                     eprintln!("upload {}: not queued: {why}", r.upload);
                 }
             }
+            for (upload, why) in &late {
+                eprintln!("upload {upload}: not queued: {why}");
+            }
             if a.apply {
                 for (upload, job, jq) in &queued {
                     println!("upload {upload}: re-unpack queued (job {job}, jobqueue {jq})");
                 }
                 if let Some(repo) = &a.repo {
-                    for line in repair::apply_files(&queue, repo)? {
+                    for line in repair::apply_files(&queue, repo, &owner)? {
                         println!("{line}");
                     }
                 }
@@ -48,10 +80,12 @@ pub fn run(cmd: RepairCmd) -> Result<ExitCode> {
             } else {
                 print!("{}", repair::render_sql(&queue.reunpacks, &decisions));
                 if !queue.moves.is_empty() || !queue.links.is_empty() {
-                    println!("\n-- moves and links (shell, in the repository root):");
-                    for line in repair::render_script(&queue).lines() {
-                        println!("-- {line}");
-                    }
+                    eprintln!(
+                        "{} move(s) and {} link(s) are not in this SQL: `repocheck repair fossology --queue {} --db … --shell | (cd <repository> && sh)` prints them as a shell script",
+                        queue.moves.len(),
+                        queue.links.len(),
+                        a.queue.display()
+                    );
                 }
             }
             let manual = repair::render_manual(&queue);

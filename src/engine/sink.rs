@@ -29,6 +29,10 @@ pub struct Stats {
     pub entries_walked: AtomicU64,
     pub bytes_hashed: AtomicU64,
     pub objects_hashed: AtomicU64,
+    /// Candidate findings a second look found resolved (the product had moved on).
+    pub resolved_on_second_look: AtomicU64,
+    /// Candidate findings reported as in flight (a job of the product was working on them).
+    pub in_flight: AtomicU64,
     /// What the check is doing now, for the progress line.
     pub phase: Mutex<String>,
 }
@@ -45,6 +49,12 @@ impl Stats {
     }
     pub fn add_objects_hashed(&self, n: u64) {
         self.objects_hashed.fetch_add(n, Ordering::Relaxed);
+    }
+    pub fn add_resolved(&self, n: u64) {
+        self.resolved_on_second_look.fetch_add(n, Ordering::Relaxed);
+    }
+    pub fn add_in_flight(&self, n: u64) {
+        self.in_flight.fetch_add(n, Ordering::Relaxed);
     }
     pub fn set_phase(&self, phase: impl Into<String>) {
         if let Ok(mut p) = self.phase.lock() {
@@ -107,6 +117,36 @@ pub struct Sink {
     pub stats: Arc<Stats>,
     /// Set while a check records a manifest: what it reads of its databases goes there too.
     manifest: Option<Arc<Recorder>>,
+    /// Set while a check holds some rules' findings back for a second look.
+    hold: Option<Arc<Hold>>,
+}
+
+/// Findings held back instead of recorded: a check of a live system looks at them again
+/// before they stand (what resolved itself is dropped, what a job is doing is in flight).
+pub struct Hold {
+    rules: Vec<&'static str>,
+    spool: Mutex<super::spool::LineSpool>,
+    held: AtomicU64,
+}
+
+impl Hold {
+    /// How many findings are held.
+    pub fn len(&self) -> u64 {
+        self.held.load(Ordering::Relaxed)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The held findings, in the order they were emitted (read back from disk).
+    pub fn for_each(&self, mut f: impl FnMut(Finding) -> Result<()>) -> Result<()> {
+        let mut spool = self.spool.lock().unwrap_or_else(|e| e.into_inner());
+        for finding in spool.read::<Finding>()? {
+            f(finding?)?;
+        }
+        Ok(())
+    }
 }
 
 impl Sink {
@@ -137,6 +177,7 @@ impl Sink {
             }),
             stats: Arc::new(Stats::default()),
             manifest: None,
+            hold: None,
         })
     }
 
@@ -162,12 +203,20 @@ impl Sink {
     /// The same run seen through another catalogue (a `--site` target's own severities
     /// and disabled rules): findings, counters and progress stay one run's.
     pub fn with_catalogue(&self, catalogue: Arc<Catalogue>) -> Sink {
-        Sink { catalogue, shared: Arc::clone(&self.shared), stats: Arc::clone(&self.stats), manifest: self.manifest.clone() }
+        Sink { catalogue, shared: Arc::clone(&self.shared), stats: Arc::clone(&self.stats), manifest: self.manifest.clone(), hold: self.hold.clone() }
+    }
+
+    /// The same run, with the findings of `rules` held back (on disk) instead of recorded:
+    /// the caller looks at them again and records what still stands through `self`.
+    pub fn holding(&self, rules: &[&'static str]) -> Result<(Sink, Arc<Hold>)> {
+        let hold = Arc::new(Hold { rules: rules.to_vec(), spool: Mutex::new(super::spool::LineSpool::new()?), held: AtomicU64::new(0) });
+        let view = Sink { catalogue: Arc::clone(&self.catalogue), shared: Arc::clone(&self.shared), stats: Arc::clone(&self.stats), manifest: self.manifest.clone(), hold: Some(Arc::clone(&hold)) };
+        Ok((view, hold))
     }
 
     /// The same run, with a manifest recording what the check reads of its databases.
     pub fn with_manifest(&self, recorder: Arc<Recorder>) -> Sink {
-        Sink { catalogue: Arc::clone(&self.catalogue), shared: Arc::clone(&self.shared), stats: Arc::clone(&self.stats), manifest: Some(recorder) }
+        Sink { catalogue: Arc::clone(&self.catalogue), shared: Arc::clone(&self.shared), stats: Arc::clone(&self.stats), manifest: Some(recorder), hold: self.hold.clone() }
     }
 
     /// The manifest being recorded, if any: a check reading a database hands it every table
@@ -214,7 +263,20 @@ impl Sink {
             return;
         }
         let severity = spec.map(|r| r.severity).unwrap_or(Severity::Error).min(cap);
-        self.record(Finding { rule: id.to_string(), severity, subject: subject.into(), message: message.into(), details, repair });
+        let finding = Finding { rule: id.to_string(), severity, subject: subject.into(), message: message.into(), details, repair };
+        if let Some(hold) = self.hold.as_ref().filter(|h| h.rules.contains(&id)) {
+            let pushed = hold.spool.lock().unwrap_or_else(|e| e.into_inner()).push(&finding);
+            match pushed {
+                Ok(()) => {
+                    hold.held.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(e) => {
+                    self.shared.spool.lock().unwrap_or_else(|e| e.into_inner()).error.get_or_insert_with(|| format!("cannot hold a finding for a second look: {e:#}"));
+                }
+            }
+            return;
+        }
+        self.record(finding);
     }
 
     /// Records a finding as it is (used when merging reports: severities were already applied).
@@ -304,6 +366,8 @@ impl Sink {
         self.stats.add_entries(stats.entries_walked);
         self.stats.add_hashed(stats.bytes_hashed);
         self.stats.add_objects_hashed(stats.objects_hashed);
+        self.stats.add_resolved(stats.resolved_on_second_look);
+        self.stats.add_in_flight(stats.in_flight);
         self.shared.merged_elapsed_ms.fetch_max(stats.elapsed_ms, Ordering::Relaxed);
     }
 
@@ -340,6 +404,8 @@ impl Sink {
             entries_walked: self.stats.entries_walked.load(Ordering::Relaxed),
             bytes_hashed: self.stats.bytes_hashed.load(Ordering::Relaxed),
             objects_hashed: self.stats.objects_hashed.load(Ordering::Relaxed),
+            resolved_on_second_look: self.stats.resolved_on_second_look.load(Ordering::Relaxed),
+            in_flight: self.stats.in_flight.load(Ordering::Relaxed),
             elapsed_ms,
         };
         let side = match spool.side {

@@ -104,10 +104,17 @@ pub fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
         }
     }
 
-    let meta = metadata::read(&opts.db, &opts.db_name, sink)?;
+    // What a moving FOSSology can cause is held back and looked at again at the end.
+    let (held_sink, hold) = sink.holding(&super::live::held_ids())?;
+    let meta = metadata::read(&opts.db, &opts.db_name, &held_sink)?;
     report_active_jobs(&meta.active_jobs, sink);
+    let running = meta.open_jobs.iter().filter(|j| j.started.is_some()).count();
+    sink.scope("jobs", json!({"quiet": running == 0, "running": running, "queued": meta.open_jobs.len() - running}));
 
-    Run::new(opts, &layout, sink, &meta.uploads, params.layout_mismatch.clone()).merge(meta.objects, params.content_mismatch.digests)?;
+    let open_jobs = meta.open_jobs.clone();
+    Run::new(opts, &layout, &held_sink, &meta.uploads, params.layout_mismatch.clone()).merge(meta.objects, params.content_mismatch.digests)?;
+    super::live::second_look(&opts.db, &opts.repo, &meta.uploads, &open_jobs, &params.in_flight, &hold, sink)?;
+    drop(held_sink);
     // The plan names each upload it lists by its file name.
     for key in sink.unit_keys("fossology", "upload") {
         if let Some(upload) = key.parse().ok().and_then(|id: i64| meta.uploads.get(&id)) {

@@ -205,7 +205,8 @@ impl Run<'_> {
     /// Reports a missing or damaged `files` object with its repair; true when no upload
     /// has a gold to restore it from.
     fn report_file(&self, p: &Pending) -> bool {
-        let reunpack = p.uploads.iter().copied().find(|u| self.gold_state.get(u).is_some_and(|s| s.usable()));
+        let usable: Vec<i64> = p.uploads.iter().copied().filter(|u| self.gold_state.get(u).is_some_and(|s| s.usable())).collect();
+        let reunpack = usable.first().copied();
         let repair = match reunpack {
             Some(upload) => Repair::Reunpack { upload }.into(),
             None => Fix::restore_from_backup(p.path.clone()),
@@ -224,6 +225,10 @@ impl Run<'_> {
         insert_pfiles(&mut details, &p.pfiles);
         details.insert("uploads".into(), json!(capped(&p.uploads)));
         details.insert("upload_count".into(), json!(p.uploads.len()));
+        if usable.len() > 1 {
+            // Any of these re-unpacks restores it: `repair` queues the fewest that cover all.
+            details.insert("reunpack_from".into(), json!(capped(&usable)));
+        }
         self.sink.emit(rule, &p.path, format!("{message} (referenced by {} upload(s); {upload_note})", p.uploads.len()), details, Some(repair));
         reunpack.is_none()
     }

@@ -33,6 +33,8 @@ pub struct Upload {
     pub tree_rows: u64,
     /// An `ununpack` jobqueue row for it has not ended.
     pub unpack_pending: bool,
+    /// `upload_ts` (seconds since the epoch): when the upload row was made.
+    pub ts: Option<i64>,
 }
 
 /// `upload_mode` bit: "ununpack complete without fatal errors" (`core-schema.dat`).
@@ -46,6 +48,70 @@ impl Upload {
     pub fn refetchable(&self) -> bool {
         self.origin.as_deref().is_some_and(|o| o.contains("://"))
     }
+}
+
+/// A jobqueue row of any agent that has not ended: queued, or running (started).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenJob {
+    pub jq_pk: i64,
+    pub job: i64,
+    /// The agent (`jq_type`: ununpack, adj2nest, delagent, wget_agent, nomos, …).
+    pub agent: String,
+    /// `jq_starttime` (seconds since the epoch) when the scheduler has started it.
+    pub started: Option<i64>,
+    /// The upload it works on: `job.job_upload_fk`, else what its arguments name.
+    pub upload: Option<i64>,
+}
+
+impl OpenJob {
+    /// "delagent job 20 (jobqueue 31, running since …)" for a message.
+    pub fn describe(&self) -> String {
+        match self.started {
+            Some(t) => format!("{} job {} (jobqueue {}, running since {})", self.agent, self.job, self.jq_pk, format_epoch(t)),
+            None => format!("{} job {} (jobqueue {}, queued)", self.agent, self.job, self.jq_pk),
+        }
+    }
+}
+
+/// The upload a jobqueue row's arguments name: FOSSology's agents take the upload id
+/// (`ununpack`, `adj2nest`: `jq_args` = `<upload_pk>`, `src/lib/php/Plugin/AgentPlugin.php`),
+/// delagent `DELETE UPLOAD <upload_pk>` (`DeleteUpload`, `src/lib/php/common-job.php`),
+/// wget_agent `<upload_pk> - <url> …` (`UploadUrlPage.php`).
+pub fn upload_of_args(args: &str) -> Option<i64> {
+    let args = args.trim();
+    let args = args.strip_prefix("DELETE UPLOAD ").unwrap_or(args);
+    args.split(|c: char| c.is_whitespace()).next().and_then(|n| n.parse().ok())
+}
+
+/// PostgreSQL's text form of a `timestamptz` (`2026-11-01 10:00:02.123+00`, `+05:30`, or
+/// without a zone for a `timestamp`) as seconds since the epoch.
+pub fn parse_pg_timestamp(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let (date, rest) = s.split_once([' ', 'T'])?;
+    let mut d = date.split('-');
+    let (y, m, day): (i32, u8, u8) = (d.next()?.parse().ok()?, d.next()?.parse().ok()?, d.next()?.parse().ok()?);
+    let zone_at = rest.find(['+', '-']).unwrap_or(rest.len());
+    let (clock, zone) = rest.split_at(zone_at);
+    let clock = clock.split('.').next()?;
+    let mut c = clock.split(':');
+    let (h, min, sec): (u8, u8, u8) = (c.next()?.parse().ok()?, c.next()?.parse().ok()?, c.next().unwrap_or("0").parse().ok()?);
+    let offset = if zone.is_empty() {
+        0
+    } else {
+        let sign = if zone.starts_with('-') { -1 } else { 1 };
+        let mut z = zone[1..].split(':');
+        let zh: i64 = z.next()?.parse().ok()?;
+        let zm: i64 = z.next().unwrap_or("0").parse().ok()?;
+        sign * (zh * 3600 + zm * 60)
+    };
+    let date = time::Date::from_calendar_date(y, time::Month::try_from(m).ok()?, day).ok()?;
+    let t = time::PrimitiveDateTime::new(date, time::Time::from_hms(h, min, sec).ok()?).assume_utc();
+    Some(t.unix_timestamp() - offset)
+}
+
+/// Seconds since the epoch as `2026-11-01T10:00:02Z`.
+pub fn format_epoch(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t).ok().and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()).unwrap_or_else(|| t.to_string())
 }
 
 /// A jobqueue row started and not ended.
@@ -85,6 +151,8 @@ impl DbObject {
 pub struct Metadata {
     pub uploads: BTreeMap<i64, Upload>,
     pub active_jobs: Vec<ActiveJob>,
+    /// Every jobqueue row not ended, of every agent.
+    pub open_jobs: Vec<OpenJob>,
     pub objects: DbObjects,
     pub rows: u64,
     /// `user_pk` → `user_name`.
@@ -93,7 +161,7 @@ pub struct Metadata {
 
 const TABLES: &[TableSpec] = &[
     TableSpec { schema: "public", name: "pfile", children: None, columns: &["pfile_pk", "pfile_sha1", "pfile_md5", "pfile_size"], optional: false },
-    TableSpec { schema: "public", name: "upload", children: None, columns: &["upload_pk", "pfile_fk", "user_fk", "upload_mode", "upload_origin", "upload_filename"], optional: false },
+    TableSpec { schema: "public", name: "upload", children: None, columns: &["upload_pk", "pfile_fk", "user_fk", "upload_mode", "upload_origin", "upload_filename", "upload_ts"], optional: false },
     // `uploadtree_a` and the `uploadtree_<upload_pk>` tables ununpack creates for big uploads.
     TableSpec { schema: "public", name: "uploadtree", children: Some(is_uploadtree_child), columns: &["upload_fk", "pfile_fk"], optional: false },
     TableSpec { schema: "public", name: "job", children: None, columns: &["job_pk", "job_upload_fk"], optional: false },
@@ -124,6 +192,7 @@ struct Reader<'s> {
     tree_rows: HashMap<i64, u64>,
     jobs: Vec<(i64, Option<i64>)>,
     active: Vec<ActiveJob>,
+    open: Vec<OpenJob>,
     /// (upload from jq_args, job) of ununpack rows not ended.
     pending_unpacks: Vec<(Option<i64>, i64)>,
     rows: u64,
@@ -160,6 +229,7 @@ impl TableSink for Reader<'_> {
                     mode: row.i64(3)?.unwrap_or(0),
                     origin: row.str(4)?.map(str::to_string),
                     filename: row.str(5)?.unwrap_or_default().to_string(),
+                    ts: row.str(6)?.and_then(parse_pg_timestamp),
                     ..Upload::default()
                 };
                 self.uploads.insert(pk, upload);
@@ -193,6 +263,9 @@ impl TableSink for Reader<'_> {
                 if started.is_some() && !ended {
                     self.active.push(ActiveJob { jq_pk, job, jq_type: jq_type.to_string(), args: args.map(str::to_string), started: started.unwrap_or_default().to_string(), upload: None });
                 }
+                if !ended && !failed {
+                    self.open.push(OpenJob { jq_pk, job, agent: jq_type.to_string(), started: started.and_then(parse_pg_timestamp), upload: args.and_then(upload_of_args) });
+                }
                 if jq_type == "ununpack" && !ended && !failed {
                     let upload = args.and_then(|a| a.trim().parse::<i64>().ok());
                     self.pending_unpacks.push((upload, job));
@@ -221,6 +294,7 @@ pub fn read(source: &DbSource, db_name: &str, sink: &Sink) -> Result<Metadata> {
         tree_rows: HashMap::new(),
         jobs: Vec::new(),
         active: Vec::new(),
+        open: Vec::new(),
         pending_unpacks: Vec::new(),
         users: HashMap::new(),
         rows: 0,
@@ -230,7 +304,7 @@ pub fn read(source: &DbSource, db_name: &str, sink: &Sink) -> Result<Metadata> {
     let mut every = sink.manifest().map(|m| m.tables_of("db"));
     let rows = read_tables_with(source, db_name, TABLES, &mut reader, every.as_mut().map(|e| e as &mut dyn EveryTable))?;
     sink.stats.add_db_rows(reader.rows % 65536);
-    let Reader { pfiles, refs, invalid_pfiles, mut uploads, tree_rows, mut jobs, mut active, pending_unpacks, users, .. } = reader;
+    let Reader { pfiles, refs, invalid_pfiles, mut uploads, tree_rows, mut jobs, mut active, mut open, pending_unpacks, users, .. } = reader;
 
     for (upload, n) in tree_rows {
         if let Some(u) = uploads.get_mut(&upload) {
@@ -247,10 +321,14 @@ pub fn read(source: &DbSource, db_name: &str, sink: &Sink) -> Result<Metadata> {
     for a in &mut active {
         a.upload = job_upload(a.job);
     }
+    // The job's upload first (JobAddJob's job_upload_fk); its arguments where the job names none.
+    for o in &mut open {
+        o.upload = job_upload(o.job).filter(|&u| u > 0).or(o.upload);
+    }
 
     sink.stats.set_phase("sorting the database references");
     let by_name = join(pfiles.finish()?, refs.finish()?, &invalid_pfiles, sink)?;
-    Ok(Metadata { uploads, active_jobs: active, objects: DbObjects { inner: by_name.finish()?.peekable() }, rows, users })
+    Ok(Metadata { uploads, active_jobs: active, open_jobs: open, objects: DbObjects { inner: by_name.finish()?.peekable() }, rows, users })
 }
 
 /// Joins the references with the pfile rows (both sorted by pfile id) and sorts the result

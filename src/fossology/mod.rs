@@ -9,6 +9,7 @@ pub mod check;
 pub mod conf;
 mod decide;
 pub mod layout;
+mod live;
 pub(crate) mod merge;
 pub mod metadata;
 pub mod plan;
@@ -67,6 +68,10 @@ crate::product_rules! {
         ScratchLeftover = "scratch-leftover",
         /// A configuration file a restore needs is missing or unreadable.
         ConfigMissing = "config-missing",
+        /// What looks like damage is FOSSology's own work in progress: a job of the upload
+        /// is queued or running, the upload is too new to be queued, or an object is being
+        /// written.
+        InFlight = "in-flight",
     }
 }
 
@@ -83,6 +88,18 @@ pub struct Params {
     pub content_mismatch: ContentMismatchParams,
     pub layout_mismatch: LayoutMismatchParams,
     pub scratch_leftover: ScratchLeftoverParams,
+    pub in_flight: InFlightParams,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InFlightParams {
+    /// An upload made less than this many seconds ago and not yet queued, and an object or
+    /// `.I` file younger than this that no row names, are in flight.
+    pub grace_seconds: i64,
+    /// The agents whose unfinished jobs on an upload make its problems in flight: those
+    /// that write the repository or the upload's rows.
+    pub agents: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -180,6 +197,7 @@ impl Product for Fossology {
         let unit = match f.rule.strip_prefix("fossology/")? {
             "misplaced-file" | "layout-mismatch" | "file-orphaned" | "unexpected-entry" | "entry-unreadable" | "gold-files-not-linked" | "scratch-leftover" => "repository",
             "jobs-active" => "scheduler",
+            "in-flight" if f.details.get("upload").is_none() => "repository",
             "config-missing" => "configuration",
             _ => "upload",
         };
@@ -206,6 +224,9 @@ impl Product for Fossology {
             return generic_action(u);
         }
         let n = |rule: &str| u.findings.get(&format!("fossology/{rule}")).copied().unwrap_or(0);
+        if u.repairs.is_empty() && n("in-flight") + n("jobs-active") == u.total() {
+            return format!("nothing to repair: FOSSology is working on {}; check again once its jobs have ended", u.title);
+        }
         let mut what = Vec::new();
         if n("file-missing") > 0 {
             what.push(format!("{} missing", plural(n("file-missing"), "file")));

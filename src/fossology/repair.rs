@@ -6,13 +6,23 @@
 //! one, and add a `jobqueue` row of type `ununpack` whose argument is the upload id. An
 //! upload with no `uploadtree` rows also gets the `adj2nest` job that normal scheduling
 //! queues after ununpack (the re-unpack page does not, and without it the tree has no
-//! nested-set values). Everything runs in one transaction; an upload with a re-unpack
-//! still pending is skipped, so running the queue twice queues nothing new.
+//! nested-set values). Everything runs in one transaction.
 //!
-//! Moves and links of misplaced objects are a shell script; refetches and restores from a
-//! backup are listed for the operator.
+//! FOSSology may be working while the queue is applied, so each re-unpack is looked at
+//! again inside the transaction that queues it, with the upload's row locked (`FOR
+//! UPDATE`: delagent's update of it waits): it is skipped, saying why, when any agent's job
+//! for the upload is queued or running (FOSSology already has it in hand: the UI queues
+//! its own unpack after importing an upload, `UploadPageBase::postUploadAddJobs`), when the
+//! upload is younger than the in-flight grace period and not yet queued, when its tree rows
+//! are back for a tree repair, or when the files the report found missing are all back.
+//! Running the queue twice queues nothing new.
+//!
+//! Moves and links of misplaced objects are a shell script (`--shell`) or done with
+//! `--apply`; the directories they create get the project user and group and FOSSology's
+//! mode 2770, whoever runs it. Refetches and restores from a backup are listed for the
+//! operator.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -33,7 +43,34 @@ pub struct Reunpack {
     pub because: Vec<String>,
     /// The upload has no uploadtree rows: adj2nest must follow ununpack.
     pub rebuild_tree: bool,
+    /// The files the report found missing that this re-unpack restores (relative paths, the
+    /// first [`MISSING_KEPT`]): if all are back when it is applied, it is not queued.
+    pub missing: Vec<String>,
 }
+
+/// The fewest uploads whose re-unpacks restore every file: each file lists the uploads
+/// that can restore it (ununpack re-imports every file of an upload from its gold). A file
+/// only one upload can restore decides that one; then, greedily, the upload restoring the
+/// most files still uncovered (the lowest id on a tie).
+pub fn fewest_reunpacks(files: &[Vec<i64>]) -> BTreeSet<i64> {
+    let mut chosen: BTreeSet<i64> = files.iter().filter(|c| c.len() == 1).map(|c| c[0]).collect();
+    let mut open: Vec<&Vec<i64>> = files.iter().filter(|c| !c.is_empty() && !c.iter().any(|u| chosen.contains(u))).collect();
+    while !open.is_empty() {
+        let mut counts: BTreeMap<i64, usize> = BTreeMap::new();
+        for c in &open {
+            for u in c.iter() {
+                *counts.entry(*u).or_default() += 1;
+            }
+        }
+        let Some((&best, _)) = counts.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))) else { break };
+        chosen.insert(best);
+        open.retain(|c| !c.contains(&best));
+    }
+    chosen
+}
+
+/// How many missing paths of one upload the queue keeps to look at again.
+pub const MISSING_KEPT: usize = 1000;
 
 /// What the database says about an upload to re-unpack.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,15 +96,17 @@ pub struct Queue {
 }
 
 impl Queue {
-    /// The FOSSology repairs of a report.
-    pub fn from_report(report: &ReportFile) -> Queue {
+    /// The FOSSology repairs of a report. `restorers` lists, per missing or damaged file,
+    /// the uploads whose re-unpack restores it: a re-unpack asked only for files another
+    /// queued one restores anyway is left out (see [`fewest_reunpacks`]).
+    pub fn from_report(report: &ReportFile, missing: &BTreeMap<i64, Vec<String>>, restorers: &[Vec<i64>]) -> Queue {
         let mut queue = Queue::default();
         let mut reunpacks: BTreeMap<i64, Reunpack> = BTreeMap::new();
         for entry in report.repairs.iter().filter(|r| r.product == "fossology") {
             let because: Vec<String> = entry.because.iter().cloned().collect();
             match entry.repair.to_action::<Repair>() {
                 Some(Repair::Reunpack { upload }) => {
-                    let r = reunpacks.entry(upload).or_insert_with(|| Reunpack { upload, because: Vec::new(), rebuild_tree: false });
+                    let r = reunpacks.entry(upload).or_insert_with(|| Reunpack { upload, because: Vec::new(), rebuild_tree: false, missing: missing.get(&upload).cloned().unwrap_or_default() });
                     r.rebuild_tree |= because.iter().any(|b| b == "fossology/upload-tree-missing");
                     r.because.extend(because);
                     r.because.sort();
@@ -78,6 +117,20 @@ impl Queue {
                 _ => queue.manual.push((entry.repair.clone(), because)),
             }
         }
+        // Only the files whose own repair is in the report's list (the first of each list).
+        let restorers: Vec<Vec<i64>> = restorers.iter().filter(|c| c.first().is_some_and(|u| reunpacks.contains_key(u))).cloned().collect();
+        let needed = fewest_reunpacks(&restorers);
+        const FILE_RULES: [&str; 3] = ["fossology/file-missing", "fossology/size-mismatch", "fossology/content-mismatch"];
+        reunpacks.retain(|upload, r| needed.contains(upload) || r.because.iter().any(|b| !FILE_RULES.contains(&b.as_str())) || restorers.is_empty());
+        // A chosen upload no finding named first restores files other findings named.
+        for &upload in &needed {
+            reunpacks.entry(upload).or_insert_with(|| Reunpack {
+                upload,
+                because: vec!["fossology/file-missing".into()],
+                rebuild_tree: false,
+                missing: missing.get(&upload).cloned().unwrap_or_default(),
+            });
+        }
         queue.reunpacks = reunpacks.into_values().collect();
         queue
     }
@@ -87,15 +140,17 @@ impl Queue {
 /// run twice.
 pub fn reunpack_sql(r: &Reunpack, user: i64) -> String {
     let u = r.upload;
+    // Any agent's unfinished job on the upload (the same test as `recheck`): FOSSology has
+    // it in hand, and a second unpack of an upload without tree rows would build its tree twice.
     let pending = format!(
-        "SELECT 1 FROM job j JOIN jobqueue q ON q.jq_job_fk = j.job_pk WHERE j.job_upload_fk = {u} AND j.job_name = 'reunpack' AND q.jq_type = 'ununpack' AND q.jq_endtime IS NULL AND q.jq_end_bits < 2"
+        "SELECT 1 FROM jobqueue q JOIN job j ON j.job_pk = q.jq_job_fk WHERE q.jq_endtime IS NULL AND coalesce(q.jq_end_bits, 0) < 2 AND (j.job_upload_fk = {u} OR q.jq_args = '{u}' OR q.jq_args = 'DELETE UPLOAD {u}')"
     );
     let job = format!("(SELECT job_pk FROM job WHERE job_upload_fk = {u} AND job_name = 'reunpack' AND job_user_fk = {user} ORDER BY job_pk DESC LIMIT 1)");
     let mut sql = String::new();
     let _ = writeln!(sql, "UPDATE ununpack_ars SET ars_success = FALSE WHERE upload_fk = {u};");
     let _ = writeln!(
         sql,
-        "INSERT INTO job (job_queued, job_priority, job_name, job_upload_fk, job_user_fk)\n  SELECT now(), 0, 'reunpack', {u}, {user}\n  WHERE NOT EXISTS (SELECT 1 FROM job WHERE job_upload_fk = {u} AND job_name = 'reunpack' AND job_user_fk = {user});"
+        "INSERT INTO job (job_queued, job_priority, job_name, job_upload_fk, job_user_fk)\n  SELECT now(), 0, 'reunpack', {u}, {user}\n  WHERE NOT EXISTS (SELECT 1 FROM job WHERE job_upload_fk = {u} AND job_name = 'reunpack' AND job_user_fk = {user}) AND NOT EXISTS ({pending});"
     );
     let columns = "jq_job_fk, jq_type, jq_args, jq_runonpfile, jq_starttime, jq_endtime, jq_end_bits, jq_host, jq_cmd_args";
     if r.rebuild_tree {
@@ -109,34 +164,81 @@ pub fn reunpack_sql(r: &Reunpack, user: i64) -> String {
     sql
 }
 
-/// Asks the database about each upload: still there, owner still a user, a re-unpack
-/// already pending.
-pub async fn decide(conn: &mut sqlx::PgConnection, reunpacks: &[Reunpack], fallback_user: Option<i64>) -> Result<Vec<Decision>> {
-    let mut out = Vec::new();
-    for r in reunpacks {
-        // upload_pk is an integer column: an id beyond it names no upload (a cast would
-        // read another one).
-        let Ok(upload) = i32::try_from(r.upload) else {
-            out.push(Decision::Skip { why: format!("no upload can have the id {} (upload_pk is a 32-bit integer)", r.upload) });
-            continue;
-        };
-        let row: Option<(Option<i32>, String)> =
-            sqlx::query_as("SELECT user_fk, upload_filename FROM upload WHERE upload_pk = $1").bind(upload).fetch_optional(&mut *conn).await.context("reading upload")?;
-        let Some((owner, filename)) = row else {
-            out.push(Decision::Skip { why: "the upload no longer exists".into() });
-            continue;
-        };
-        let pending: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM job j JOIN jobqueue q ON q.jq_job_fk = j.job_pk WHERE j.job_upload_fk = $1 AND j.job_name = 'reunpack' AND q.jq_type = 'ununpack' AND q.jq_endtime IS NULL AND q.jq_end_bits < 2)",
-        )
-        .bind(upload)
-        .fetch_one(&mut *conn)
-        .await
-        .context("reading jobqueue")?;
-        if pending {
-            out.push(Decision::Skip { why: "a re-unpack is already pending".into() });
-            continue;
+/// What a re-unpack is checked against when it is queued.
+#[derive(Debug, Clone, Default)]
+pub struct Guard {
+    /// The repository, to see whether the missing files are back.
+    pub repo: Option<PathBuf>,
+    /// An upload younger than this (seconds) with no job is still being made.
+    pub grace_seconds: i64,
+}
+
+/// Why a re-unpack must not be queued now, if it must not; `rebuild_tree` is cleared when
+/// the tree rows came back but files are still missing. `lock` takes the upload's row.
+async fn recheck(conn: &mut sqlx::PgConnection, r: &mut Reunpack, guard: &Guard, lock: bool) -> Result<Result<(Option<i32>, String), String>> {
+    // upload_pk is an integer column: an id beyond it names no upload (a cast would read
+    // another one).
+    let Ok(upload) = i32::try_from(r.upload) else {
+        return Ok(Err(format!("no upload can have the id {} (upload_pk is a 32-bit integer)", r.upload)));
+    };
+    let sql = if lock {
+        "SELECT user_fk, upload_filename, extract(epoch FROM now() - upload_ts)::float8 FROM upload WHERE upload_pk = $1 FOR UPDATE"
+    } else {
+        "SELECT user_fk, upload_filename, extract(epoch FROM now() - upload_ts)::float8 FROM upload WHERE upload_pk = $1"
+    };
+    let row: Option<(Option<i32>, String, Option<f64>)> = sqlx::query_as(sql).bind(upload).fetch_optional(&mut *conn).await.context("reading upload")?;
+    let Some((owner, filename, age)) = row else {
+        return Ok(Err("the upload no longer exists".into()));
+    };
+    // Any agent's unfinished job on the upload: FOSSology has it in hand (its own unpack
+    // after an upload, a delete, a re-unpack already queued).
+    let open: Option<(i32, i32, String, bool)> = sqlx::query_as(
+        "SELECT q.jq_pk, j.job_pk, q.jq_type::text, q.jq_starttime IS NOT NULL FROM jobqueue q JOIN job j ON j.job_pk = q.jq_job_fk \
+         WHERE q.jq_endtime IS NULL AND coalesce(q.jq_end_bits, 0) < 2 AND (j.job_upload_fk = $1 OR q.jq_args = $2 OR q.jq_args = 'DELETE UPLOAD ' || $2) ORDER BY q.jq_pk LIMIT 1",
+    )
+    .bind(upload)
+    .bind(upload.to_string())
+    .fetch_optional(&mut *conn)
+    .await
+    .context("reading jobqueue")?;
+    if let Some((jq, job, agent, running)) = open {
+        let state = if running { "running" } else { "queued" };
+        return Ok(Err(format!("FOSSology already has {agent} job {job} (jobqueue {jq}, {state}) for it; nothing is queued twice")));
+    }
+    if age.is_some_and(|a| (a as i64) < guard.grace_seconds) {
+        return Ok(Err(format!("it was made {}s ago and FOSSology may not have queued its own unpack yet (in-flight grace {}s)", age.unwrap_or(0.0) as i64, guard.grace_seconds)));
+    }
+    let files_back = match &guard.repo {
+        Some(repo) if !r.missing.is_empty() => r.missing.iter().all(|p| safe_join(repo, p).is_ok_and(|p| p.is_file())),
+        _ => false,
+    };
+    if r.rebuild_tree {
+        let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM uploadtree WHERE upload_fk = $1").bind(upload).fetch_one(&mut *conn).await.context("reading uploadtree")?;
+        if rows > 0 {
+            if r.missing.is_empty() || files_back {
+                return Ok(Err(format!("its uploadtree rows are there now ({rows})")));
+            }
+            // The tree is back, files are still missing: a plain re-unpack.
+            r.rebuild_tree = false;
         }
+    } else if files_back {
+        return Ok(Err(format!("the {} missing file(s) the report names are back in the repository", r.missing.len())));
+    }
+    Ok(Ok((owner, filename)))
+}
+
+/// Asks the database about each upload: still there, owner still a user, no job of
+/// FOSSology's on it, still needing the repair.
+pub async fn decide(conn: &mut sqlx::PgConnection, reunpacks: &mut [Reunpack], fallback_user: Option<i64>, guard: &Guard) -> Result<Vec<Decision>> {
+    let mut out = Vec::new();
+    for r in reunpacks.iter_mut() {
+        let (owner, filename) = match recheck(conn, r, guard, false).await? {
+            Ok(found) => found,
+            Err(why) => {
+                out.push(Decision::Skip { why });
+                continue;
+            }
+        };
         // The scheduler's checkout joins users on job_user_fk and skips jobs without one.
         let owner_exists = match owner {
             Some(o) => sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM users WHERE user_pk = $1)").bind(o).fetch_one(&mut *conn).await.context("reading users")?,
@@ -174,14 +276,89 @@ pub fn render_sql(reunpacks: &[Reunpack], decisions: &[Decision]) -> String {
     sql
 }
 
-/// Shell commands for moves and links, run from the repository root.
-pub fn render_script(queue: &Queue) -> String {
-    let mut s = String::from("#!/bin/sh\n# Run in the repository root. Never overwrites an existing object.\nset -eu\n");
-    for (from, to) in &queue.moves {
-        let _ = writeln!(s, "mkdir -p {} && mv -n -- {} {}", sh(parent(to)), sh(from), sh(to));
+/// Who owns what a repair creates in the repository: FOSSology's agents run as the project
+/// user and group (fossology.conf `[DIRECTORIES] PROJECTUSER`/`PROJECTGROUP`) and need its
+/// directories writable by them (`install/fo-postinstall`: `chmod 2770`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Owner {
+    /// `user:group` names from fossology.conf; `None`: each new directory takes its parent's.
+    pub names: Option<(String, String)>,
+}
+
+/// FOSSology's mode for repository directories (`install/fo-postinstall`; what the agents
+/// leave: setgid, rwx for user and group).
+pub const DIR_MODE: u32 = 0o2770;
+
+impl Owner {
+    /// `[DIRECTORIES] PROJECTUSER` and `PROJECTGROUP` of a fossology.conf (or its directory).
+    pub fn from_conf(conf: &Path) -> Result<Owner> {
+        let file = if conf.is_dir() { conf.join("fossology.conf") } else { conf.to_path_buf() };
+        let text = std::fs::read_to_string(&file).with_context(|| format!("--conf {}", file.display()))?;
+        let (mut user, mut group, mut section) = (None, None, String::new());
+        for line in text.lines().map(str::trim) {
+            if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                section = name.trim().to_string();
+            } else if section == "DIRECTORIES"
+                && let Some((k, v)) = line.split_once('=')
+            {
+                match k.trim() {
+                    "PROJECTUSER" => user = Some(v.trim().to_string()),
+                    "PROJECTGROUP" => group = Some(v.trim().to_string()),
+                    _ => {}
+                }
+            }
+        }
+        // FOSSology's defaults when the keys are absent: fossy:fossy (install/defconf).
+        let user = user.unwrap_or_else(|| "fossy".into());
+        let group = group.unwrap_or_else(|| user.clone());
+        Ok(Owner { names: Some((user, group)) })
     }
-    for (from, to) in &queue.links {
-        let _ = writeln!(s, "mkdir -p {} && ln -- {} {}", sh(parent(to)), sh(from), sh(to));
+
+    /// Numeric ids for `dir`'s new child: the named user and group, or the parent's.
+    fn ids(&self, parent: &Path) -> Result<(u32, u32)> {
+        match &self.names {
+            Some((user, group)) => Ok((
+                id_of("/etc/passwd", user).with_context(|| format!("project user {user} is not in /etc/passwd"))?,
+                id_of("/etc/group", group).with_context(|| format!("project group {group} is not in /etc/group"))?,
+            )),
+            None => {
+                use std::os::unix::fs::MetadataExt;
+                let m = std::fs::metadata(parent).with_context(|| format!("cannot stat {}", parent.display()))?;
+                Ok((m.uid(), m.gid()))
+            }
+        }
+    }
+}
+
+/// The id of a name in `/etc/passwd` or `/etc/group` (`name:x:id:…`), or the name itself if numeric.
+fn id_of(file: &str, name: &str) -> Option<u32> {
+    if let Ok(n) = name.parse() {
+        return Some(n);
+    }
+    std::fs::read_to_string(file).ok()?.lines().find_map(|l| {
+        let mut f = l.split(':');
+        (f.next()? == name).then(|| f.nth(1)?.parse().ok()).flatten()
+    })
+}
+
+/// Shell commands for moves and links, run from the repository root: every directory they
+/// create is given the project user and group (or its parent's) and mode 2770.
+pub fn render_script(queue: &Queue, owner: &Owner) -> String {
+    let mut s = String::from("#!/bin/sh\n# repocheck repair fossology --shell: run in the repository root. Never overwrites an existing object.\nset -eu\n");
+    let chown = |dir: &str| match &owner.names {
+        Some((u, g)) => format!("chown {} {}", sh(&format!("{u}:{g}")), sh(dir)),
+        None => format!("chown --reference={} {}", sh(parent(dir)), sh(dir)),
+    };
+    let mut made = std::collections::BTreeSet::new();
+    for (from, to, verb) in queue.moves.iter().map(|(f, t)| (f, t, "mv -n --")).chain(queue.links.iter().map(|(f, t)| (f, t, "ln --"))) {
+        let mut dir = String::new();
+        for part in parent(to).split('/') {
+            dir = if dir.is_empty() { part.to_string() } else { format!("{dir}/{part}") };
+            if made.insert(dir.clone()) {
+                let _ = writeln!(s, "[ -d {d} ] || {{ mkdir {d} && {} && chmod {DIR_MODE:o} {d}; }}", chown(&dir), d = sh(&dir));
+            }
+        }
+        let _ = writeln!(s, "{verb} {} {}", sh(from), sh(to));
     }
     s
 }
@@ -208,8 +385,9 @@ pub fn render_manual(queue: &Queue) -> String {
     s
 }
 
-/// Performs the moves and links in `repo`, never replacing an existing file.
-pub fn apply_files(queue: &Queue, repo: &Path) -> Result<Vec<String>> {
+/// Performs the moves and links in `repo`, never replacing an existing file; directories
+/// it creates get `owner` and mode 2770.
+pub fn apply_files(queue: &Queue, repo: &Path, owner: &Owner) -> Result<Vec<String>> {
     let mut done = Vec::new();
     for (from, to, link) in queue.moves.iter().map(|(f, t)| (f, t, false)).chain(queue.links.iter().map(|(f, t)| (f, t, true))) {
         let (src, dst) = (safe_join(repo, from)?, safe_join(repo, to)?);
@@ -218,7 +396,7 @@ pub fn apply_files(queue: &Queue, repo: &Path) -> Result<Vec<String>> {
             continue;
         }
         if let Some(dir) = dst.parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            create_dirs(repo, dir, owner)?;
         }
         if link {
             std::fs::hard_link(&src, &dst).with_context(|| format!("cannot link {from} to {to}"))?;
@@ -231,6 +409,25 @@ pub fn apply_files(queue: &Queue, repo: &Path) -> Result<Vec<String>> {
     Ok(done)
 }
 
+/// Creates `dir` and the missing directories above it (inside `repo`), each owned as
+/// FOSSology's agents need, whoever runs this.
+fn create_dirs(repo: &Path, dir: &Path, owner: &Owner) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    if dir.is_dir() || dir == repo {
+        return Ok(());
+    }
+    let parent = dir.parent().unwrap_or(repo);
+    create_dirs(repo, parent, owner)?;
+    match std::fs::create_dir(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(()),
+        Err(e) => return Err(e).with_context(|| format!("cannot create {}", dir.display())),
+    }
+    let (uid, gid) = owner.ids(parent)?;
+    std::os::unix::fs::chown(dir, Some(uid), Some(gid)).with_context(|| format!("cannot give {} to {uid}:{gid}", dir.display()))?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(DIR_MODE)).with_context(|| format!("cannot chmod {}", dir.display()))
+}
+
 /// A report's relative path inside the repository; refuses paths that leave it.
 fn safe_join(repo: &Path, rel: &str) -> Result<PathBuf> {
     let p = Path::new(rel);
@@ -240,31 +437,39 @@ fn safe_join(repo: &Path, rel: &str) -> Result<PathBuf> {
     Ok(repo.join(p))
 }
 
-/// Runs the re-unpack SQL in one transaction; returns `(upload, job_pk, jq_pk)`.
-pub async fn apply_sql(conn: &mut sqlx::PgConnection, reunpacks: &[Reunpack], decisions: &[Decision]) -> Result<Vec<(i64, i64, i64)>> {
+/// Runs the re-unpack SQL in one transaction, each upload looked at again with its row
+/// locked; returns `(upload, job_pk, jq_pk)` of what was queued and `(upload, why)` of what
+/// was skipped at the last moment.
+pub async fn apply_sql(conn: &mut sqlx::PgConnection, reunpacks: &mut [Reunpack], decisions: &[Decision], guard: &Guard) -> Result<(Vec<(i64, i64, i64)>, Vec<(i64, String)>)> {
     use sqlx::Connection;
     let mut tx = conn.begin().await.context("cannot start a transaction")?;
-    for (r, d) in reunpacks.iter().zip(decisions) {
+    let mut queued_uploads = Vec::new();
+    let mut skipped = Vec::new();
+    for (r, d) in reunpacks.iter_mut().zip(decisions) {
         if let Decision::Queue { user, .. } = d {
+            if let Err(why) = recheck(&mut tx, r, guard, true).await? {
+                skipped.push((r.upload, why));
+                continue;
+            }
             sqlx::raw_sql(sqlx::AssertSqlSafe(reunpack_sql(r, *user))).execute(&mut *tx).await.with_context(|| format!("queueing the re-unpack of upload {}", r.upload))?;
+            queued_uploads.push(r.upload);
         }
     }
     tx.commit().await.context("cannot commit")?;
     let mut queued = Vec::new();
-    for (r, d) in reunpacks.iter().zip(decisions) {
-        if let (Decision::Queue { .. }, Ok(upload)) = (d, i32::try_from(r.upload)) {
-            let row: Option<(i32, i32)> = sqlx::query_as(
-                "SELECT j.job_pk, q.jq_pk FROM job j JOIN jobqueue q ON q.jq_job_fk = j.job_pk WHERE j.job_upload_fk = $1 AND j.job_name = 'reunpack' AND q.jq_type = 'ununpack' ORDER BY q.jq_pk DESC LIMIT 1",
-            )
-            .bind(upload)
-            .fetch_optional(&mut *conn)
-            .await?;
-            if let Some((job, jq)) = row {
-                queued.push((r.upload, i64::from(job), i64::from(jq)));
-            }
+    for upload in queued_uploads {
+        let Ok(id) = i32::try_from(upload) else { continue };
+        let row: Option<(i32, i32)> = sqlx::query_as(
+            "SELECT j.job_pk, q.jq_pk FROM job j JOIN jobqueue q ON q.jq_job_fk = j.job_pk WHERE j.job_upload_fk = $1 AND j.job_name = 'reunpack' AND q.jq_type = 'ununpack' ORDER BY q.jq_pk DESC LIMIT 1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some((job, jq)) = row {
+            queued.push((upload, i64::from(job), i64::from(jq)));
         }
     }
-    Ok(queued)
+    Ok((queued, skipped))
 }
 
 /// Tells FOSSology's scheduler to look at the job queue now (what the UI does after queueing:
@@ -298,8 +503,22 @@ mod tests {
     #[test]
     fn script_quotes_and_never_overwrites() {
         let q = Queue { moves: vec![("localhost/files/40/403c.x".into(), "localhost/files/40/3c/2b/it's".into())], ..Queue::default() };
-        let s = render_script(&q);
+        let s = render_script(&q, &Owner::default());
         assert!(s.contains("mv -n -- 'localhost/files/40/403c.x' 'localhost/files/40/3c/2b/it'\\''s'"), "{s}");
+        assert!(
+            s.contains("[ -d 'localhost/files/40/3c' ] || { mkdir 'localhost/files/40/3c' && chown --reference='localhost/files/40' 'localhost/files/40/3c' && chmod 2770 'localhost/files/40/3c'; }"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn the_fewest_reunpacks_restore_every_file() {
+        // Upload 6 alone restores two files; the file 2 and 6 share needs no re-unpack of 2.
+        assert_eq!(fewest_reunpacks(&[vec![6], vec![6], vec![2, 6]]), BTreeSet::from([6]));
+        // No file decides: the upload restoring the most, then what is left.
+        assert_eq!(fewest_reunpacks(&[vec![1, 2], vec![2, 3], vec![3, 4], vec![4]]), BTreeSet::from([2, 4]));
+        assert_eq!(fewest_reunpacks(&[vec![5, 7], vec![5, 7]]), BTreeSet::from([5]));
+        assert!(fewest_reunpacks(&[]).is_empty());
     }
 
     #[test]

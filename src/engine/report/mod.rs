@@ -156,6 +156,10 @@ impl<'de> Deserialize<'de> for RepairEntry {
     }
 }
 
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 /// The `stats` object.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct StatsOut {
@@ -166,6 +170,12 @@ pub struct StatsOut {
     /// `--subset`'s).
     #[serde(default)]
     pub objects_hashed: u64,
+    /// Candidate findings a second look found resolved (a live system moved on).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub resolved_on_second_look: u64,
+    /// Candidate findings reported as in flight (the product's own jobs were at work).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub in_flight: u64,
     pub elapsed_ms: u64,
 }
 
