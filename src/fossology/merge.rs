@@ -134,7 +134,7 @@ impl Run<'_> {
         let message = if referenced_elsewhere {
             format!("no upload has this object as its gold (it is referenced as a file): unreferenced {} copy", tree.object_type)
         } else {
-            "no pfile row references this object".to_string()
+            "no uploadtree or upload row references this object".to_string()
         };
         self.sink.emit(Rule::FileOrphaned, &found.rel, message, details! { "type" => tree.object_type.as_str(), "name" => name, "size" => size }, None);
     }

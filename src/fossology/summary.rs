@@ -107,7 +107,7 @@ impl Summary {
                     sink.emit(
                         Rule::FileOrphaned,
                         held.subject,
-                        "no pfile row references this object".to_string(),
+                        "no uploadtree or upload row references this object".to_string(),
                         details! { "type" => held.object_type, "name" => held.name, "size" => held.size },
                         None,
                     );
