@@ -335,6 +335,9 @@ fn dump_time(path: &Path) -> Option<i64> {
     Some(t.duration_since(UNIX_EPOCH).ok()?.as_secs() as i64)
 }
 
+/// `jq_pk, jq_job_fk, jq_type, jq_args, jq_starttime (epoch), job_upload_fk`.
+type JobRow = (i32, i32, String, Option<String>, Option<f64>, Option<i32>);
+
 /// The second snapshot of a live server: one read-only transaction.
 fn read_fresh(url: &str, q: &Questions) -> Result<Fresh> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
@@ -345,7 +348,7 @@ fn read_fresh(url: &str, q: &Questions) -> Result<Fresh> {
         let mut tx = conn.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY").await.with_context(|| format!("{shown}: second look"))?;
         let fail = |e: sqlx::Error| anyhow::anyhow!("{shown}: second look: {}", e.to_string().split_whitespace().collect::<Vec<_>>().join(" "));
         let mut fresh = Fresh { now: sqlx::query_scalar::<_, f64>("SELECT extract(epoch FROM now())::float8").fetch_one(&mut *tx).await.map_err(fail)? as i64, ..Fresh::default() };
-        let jobs: Vec<(i32, i32, String, Option<String>, Option<f64>, Option<i32>)> = sqlx::query_as(
+        let jobs: Vec<JobRow> = sqlx::query_as(
             "SELECT q.jq_pk, q.jq_job_fk, q.jq_type::text, q.jq_args::text, extract(epoch FROM q.jq_starttime)::float8, j.job_upload_fk FROM jobqueue q LEFT JOIN job j ON j.job_pk = q.jq_job_fk WHERE q.jq_endtime IS NULL AND coalesce(q.jq_end_bits, 0) < 2",
         )
         .fetch_all(&mut *tx)
