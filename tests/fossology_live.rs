@@ -292,3 +292,35 @@ fn directories_a_repair_creates_belong_to_the_project_user() {
     let status = std::process::Command::new("runuser").args(["-u", "nobody", "--", "touch"]).arg(&probe).status().unwrap();
     assert!(status.success(), "nobody cannot write in {}", probe.parent().unwrap().display());
 }
+
+/// The same writer, free-running with short pauses, while checks run back to back: the
+/// states now change under a check (between its snapshot, its walk and its second look),
+/// and still nothing the writer does is reported as damage, and the real fault always is.
+#[test]
+fn checks_racing_a_free_running_writer_report_only_real_damage() {
+    let c = Case::standard("live_race");
+    let idle = &c.inst.uploads[2];
+    let lost = c.inst.rel_path("files", &idle.members[0]);
+    std::fs::remove_file(c.inst.repo.join(&lost)).unwrap();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let mut checks = 0;
+    std::thread::scope(|scope| {
+        let (db, inst, done) = (c.db.clone(), c.inst.clone(), &done);
+        scope.spawn(move || {
+            let pause = |_: &str| std::thread::sleep(std::time::Duration::from_millis(40));
+            for k in 10..13 {
+                writer(&db, &inst, k, &pause);
+            }
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
+        });
+        // Bounded in count: the writer is done long before.
+        while !done.load(std::sync::atomic::Ordering::SeqCst) && checks < 400 {
+            let r = check(&c, &[]);
+            checks += 1;
+            let wrong: Vec<&Value> = findings(&r).iter().filter(|f| f["severity"] != "info" && f["rule"] != "fossology/jobs-active" && f["subject"] != lost.as_str()).collect();
+            assert!(wrong.is_empty(), "check {checks}: the writer's work reported as damage: {wrong:#?}");
+            assert!(findings(&r).iter().any(|f| f["rule"] == "fossology/file-missing" && f["subject"] == lost.as_str()), "check {checks}: the real fault was not found");
+        }
+    });
+    assert!(checks >= 2, "the checks ran while the writer did ({checks})");
+}
