@@ -125,6 +125,15 @@ pub(super) fn second_look(db: &DbSource, repo: &Path, uploads: &BTreeMap<i64, Up
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };
+    // While any upload-writing job is open, an entry younger than the grace period may be
+    // its write too (a job queued now ran a moment ago). On a quiet system a file's age
+    // alone proves nothing: a restore with `cp -r` makes every file new.
+    let writing = !busy.is_empty() || writers_since.is_some();
+    let writers_since = match writers_since {
+        Some(t) => Some(t),
+        None if writing => Some(local_now() - params.grace_seconds),
+        None => None,
+    };
     let young = |u: i64| -> bool {
         let ts = fresh.as_ref().and_then(|f| f.uploads.get(&u)).and_then(|x| x.1).or_else(|| uploads.get(&u).and_then(|x| x.ts));
         ts.is_some_and(|ts| db_now - ts < params.grace_seconds)
@@ -173,7 +182,7 @@ pub(super) fn second_look(db: &DbSource, repo: &Path, uploads: &BTreeMap<i64, Up
     }
     for (tree, (n, first)) in &state.writes {
         in_flight += n;
-        let since = writers_since.map(|t| format!("written since an unpack, download or import started at {}", format_epoch(t))).unwrap_or_default();
+        let since = writers_since.map(|t| format!("written since {} while FOSSology's jobs ran", format_epoch(t))).unwrap_or_default();
         sink.emit(
             Rule::InFlight,
             tree.clone(),
