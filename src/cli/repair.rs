@@ -7,6 +7,7 @@ use anyhow::{Result, bail};
 
 use super::{RepairCmd, RepairProduct};
 use crate::engine::report::stream_report;
+use crate::fossology::Rule;
 use crate::fossology::repair::{self, Decision, Guard, Owner, Queue};
 
 pub fn run(cmd: RepairCmd) -> Result<ExitCode> {
@@ -19,11 +20,12 @@ pub fn run(cmd: RepairCmd) -> Result<ExitCode> {
             let mut restorers: Vec<Vec<i64>> = Vec::new();
             let report = stream_report(&a.queue, &mut |f| {
                 let upload = f.repair.as_ref().filter(|r| r.action == "reunpack").and_then(|r| r.fields.get("upload")).and_then(serde_json::Value::as_i64);
-                if let Some(upload) = upload.filter(|_| matches!(f.rule.as_str(), "fossology/file-missing" | "fossology/size-mismatch" | "fossology/content-mismatch")) {
+                let rule = Rule::from_id(&f.rule);
+                if let Some(upload) = upload.filter(|_| rule.is_some_and(Rule::restored_by_reunpack)) {
                     let from: Vec<i64> = f.details.get("reunpack_from").and_then(serde_json::Value::as_array).map(|a| a.iter().filter_map(serde_json::Value::as_i64).collect()).unwrap_or_default();
                     restorers.push(if from.is_empty() { vec![upload] } else { from });
                 }
-                if f.rule == "fossology/file-missing"
+                if rule == Some(Rule::FileMissing)
                     && let Some(upload) = upload
                 {
                     let paths = missing.entry(upload).or_default();

@@ -51,6 +51,15 @@ macro_rules! product_rules {
                 match self { $( $name::$variant => concat!($product, "/", $kebab) ),+ }
             }
         }
+
+        impl $name {
+            /// The rule of a finding's id (`None` for another product's or an unknown id):
+            /// code matches rules by variant, so a renamed rule cannot go unnoticed.
+            #[allow(dead_code)]
+            pub fn from_id(id: &str) -> Option<$name> {
+                match id { $( concat!($product, "/", $kebab) => Some($name::$variant), )+ _ => None }
+            }
+        }
     };
 }
 

@@ -80,10 +80,10 @@ pub(super) fn second_look(db: &DbSource, repo: &Path, uploads: &BTreeMap<i64, Up
         if let Some(u) = f.details.get("upload").and_then(Value::as_i64) {
             questions.uploads.insert(u);
         }
-        if f.rule == Rule::FileMissing.id() {
+        if Rule::from_id(&f.rule) == Some(Rule::FileMissing) {
             questions.pfiles.extend(pfiles_of(&f));
         }
-        if f.rule == Rule::FileOrphaned.id()
+        if Rule::from_id(&f.rule) == Some(Rule::FileOrphaned)
             && let Some(name) = f.details.get("name").and_then(Value::as_str)
         {
             questions.orphans.insert(name.to_string());
@@ -142,7 +142,7 @@ pub(super) fn second_look(db: &DbSource, repo: &Path, uploads: &BTreeMap<i64, Up
     hold.for_each(|f| {
         match decide(&f, repo, uploads, fresh.as_ref(), &busy, &young, writers_since, &state.standing_damage) {
             Verdict::Stands => {
-                if f.rule != Rule::UploadUnrecoverable.id() && f.rule != Rule::UploadTreeMissing.id() {
+                if !matches!(Rule::from_id(&f.rule), Some(Rule::UploadUnrecoverable | Rule::UploadTreeMissing)) {
                     state.standing_damage.extend(uploads_of(&f).0);
                 }
                 sink.record(f);
@@ -242,7 +242,7 @@ fn decide(
     writers_since: Option<i64>,
     standing_damage: &BTreeSet<i64>,
 ) -> Verdict {
-    let rule = f.rule.strip_prefix("fossology/").unwrap_or_default();
+    let Some(rule) = Rule::from_id(&f.rule) else { return Verdict::Stands };
     let path = repo.join(&f.subject);
     let (list, whole) = uploads_of(f);
     // Every upload it concerns is at work (or too young to be queued): in flight.
@@ -254,12 +254,12 @@ fn decide(
     };
     let gone = |u: &i64| fresh.is_some_and(|fr| !fr.uploads.contains_key(u));
     match rule {
-        "file-missing" | "gold-missing" => {
+        Rule::FileMissing | Rule::GoldMissing => {
             if !f.subject.starts_with("pfile ") && path.is_file() {
                 return Verdict::Resolved;
             }
             if let Some(fr) = fresh {
-                let still = if rule == "file-missing" {
+                let still = if rule == Rule::FileMissing {
                     pfiles_of(f).iter().any(|p| fr.referenced_pfiles.contains(p))
                 } else {
                     list.iter().any(|u| fr.uploads.get(u).is_some_and(|x| x.0.is_some() && x.0 == uploads.get(u).and_then(|o| o.pfile_fk)))
@@ -269,7 +269,7 @@ fn decide(
                 }
             }
         }
-        "size-mismatch" => {
+        Rule::SizeMismatch => {
             let expected = f.details.get("expected_size").and_then(Value::as_u64);
             match std::fs::symlink_metadata(&path) {
                 Ok(m) if Some(m.len()) == expected => return Verdict::Resolved,
@@ -277,24 +277,24 @@ fn decide(
                 Ok(_) => {}
             }
         }
-        "upload-tree-missing" | "upload-unrecoverable" => {
+        Rule::UploadTreeMissing | Rule::UploadUnrecoverable => {
             if list.iter().any(gone) {
                 return Verdict::Resolved;
             }
-            if rule == "upload-tree-missing" && list.iter().any(|u| fresh.is_some_and(|fr| fr.tree_rows.get(u).copied().unwrap_or(0) > 0)) {
+            if rule == Rule::UploadTreeMissing && list.iter().any(|u| fresh.is_some_and(|fr| fr.tree_rows.get(u).copied().unwrap_or(0) > 0)) {
                 return Verdict::Resolved;
             }
-            if rule == "upload-unrecoverable" && !list.iter().any(|u| standing_damage.contains(u)) && in_flight().is_none() {
+            if rule == Rule::UploadUnrecoverable && !list.iter().any(|u| standing_damage.contains(u)) && in_flight().is_none() {
                 // Every missing or damaged file of it resolved itself on the second look.
                 return Verdict::Resolved;
             }
         }
-        "file-orphaned" | "unexpected-entry" => {
-            if rule == "unexpected-entry" && f.details.get("kind").and_then(Value::as_str) != Some("interrupted import") {
+        Rule::FileOrphaned | Rule::UnexpectedEntry => {
+            if rule == Rule::UnexpectedEntry && f.details.get("kind").and_then(Value::as_str) != Some("interrupted import") {
                 return Verdict::Stands;
             }
             let Ok(meta) = std::fs::symlink_metadata(&path) else { return Verdict::Resolved };
-            if rule == "file-orphaned"
+            if rule == Rule::FileOrphaned
                 && let (Some(fr), Some(name)) = (fresh, f.details.get("name").and_then(Value::as_str))
                 && (if f.details.get("type").and_then(Value::as_str) == Some("gold") { fr.named_golds.contains(name) } else { fr.named_objects.contains(name) })
             {
@@ -320,13 +320,13 @@ fn decide(
 fn describe_held(rules: &BTreeMap<String, u64>) -> String {
     let mut parts = Vec::new();
     for (rule, n) in rules {
-        let what = match rule.strip_prefix("fossology/").unwrap_or(rule) {
-            "file-missing" => format!("{n} missing file{}", if *n == 1 { "" } else { "s" }),
-            "gold-missing" => "its missing gold".to_string(),
-            "upload-unrecoverable" => "its unrecoverable state".to_string(),
-            "upload-tree-missing" => "its missing uploadtree rows".to_string(),
-            "size-mismatch" | "content-mismatch" => format!("{n} damaged file{}", if *n == 1 { "" } else { "s" }),
-            other => format!("{n} {other}"),
+        let what = match Rule::from_id(rule) {
+            Some(Rule::FileMissing) => format!("{n} missing file{}", if *n == 1 { "" } else { "s" }),
+            Some(Rule::GoldMissing) => "its missing gold".to_string(),
+            Some(Rule::UploadUnrecoverable) => "its unrecoverable state".to_string(),
+            Some(Rule::UploadTreeMissing) => "its missing uploadtree rows".to_string(),
+            Some(Rule::SizeMismatch | Rule::ContentMismatch) => format!("{n} damaged file{}", if *n == 1 { "" } else { "s" }),
+            _ => format!("{n} {rule}"),
         };
         parts.push(what);
     }

@@ -28,6 +28,7 @@ use crate::engine::manifest::Input;
 use crate::engine::plan::{PlanUnit, Unit, generic_action, plural};
 use crate::engine::product::{ManifestInputs, Product};
 use crate::engine::report::Target;
+use crate::engine::rules::RuleCode;
 use crate::engine::sink::Sink;
 pub use check::CheckOptions;
 use walk::Level;
@@ -72,6 +73,14 @@ crate::product_rules! {
         /// is queued or running, the upload is too new to be queued, or an object is being
         /// written.
         InFlight = "in-flight",
+    }
+}
+
+impl Rule {
+    /// A finding of a file object that one re-unpack of any upload referencing it restores
+    /// (ununpack re-imports every file of the upload).
+    pub fn restored_by_reunpack(self) -> bool {
+        matches!(self, Rule::FileMissing | Rule::SizeMismatch | Rule::ContentMismatch)
     }
 }
 
@@ -194,12 +203,14 @@ impl Product for Fossology {
     /// Findings about objects and uploads go to the upload whose repair restores them;
     /// the repository's layout, the scheduler and the configuration are units of their own.
     fn plan_unit(f: &Finding) -> Option<Unit> {
-        let unit = match f.rule.strip_prefix("fossology/")? {
-            "misplaced-file" | "layout-mismatch" | "file-orphaned" | "unexpected-entry" | "entry-unreadable" | "gold-files-not-linked" | "scratch-leftover" => "repository",
-            "jobs-active" => "scheduler",
-            "in-flight" if f.details.get("upload").is_none() => "repository",
-            "config-missing" => "configuration",
-            _ => "upload",
+        let unit = match Rule::from_id(&f.rule)? {
+            Rule::MisplacedFile | Rule::LayoutMismatch | Rule::FileOrphaned | Rule::UnexpectedEntry | Rule::EntryUnreadable | Rule::GoldFilesNotLinked | Rule::ScratchLeftover => "repository",
+            Rule::JobsActive => "scheduler",
+            Rule::InFlight if f.details.get("upload").is_none() => "repository",
+            Rule::ConfigMissing => "configuration",
+            Rule::FileMissing | Rule::GoldMissing | Rule::UploadUnrecoverable | Rule::UploadTreeMissing | Rule::SizeMismatch | Rule::ContentMismatch | Rule::DanglingPfileRef | Rule::InFlight => {
+                "upload"
+            }
         };
         let bytes = f.subject.rsplit('/').next().and_then(layout::ObjectKey::parse_name).map(|k| k.size).unwrap_or(0);
         if unit != "upload" {
@@ -223,31 +234,31 @@ impl Product for Fossology {
         if u.unit != "upload" {
             return generic_action(u);
         }
-        let n = |rule: &str| u.findings.get(&format!("fossology/{rule}")).copied().unwrap_or(0);
-        if u.repairs.is_empty() && n("in-flight") + n("jobs-active") == u.total() {
+        let n = |rule: Rule| u.findings.get(rule.id()).copied().unwrap_or(0);
+        if u.repairs.is_empty() && n(Rule::InFlight) + n(Rule::JobsActive) == u.total() {
             return format!("nothing to repair: FOSSology is working on {}; check again once its jobs have ended", u.title);
         }
         let mut what = Vec::new();
-        if n("file-missing") > 0 {
-            what.push(format!("{} missing", plural(n("file-missing"), "file")));
+        if n(Rule::FileMissing) > 0 {
+            what.push(format!("{} missing", plural(n(Rule::FileMissing), "file")));
         }
-        if n("size-mismatch") + n("content-mismatch") > 0 {
-            what.push(format!("{} damaged", plural(n("size-mismatch") + n("content-mismatch"), "file")));
+        if n(Rule::SizeMismatch) + n(Rule::ContentMismatch) > 0 {
+            what.push(format!("{} damaged", plural(n(Rule::SizeMismatch) + n(Rule::ContentMismatch), "file")));
         }
-        if n("gold-missing") > 0 {
+        if n(Rule::GoldMissing) > 0 {
             what.push("its gold missing".to_string());
         }
-        if n("upload-tree-missing") > 0 {
+        if n(Rule::UploadTreeMissing) > 0 {
             what.push("no uploadtree rows".to_string());
         }
-        if n("dangling-pfile-ref") > 0 {
+        if n(Rule::DanglingPfileRef) > 0 {
             what.push("references to pfiles that do not exist".to_string());
         }
         let bytes = if u.bytes > 0 { format!(" ({} bytes)", u.bytes) } else { String::new() };
         let what = if what.is_empty() { format!("{} finding(s)", u.total()) } else { what.join(", ") };
         let actions: Vec<Repair> = u.repairs.iter().filter_map(|r| r.to_action::<Repair>()).collect();
         let restores = u.repairs.iter().filter(|r| r.action == "restore-from-backup").count();
-        let todo = if n("upload-unrecoverable") > 0 {
+        let todo = if n(Rule::UploadUnrecoverable) > 0 {
             match actions.iter().find_map(|a| match a {
                 Repair::Refetch { origin, .. } => Some(origin.clone()),
                 _ => None,

@@ -30,9 +30,10 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
-use super::Repair;
+use super::{Repair, Rule};
 use crate::engine::finding::Repair as Fix;
 use crate::engine::report::ReportFile;
+use crate::engine::rules::RuleCode;
 use crate::engine::tables::redact_url;
 
 /// One upload to re-unpack, as the report asks.
@@ -107,7 +108,7 @@ impl Queue {
             match entry.repair.to_action::<Repair>() {
                 Some(Repair::Reunpack { upload }) => {
                     let r = reunpacks.entry(upload).or_insert_with(|| Reunpack { upload, because: Vec::new(), rebuild_tree: false, missing: missing.get(&upload).cloned().unwrap_or_default() });
-                    r.rebuild_tree |= because.iter().any(|b| b == "fossology/upload-tree-missing");
+                    r.rebuild_tree |= because.iter().any(|b| Rule::from_id(b) == Some(Rule::UploadTreeMissing));
                     r.because.extend(because);
                     r.because.sort();
                     r.because.dedup();
@@ -120,13 +121,12 @@ impl Queue {
         // Only the files whose own repair is in the report's list (the first of each list).
         let restorers: Vec<Vec<i64>> = restorers.iter().filter(|c| c.first().is_some_and(|u| reunpacks.contains_key(u))).cloned().collect();
         let needed = fewest_reunpacks(&restorers);
-        const FILE_RULES: [&str; 3] = ["fossology/file-missing", "fossology/size-mismatch", "fossology/content-mismatch"];
-        reunpacks.retain(|upload, r| needed.contains(upload) || r.because.iter().any(|b| !FILE_RULES.contains(&b.as_str())) || restorers.is_empty());
+        reunpacks.retain(|upload, r| needed.contains(upload) || r.because.iter().any(|b| !Rule::from_id(b).is_some_and(Rule::restored_by_reunpack)) || restorers.is_empty());
         // A chosen upload no finding named first restores files other findings named.
         for &upload in &needed {
             reunpacks.entry(upload).or_insert_with(|| Reunpack {
                 upload,
-                because: vec!["fossology/file-missing".into()],
+                because: vec![Rule::FileMissing.id().into()],
                 rebuild_tree: false,
                 missing: missing.get(&upload).cloned().unwrap_or_default(),
             });
