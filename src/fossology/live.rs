@@ -63,6 +63,9 @@ pub(super) struct Fresh {
     pub named_golds: HashSet<String>,
 }
 
+/// How many held findings are decided at once (their pfiles and names asked together).
+const BATCH: usize = 20_000;
+
 /// What the held findings ask the database again.
 #[derive(Debug, Default)]
 struct Questions {
@@ -74,22 +77,15 @@ struct Questions {
 /// The second look: decides every held finding and records what stands.
 pub(super) fn second_look(db: &DbSource, repo: &Path, uploads: &BTreeMap<i64, Upload>, first_jobs: &[OpenJob], params: &InFlightParams, hold: &Hold, sink: &Sink) -> Result<()> {
     sink.stats.set_phase("looking again at what may be in flight");
+    // The uploads asked about again (bounded by the uploads); pfiles and object names are
+    // asked batch by batch, so a restore that lost millions of files holds none in memory.
     let mut questions = Questions::default();
-    hold.for_each(|f| {
-        questions.uploads.extend(uploads_of(&f).0);
-        if let Some(u) = f.details.get("upload").and_then(Value::as_i64) {
-            questions.uploads.insert(u);
-        }
-        if Rule::from_id(&f.rule) == Some(Rule::FileMissing) {
-            questions.pfiles.extend(pfiles_of(&f));
-        }
-        if Rule::from_id(&f.rule) == Some(Rule::FileOrphaned)
-            && let Some(name) = f.details.get("name").and_then(Value::as_str)
-        {
-            questions.orphans.insert(name.to_string());
-        }
-        Ok(())
-    })?;
+    if matches!(db, DbSource::Url(_)) {
+        hold.for_each(|f| {
+            questions.uploads.extend(uploads_of(&f).0);
+            Ok(())
+        })?;
+    }
     let fresh = match db {
         DbSource::Url(url) if !hold.is_empty() => Some(read_fresh(url, &questions)?),
         _ => None,
@@ -134,29 +130,53 @@ pub(super) fn second_look(db: &DbSource, repo: &Path, uploads: &BTreeMap<i64, Up
         None if writing => Some(local_now() - params.grace_seconds),
         None => None,
     };
+    let fresh_ts: HashMap<i64, i64> = fresh.iter().flat_map(|f| f.uploads.iter().filter_map(|(u, x)| Some((*u, x.1?)))).collect();
     let young = |u: i64| -> bool {
-        let ts = fresh.as_ref().and_then(|f| f.uploads.get(&u)).and_then(|x| x.1).or_else(|| uploads.get(&u).and_then(|x| x.ts));
+        let ts = fresh_ts.get(&u).copied().or_else(|| uploads.get(&u).and_then(|x| x.ts));
         ts.is_some_and(|ts| db_now - ts < params.grace_seconds)
     };
     let mut state = Decisions { flights: BTreeMap::new(), writes: BTreeMap::new(), standing_damage: BTreeSet::new(), resolved: 0 };
-    hold.for_each(|f| {
-        match decide(&f, repo, uploads, fresh.as_ref(), &busy, &young, writers_since, &state.standing_damage) {
-            Verdict::Stands => {
-                if !matches!(Rule::from_id(&f.rule), Some(Rule::UploadUnrecoverable | Rule::UploadTreeMissing)) {
-                    state.standing_damage.extend(uploads_of(&f).0);
+    let mut fresh = fresh;
+    let mut batch: Vec<Finding> = Vec::with_capacity(BATCH);
+    let mut decide_batch = |batch: &mut Vec<Finding>, fresh: &mut Option<Fresh>| -> Result<()> {
+        if let (Some(fr), DbSource::Url(url)) = (fresh.as_mut(), db) {
+            let mut q = Questions::default();
+            for f in batch.iter() {
+                match Rule::from_id(&f.rule) {
+                    Some(Rule::FileMissing) => q.pfiles.extend(pfiles_of(f)),
+                    Some(Rule::FileOrphaned) => q.orphans.extend(f.details.get("name").and_then(Value::as_str).map(str::to_string)),
+                    _ => {}
                 }
-                sink.record(f);
             }
-            Verdict::Resolved => state.resolved += 1,
-            Verdict::Upload(u) => *state.flights.entry(u).or_default().entry(f.rule.clone()).or_default() += 1,
-            Verdict::Write(tree) => {
-                let w = state.writes.entry(tree).or_default();
-                w.0 += 1;
-                w.1.get_or_insert(f.subject);
+            if !q.pfiles.is_empty() || !q.orphans.is_empty() {
+                let answers = read_fresh(url, &q)?;
+                (fr.referenced_pfiles, fr.named_objects, fr.named_golds) = (answers.referenced_pfiles, answers.named_objects, answers.named_golds);
+            }
+        }
+        for f in batch.drain(..) {
+            match decide(&f, repo, uploads, fresh.as_ref(), &busy, &young, writers_since, &state.standing_damage) {
+                Verdict::Stands => {
+                    if !matches!(Rule::from_id(&f.rule), Some(Rule::UploadUnrecoverable | Rule::UploadTreeMissing)) {
+                        state.standing_damage.extend(uploads_of(&f).0);
+                    }
+                    sink.record(f);
+                }
+                Verdict::Resolved => state.resolved += 1,
+                Verdict::Upload(u) => *state.flights.entry(u).or_default().entry(f.rule.clone()).or_default() += 1,
+                Verdict::Write(tree) => {
+                    let w = state.writes.entry(tree).or_default();
+                    w.0 += 1;
+                    w.1.get_or_insert(f.subject);
+                }
             }
         }
         Ok(())
+    };
+    hold.for_each(|f| {
+        batch.push(f);
+        if batch.len() == BATCH { decide_batch(&mut batch, &mut fresh) } else { Ok(()) }
     })?;
+    decide_batch(&mut batch, &mut fresh)?;
     sink.stats.add_resolved(state.resolved);
     let mut in_flight = 0;
     for (upload, rules) in &state.flights {
