@@ -211,7 +211,12 @@ fn checks_while_fossology_works_report_only_real_damage() {
 fn a_proposed_reunpack_is_not_queued_beside_fossologys_own_unpack() {
     let c = Case::standard("live_double_unpack");
     let up = &c.inst.uploads[1];
-    c.db.psql(&format!("DELETE FROM uploadtree WHERE upload_fk = {0}; UPDATE upload SET upload_mode = 8, upload_ts = now() WHERE upload_pk = {0}", up.id)).unwrap();
+    // As the UI leaves a new upload: imported, no tree, no job yet.
+    c.db.psql(&format!(
+        "DELETE FROM uploadtree WHERE upload_fk = {0}; DELETE FROM jobqueue WHERE jq_job_fk IN (SELECT job_pk FROM job WHERE job_upload_fk = {0}); DELETE FROM job WHERE job_upload_fk = {0}; UPDATE upload SET upload_mode = 8, upload_ts = now() WHERE upload_pk = {0}",
+        up.id
+    ))
+    .unwrap();
     // With the bundled grace the young upload is in flight: no repair proposed.
     let r = check(&c, &[]);
     assert!(r["repairs"].as_array().unwrap().is_empty(), "{:#?}", r["findings"]);

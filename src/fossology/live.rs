@@ -55,6 +55,8 @@ pub(super) struct Fresh {
     pub uploads: HashMap<i64, (Option<i64>, Option<i64>)>,
     /// Their `uploadtree` rows.
     pub tree_rows: HashMap<i64, u64>,
+    /// Those of them that FOSSology has unpacked once (an `ununpack` row of theirs ended).
+    pub unpacked: HashSet<i64>,
     /// The pfile ids asked about that some uploadtree or upload row still references.
     pub referenced_pfiles: HashSet<i64>,
     /// The object names asked about that a referenced pfile row now names.
@@ -131,9 +133,14 @@ pub(super) fn second_look(db: &DbSource, repo: &Path, uploads: &BTreeMap<i64, Up
         None => None,
     };
     let fresh_ts: HashMap<i64, i64> = fresh.iter().flat_map(|f| f.uploads.iter().filter_map(|(u, x)| Some((*u, x.1?)))).collect();
+    let unpacked: HashSet<i64> = fresh.iter().flat_map(|f| f.unpacked.iter().copied()).collect();
+    // Made less than the grace period ago and never unpacked yet: the UI is still importing
+    // it or queueing its unpack (a job row comes before its queue rows, JobAddJob then
+    // JobQueueAdd). Once an unpack of it has ended, its age excuses nothing.
     let young = |u: i64| -> bool {
         let ts = fresh_ts.get(&u).copied().or_else(|| uploads.get(&u).and_then(|x| x.ts));
-        ts.is_some_and(|ts| db_now - ts < params.grace_seconds)
+        let done = unpacked.contains(&u) || uploads.get(&u).is_some_and(|x| x.unpack_ended);
+        !done && ts.is_some_and(|ts| db_now - ts < params.grace_seconds)
     };
     let mut state = Decisions { flights: BTreeMap::new(), writes: BTreeMap::new(), standing_damage: BTreeSet::new(), resolved: 0 };
     let mut fresh = fresh;
@@ -398,6 +405,14 @@ fn read_fresh(url: &str, q: &Questions) -> Result<Fresh> {
             for (u, n) in rows {
                 fresh.tree_rows.insert(i64::from(u), n as u64);
             }
+            let rows: Vec<i32> = sqlx::query_scalar(
+                "SELECT DISTINCT j.job_upload_fk FROM jobqueue q JOIN job j ON j.job_pk = q.jq_job_fk WHERE q.jq_type = 'ununpack' AND q.jq_endtime IS NOT NULL AND j.job_upload_fk = ANY($1)",
+            )
+            .bind(&chunk)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(fail)?;
+            fresh.unpacked.extend(rows.into_iter().map(i64::from));
         }
         for chunk in ids(&q.pfiles) {
             let rows: Vec<i32> = sqlx::query_scalar(

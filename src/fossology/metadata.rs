@@ -35,6 +35,8 @@ pub struct Upload {
     pub unpack_pending: bool,
     /// `upload_ts` (seconds since the epoch): when the upload row was made.
     pub ts: Option<i64>,
+    /// An `ununpack` jobqueue row of it has ended: FOSSology has unpacked it once.
+    pub unpack_ended: bool,
 }
 
 /// `upload_mode` bit: "ununpack complete without fatal errors" (`core-schema.dat`).
@@ -195,6 +197,8 @@ struct Reader<'s> {
     open: Vec<OpenJob>,
     /// (upload from jq_args, job) of ununpack rows not ended.
     pending_unpacks: Vec<(Option<i64>, i64)>,
+    /// The same of ununpack rows that ended.
+    ended_unpacks: Vec<(Option<i64>, i64)>,
     rows: u64,
 }
 
@@ -270,6 +274,9 @@ impl TableSink for Reader<'_> {
                     let upload = args.and_then(|a| a.trim().parse::<i64>().ok());
                     self.pending_unpacks.push((upload, job));
                 }
+                if jq_type == "ununpack" && ended {
+                    self.ended_unpacks.push((args.and_then(|a| a.trim().parse::<i64>().ok()), job));
+                }
             }
             _ => {}
         }
@@ -296,6 +303,7 @@ pub fn read(source: &DbSource, db_name: &str, sink: &Sink) -> Result<Metadata> {
         active: Vec::new(),
         open: Vec::new(),
         pending_unpacks: Vec::new(),
+        ended_unpacks: Vec::new(),
         users: HashMap::new(),
         rows: 0,
     };
@@ -304,7 +312,7 @@ pub fn read(source: &DbSource, db_name: &str, sink: &Sink) -> Result<Metadata> {
     let mut every = sink.manifest().map(|m| m.tables_of("db"));
     let rows = read_tables_with(source, db_name, TABLES, &mut reader, every.as_mut().map(|e| e as &mut dyn EveryTable))?;
     sink.stats.add_db_rows(reader.rows % 65536);
-    let Reader { pfiles, refs, invalid_pfiles, mut uploads, tree_rows, mut jobs, mut active, mut open, pending_unpacks, users, .. } = reader;
+    let Reader { pfiles, refs, invalid_pfiles, mut uploads, tree_rows, mut jobs, mut active, mut open, pending_unpacks, ended_unpacks, users, .. } = reader;
 
     for (upload, n) in tree_rows {
         if let Some(u) = uploads.get_mut(&upload) {
@@ -313,6 +321,11 @@ pub fn read(source: &DbSource, db_name: &str, sink: &Sink) -> Result<Metadata> {
     }
     jobs.sort_unstable();
     let job_upload = |job: i64| jobs.binary_search_by_key(&job, |j| j.0).ok().and_then(|i| jobs[i].1);
+    for (upload, job) in ended_unpacks {
+        if let Some(u) = upload.or_else(|| job_upload(job)).and_then(|id| uploads.get_mut(&id)) {
+            u.unpack_ended = true;
+        }
+    }
     for (upload, job) in pending_unpacks {
         if let Some(u) = upload.or_else(|| job_upload(job)).and_then(|id| uploads.get_mut(&id)) {
             u.unpack_pending = true;
