@@ -434,7 +434,9 @@ mod tests {
             let host = Some("localhost".to_string());
             let gold = tree_of(ObjectType::Gold, self.layout.depth, vec![(host.clone(), vec![Batch { found: self.gold, ..Batch::default() }])]);
             let files = tree_of(ObjectType::Files, self.layout.depth, vec![(host, vec![Batch { found: self.files, misplaced: self.files_misplaced, ..Batch::default() }])]);
-            Run::new(&opts, &self.layout, &sink, &self.uploads, LayoutMismatchParams { min_objects: 3, share: 0.5 }).merge_trees(self.objects.into_iter().map(Ok), gold, files).unwrap();
+            // The shipped rule parameters (layout-mismatch's floor).
+            let params: crate::fossology::Params = sink.catalogue().params("fossology").unwrap();
+            Run::new(&opts, &self.layout, &sink, &self.uploads, params.layout_mismatch).merge_trees(self.objects.into_iter().map(Ok), gold, files).unwrap();
             let report = sink.finish().unwrap();
             let mut findings = Vec::new();
             report
@@ -452,7 +454,7 @@ mod tests {
     }
 
     /// Objects a configuration gives to one host, all lying on another: one finding per
-    /// tree with the fix, not a move per object (min_objects is 3 in these tests).
+    /// tree with the fix, not a move per object (the shipped min_objects is 3).
     #[test]
     fn a_tree_mostly_on_another_host_is_one_layout_mismatch() {
         use crate::fossology::conf::HostRange;
@@ -474,6 +476,47 @@ mod tests {
         assert_eq!(files.subject, "localhost/files");
         assert_eq!(files.details["objects"], 6);
         assert!(files.message.contains("[REPOSITORY]"), "{}", files.message);
+    }
+
+    /// `n` uploads of one gold and no member: 2n objects in `files`, `misplaced` of them at
+    /// depth 3 (in a consistent layout) while the layout says 2.
+    fn depth_case(n: usize, misplaced: usize) -> Vec<Finding> {
+        let mut c = Case::new();
+        c.layout.depth = 2;
+        let mut placed = 0;
+        for i in 0..n {
+            let g = key(&format!("{:06x}", i * 0x10101), 100 + i as u64);
+            c.upload(i as i64 + 1, g, &[]);
+            c.gold.push(found(&c.layout, ObjectType::Gold, g));
+            if placed < misplaced {
+                let name = g.name();
+                c.files_misplaced.push(Misplaced { key: g, rel: format!("localhost/files/{}/{}/{}/{name}", &name[0..2], &name[2..4], &name[4..6]), why: "at the wrong depth" });
+                placed += 1;
+            } else {
+                c.files.push(found(&c.layout, ObjectType::Files, g));
+            }
+        }
+        c.run()
+    }
+
+    /// A small installation whose files tree lies at depth 3 with depth 2 configured: 257 of
+    /// 258 objects in that one other layout are one layout-mismatch, not 257 moves.
+    #[test]
+    fn a_small_tree_mostly_at_another_depth_is_one_layout_mismatch() {
+        let findings = depth_case(258, 257);
+        assert_eq!(rules(&findings), [("fossology/layout-mismatch", "-")], "{:?}", rules(&findings));
+        assert_eq!(findings[0].details["found_depth"], 3);
+        assert_eq!(findings[0].details["configured_depth"], 2);
+        assert_eq!(findings[0].details["objects"], 257);
+    }
+
+    /// A tree of three objects with one at another depth: that one is a move.
+    #[test]
+    fn one_of_three_objects_at_another_depth_is_a_move() {
+        let findings = depth_case(3, 1);
+        assert_eq!(rules(&findings), [("fossology/misplaced-file", "move")], "{:?}", rules(&findings));
+        // Two of three (below the floor of three objects) are still moves.
+        assert_eq!(rules(&depth_case(3, 2)), [("fossology/misplaced-file", "move"), ("fossology/misplaced-file", "move")]);
     }
 
     #[test]
