@@ -14,8 +14,8 @@ pub fn run(cmd: RepairCmd) -> Result<ExitCode> {
             // Only the repairs matter here: the findings are read past, not kept.
             let report = stream_report(&a.queue, &mut |_| {})?;
             let queue = Queue::from_report(&report);
-            if a.apply && (!queue.moves.is_empty() || !queue.links.is_empty()) && a.repo.is_none() {
-                bail!("--apply with moves or links in the queue needs --repo <repository root>");
+            if a.apply && (!queue.moves.is_empty() || !queue.copies.is_empty()) && a.repo.is_none() {
+                bail!("--apply with moves or copies in the queue needs --repo <repository root>");
             }
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             let (decisions, queued) = runtime.block_on(async {
@@ -47,8 +47,8 @@ pub fn run(cmd: RepairCmd) -> Result<ExitCode> {
                 }
             } else {
                 print!("{}", repair::render_sql(&queue.reunpacks, &decisions));
-                if !queue.moves.is_empty() || !queue.links.is_empty() {
-                    println!("\n-- moves and links (shell, in the repository root):");
+                if !queue.moves.is_empty() || !queue.copies.is_empty() {
+                    println!("\n-- moves and copies (shell, in the repository root):");
                     for line in repair::render_script(&queue).lines() {
                         println!("-- {line}");
                     }

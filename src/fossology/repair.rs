@@ -9,7 +9,7 @@
 //! nested-set values). Everything runs in one transaction; an upload with a re-unpack
 //! still pending is skipped, so running the queue twice queues nothing new.
 //!
-//! Moves and links of misplaced objects are a shell script; refetches and restores from a
+//! Moves of misplaced objects and copies of a gold from its files copy are a shell script; refetches and restores from a
 //! backup are listed for the operator.
 
 use std::collections::BTreeMap;
@@ -53,7 +53,7 @@ pub enum Decision {
 pub struct Queue {
     pub reunpacks: Vec<Reunpack>,
     pub moves: Vec<(String, String)>,
-    pub links: Vec<(String, String)>,
+    pub copies: Vec<(String, String)>,
     /// Refetches and restores: manual steps.
     pub manual: Vec<(Fix, Vec<String>)>,
 }
@@ -74,7 +74,7 @@ impl Queue {
                     r.because.dedup();
                 }
                 Some(Repair::Move { from, to }) => queue.moves.push((from, to)),
-                Some(Repair::Link { from, to }) => queue.links.push((from, to)),
+                Some(Repair::Copy { from, to }) => queue.copies.push((from, to)),
                 _ => queue.manual.push((entry.repair.clone(), because)),
             }
         }
@@ -174,14 +174,15 @@ pub fn render_sql(reunpacks: &[Reunpack], decisions: &[Decision]) -> String {
     sql
 }
 
-/// Shell commands for moves and links, run from the repository root.
+/// Shell commands for moves and copies, run from the repository root (`cp -p` keeps the
+/// owner and mode, as the agents need them).
 pub fn render_script(queue: &Queue) -> String {
     let mut s = String::from("#!/bin/sh\n# Run in the repository root. Never overwrites an existing object.\nset -eu\n");
     for (from, to) in &queue.moves {
         let _ = writeln!(s, "mkdir -p {} && mv -n -- {} {}", sh(parent(to)), sh(from), sh(to));
     }
-    for (from, to) in &queue.links {
-        let _ = writeln!(s, "mkdir -p {} && ln -- {} {}", sh(parent(to)), sh(from), sh(to));
+    for (from, to) in &queue.copies {
+        let _ = writeln!(s, "mkdir -p {} && cp -np -- {} {}", sh(parent(to)), sh(from), sh(to));
     }
     s
 }
@@ -208,10 +209,10 @@ pub fn render_manual(queue: &Queue) -> String {
     s
 }
 
-/// Performs the moves and links in `repo`, never replacing an existing file.
+/// Performs the moves and copies in `repo`, never replacing an existing file.
 pub fn apply_files(queue: &Queue, repo: &Path) -> Result<Vec<String>> {
     let mut done = Vec::new();
-    for (from, to, link) in queue.moves.iter().map(|(f, t)| (f, t, false)).chain(queue.links.iter().map(|(f, t)| (f, t, true))) {
+    for (from, to, copy) in queue.moves.iter().map(|(f, t)| (f, t, false)).chain(queue.copies.iter().map(|(f, t)| (f, t, true))) {
         let (src, dst) = (safe_join(repo, from)?, safe_join(repo, to)?);
         if dst.symlink_metadata().is_ok() {
             done.push(format!("{to}: already there, left alone"));
@@ -220,15 +221,31 @@ pub fn apply_files(queue: &Queue, repo: &Path) -> Result<Vec<String>> {
         if let Some(dir) = dst.parent() {
             std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         }
-        if link {
-            std::fs::hard_link(&src, &dst).with_context(|| format!("cannot link {from} to {to}"))?;
-            done.push(format!("linked {from} -> {to}"));
+        if copy {
+            copy_object(&src, &dst).with_context(|| format!("cannot copy {from} to {to}"))?;
+            done.push(format!("copied {from} -> {to}"));
         } else {
             std::fs::rename(&src, &dst).with_context(|| format!("cannot move {from} to {to}"))?;
             done.push(format!("moved {from} -> {to}"));
         }
     }
     Ok(done)
+}
+
+/// Copies an object as `fo_RepImport` does (`<name>.I`, then renamed), with the source's
+/// mode and, where permitted, its owner and group.
+fn copy_object(src: &Path, dst: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let mut tmp = dst.as_os_str().to_owned();
+    tmp.push(".I");
+    let tmp = PathBuf::from(tmp);
+    std::fs::copy(src, &tmp)?;
+    let meta = std::fs::metadata(src)?;
+    // Not root: the copy stays the runner's (the permissions rule then says so).
+    let _ = std::os::unix::fs::chown(&tmp, Some(meta.uid()), Some(meta.gid()));
+    std::fs::set_permissions(&tmp, meta.permissions())?;
+    std::fs::rename(&tmp, dst)?;
+    Ok(())
 }
 
 /// A report's relative path inside the repository; refuses paths that leave it.
