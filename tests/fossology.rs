@@ -713,6 +713,11 @@ fn a_healthy_installation_as_fossology_leaves_it_gives_no_finding_at_all() {
         let scope = &r.report["targets"][0]["scope"]["permissions"];
         assert_eq!((scope["uid"].as_u64(), scope["gid"].as_u64(), scope["directories"].as_str()), (Some(65534), Some(65534), Some("checked")), "{scope}");
     }
+    // A neighbour that is not FOSSology's (a file system's lost+found, root's, 0700) is not
+    // judged.
+    let lost_found = repo.join("lost+found");
+    std::fs::create_dir(&lost_found).unwrap();
+    std::fs::set_permissions(&lost_found, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
     // Logs under a host, where fo_RepMkPath puts them for an agent that loaded the
     // [REPOSITORY] ranges (`localhost[] = * 00 ff` covers `logs`): not damage either.
     let hosted = repo.join("localhost/logs/00/00/01");

@@ -109,7 +109,7 @@ pub fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
 
     let perms = super::perms::Perms::new(&opts.repo, conf.as_ref().map(|c| c.project.clone()).unwrap_or_default(), opts.level, &params.permissions, sink);
     Run::new(opts, &layout, sink, &meta.uploads, params.layout_mismatch.clone()).perms(&perms).merge(meta.objects, params.content_mismatch.digests)?;
-    perms.finish(&opts.repo, &params.scratch_leftover.dirs, sink);
+    perms.finish(&opts.repo, &layout.host_dirs(), &params.scratch_leftover.dirs, sink);
     // The plan names each upload it lists by its file name.
     for key in sink.unit_keys("fossology", "upload") {
         if let Some(upload) = key.parse().ok().and_then(|id: i64| meta.uploads.get(&id)) {

@@ -180,22 +180,29 @@ impl Perms {
         self.note(tree, rel, m, false);
     }
 
-    /// Checks the directories outside the type trees — the root, its top-level directories,
-    /// their scratch directories and the `logs` trees' tops — then reports.
-    pub fn finish(&self, repo: &Path, scratch: &[String], sink: &Sink) {
+    /// Checks the directories outside the type trees — the root, the top-level directories
+    /// that are FOSSology's (`logs`, the hosts', and those holding a type tree or a scratch
+    /// directory: not `lost+found` or other neighbours), their scratch directories and
+    /// `logs` — then reports.
+    pub fn finish(&self, repo: &Path, hosts: &[&str], scratch: &[String], sink: &Sink) {
         if !self.active {
             return;
         }
         let mut tops = vec![(".".to_string(), repo.to_path_buf())];
+        let subdirs: Vec<&str> = scratch.iter().map(String::as_str).chain(["logs", "gold", "files", "license"]).collect();
         for (name, kind) in read_dir_sorted(repo).unwrap_or_default() {
             if kind != EntryKind::Dir {
                 continue;
             }
             let name = name.to_string_lossy().into_owned();
+            let held: Vec<&str> = subdirs.iter().copied().filter(|d| repo.join(&name).join(d).is_dir()).collect();
+            if name != "logs" && !hosts.contains(&name.as_str()) && held.is_empty() {
+                continue;
+            }
             tops.push((name.clone(), repo.join(&name)));
-            for d in scratch.iter().map(String::as_str).chain(["logs"]) {
+            for d in held.into_iter().filter(|d| scratch.iter().any(|s| s == d) || *d == "logs") {
                 let p = repo.join(&name).join(d);
-                if p.is_dir() && !p.is_symlink() {
+                if !p.is_symlink() {
                     tops.push((format!("{name}/{d}"), p));
                 }
             }
