@@ -107,7 +107,7 @@ pub fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
     let meta = metadata::read(&opts.db, &opts.db_name, sink)?;
     report_active_jobs(&meta.active_jobs, sink);
 
-    let perms = super::perms::Perms::new(&opts.repo, conf.as_ref().map(|c| c.project.clone()).unwrap_or_default(), opts.level, &params.permissions, sink);
+    let perms = super::perms::Perms::new(&opts.repo, conf.as_ref().map(|c| c.project.clone()).unwrap_or_default(), opts.level, opts.range.is_some() || opts.host.is_some(), &params.permissions, sink);
     Run::new(opts, &layout, sink, &meta.uploads, params.layout_mismatch.clone()).perms(&perms).merge(meta.objects, params.content_mismatch.digests)?;
     perms.finish(&opts.repo, &layout.host_dirs(), &params.scratch_leftover.dirs, sink);
     // The plan names each upload it lists by its file name.

@@ -76,7 +76,7 @@ impl Perms {
     /// Resolves the project user and group (the configuration's names, or numbers given as
     /// the rule's `uid`/`gid` parameters) from `/etc/passwd` and `/etc/group`, and says in
     /// the report's scope what is checked.
-    pub fn new(repo: &Path, names: (Option<String>, Option<String>), level: Level, params: &super::PermissionsParams, sink: &Sink) -> Perms {
+    pub fn new(repo: &Path, names: (Option<String>, Option<String>), level: Level, shard: bool, params: &super::PermissionsParams, sink: &Sink) -> Perms {
         let user = names.0.unwrap_or_else(|| "fossy".into());
         let group = names.1.unwrap_or_else(|| "fossy".into());
         let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
@@ -111,6 +111,11 @@ impl Perms {
             scope["skipped"] = json!(format!("neither user {user} nor group {group} exists on this machine (a copy checked elsewhere?): set the rule's uid and gid parameters to check owners"));
         } else if uid.is_none() {
             scope["note"] = json!(format!("user {user} does not exist on this machine: only the group and its mode bits are checked"));
+        }
+        if active && shard {
+            // Each shard judges the entries it walks; merged reports keep each shard's
+            // grouped finding of a tree (with that shard's counts) rather than one.
+            scope["shard"] = json!("a tree's grouped finding counts this run's part of it");
         }
         sink.scope("permissions", scope);
         Perms { project: Project { user, group, uid, gid, user_gids }, repo: repo.display().to_string(), active, trees: Mutex::new(BTreeMap::new()) }
