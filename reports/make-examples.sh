@@ -28,8 +28,9 @@ check() {
   run check fossology --db fossology.sql.gz --repo repository --conf etc/fossology.conf --level size "$@"
 }
 
-# cp -R, not -a: no hard link of the checkout (there are none in a git clone) carries over,
-# so gold and files copies are separate files wherever this runs.
+# cp -R: a copy of the checkout (gold and files copies are separate files, as ununpack
+# leaves them). The project user fossy is not expected on the machine that runs this: the
+# permissions rule then checks nothing and the reports' scope says so.
 mkdir "$tmp/after" "$tmp/before"
 cp -R "$root/testdata/fossology/example/." "$tmp/after/"
 cp -R "$root/testdata/fossology/example/." "$tmp/before/"

@@ -264,10 +264,11 @@ fn reunpack_sql_anyway(dry_run: &[u8], upload: i64) -> String {
 #[test]
 fn directories_a_repair_creates_belong_to_the_project_user() {
     assert!(rustix::process::geteuid().is_root(), "this test checks what a repair run as root leaves: run the suite as root (CI does)");
-    let c = Case::standard("live_owner");
-    // The project user and group of this installation: Debian's nobody:nogroup.
-    let conf = std::fs::read_to_string(c.inst.conf()).unwrap().replace("PROJECTGROUP=fossy", "PROJECTGROUP=nogroup").replace("PROJECTUSER=fossy", "PROJECTUSER=nobody");
-    std::fs::write(c.inst.conf(), conf).unwrap();
+    // The project user and group of this installation: Debian's nobody:nogroup, the
+    // repository theirs as FOSSology leaves it.
+    let mut f = repocheck_testkit::fossology::FossologyFixture::new().project("nobody", "nogroup");
+    repocheck_testkit::fossology::add_standard_uploads(&mut f).unwrap();
+    let c = Case::new(f, "live_owner");
     for dir in [c.tmp.path(), c.inst.dir.as_path()] {
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
@@ -328,4 +329,29 @@ fn checks_racing_a_free_running_writer_report_only_real_damage() {
         }
     });
     assert!(checks >= 2, "the checks ran while the writer did ({checks})");
+}
+
+/// A repository restored as root (every directory root's, 0755): a re-unpack would fail
+/// with permission denied in ununpack, so the queue refuses it and says why.
+#[test]
+fn no_reunpack_is_queued_into_a_repository_the_agents_cannot_write() {
+    assert!(rustix::process::geteuid().is_root(), "this test checks a repository restored as root: run the suite as root (CI does)");
+    let mut f = repocheck_testkit::fossology::FossologyFixture::new().project("nobody", "nogroup");
+    repocheck_testkit::fossology::add_standard_uploads(&mut f).unwrap();
+    let c = Case::new(f, "live_unwritable");
+    let member = &c.inst.uploads[0].members[0];
+    std::fs::remove_file(c.inst.path_of("files", member)).unwrap();
+    let status = std::process::Command::new("chown").args(["-R", "root:root"]).arg(&c.inst.repo).status().unwrap();
+    assert!(status.success());
+    let walk = std::process::Command::new("find").arg(&c.inst.repo).args(["-type", "d", "-exec", "chmod", "0755", "{}", "+"]).status().unwrap();
+    assert!(walk.success());
+    let report = c.inst.dir.join("unwritable.json");
+    let out = repocheck().args(["check", "fossology", "--db", &c.db.url(), "--repo"]).arg(&c.inst.repo).arg("--conf").arg(c.inst.conf()).arg("--output").arg(&report).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let before = sql_one(&c.db, "SELECT count(*) FROM jobqueue");
+    let out = repocheck().args(["repair", "fossology", "--apply", "--queue"]).arg(&report).args(["--db", &c.db.url(), "--repo"]).arg(&c.inst.repo).arg("--conf").arg(c.inst.conf()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not queued") && stderr.contains("cannot write") && stderr.contains("chown -R nobody:nogroup"), "{stderr}");
+    assert_eq!(sql_one(&c.db, "SELECT count(*) FROM jobqueue"), before, "nothing queued");
 }

@@ -1,4 +1,4 @@
-//! After the check: the repair queue applied to a real database, moves and links in the
+//! After the check: the repair queue applied to a real database, moves and copies in the
 //! repository, the backup plan, and shard/host runs merged into one report.
 
 use std::collections::BTreeSet;
@@ -137,7 +137,7 @@ fn repair_needs_a_live_database() {
 }
 
 #[test]
-fn moves_and_links_are_a_script_and_applied_with_apply() {
+fn moves_and_copies_are_a_script_and_applied_with_apply() {
     let c = case("moves");
     let itoa = &c.inst.uploads[0];
     let name = &itoa.members[2];
@@ -151,7 +151,7 @@ fn moves_and_links_are_a_script_and_applied_with_apply() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--shell"), "the dry run says where the moves are");
     let out = repocheck().args(["repair", "fossology", "--shell", "--queue"]).arg(&path).args(["--db", &c.db.url()]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.starts_with("#!/bin/sh\n") && text.contains("mv -n --") && text.contains("ln --"), "{text}");
+    assert!(text.starts_with("#!/bin/sh\n") && text.contains("mv -n --") && text.contains("cp -np --"), "{text}");
     assert!(!text.lines().any(|l| l.starts_with("-- ")), "a runnable script, not comments: {text}");
     let syntax = std::process::Command::new("sh").arg("-n").arg("-c").arg(&*text).status().unwrap();
     assert!(syntax.success(), "{text}");
@@ -160,6 +160,13 @@ fn moves_and_links_are_a_script_and_applied_with_apply() {
     let out = repocheck().args(["repair", "fossology", "--apply", "--queue"]).arg(&path).args(["--db", &c.db.url(), "--repo"]).arg(&c.inst.repo).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(right.exists() && !wrong.exists());
+    // The gold is back as a copy of the files object, not a hard link to it: two
+    // independent copies, as ununpack leaves them.
+    use std::os::unix::fs::MetadataExt;
+    let (gold, files) = (c.inst.path_of("gold", &itoa.gold), c.inst.path_of("files", &itoa.gold));
+    assert_eq!(std::fs::read(&gold).unwrap(), std::fs::read(&files).unwrap());
+    assert_ne!(std::fs::metadata(&gold).unwrap().ino(), std::fs::metadata(&files).unwrap().ino());
+    assert_eq!(std::fs::metadata(&gold).unwrap().mode() & 0o7777, std::fs::metadata(&files).unwrap().mode() & 0o7777);
     let (report, _, code) = check(&c, &[]);
     assert_eq!(code, 0, "{}", report["findings"]);
     assert!(report["findings"].as_array().unwrap().is_empty());
@@ -180,13 +187,24 @@ fn backup_plans_list_what_a_backup_needs() {
     let (full, note) = plan(&["--strategy", "full"]);
     let all_files: BTreeSet<String> = c.inst.uploads.iter().flat_map(|u| u.files.iter().map(|n| c.inst.rel_path("files", n))).collect();
     let all_gold: BTreeSet<String> = c.inst.uploads.iter().map(|u| c.inst.rel_path("gold", &u.gold)).collect();
-    assert_eq!(full, all_files.union(&all_gold).cloned().collect());
+    assert_eq!(full.iter().filter(|l| !l.starts_with('#')).cloned().collect::<BTreeSet<String>>(), all_files.union(&all_gold).cloned().collect());
     assert!(!full.contains(&c.inst.rel_path("files", &orphan.name())));
-    assert!(note.contains("rsync -H"), "{note}");
+    // Gold and the archive's files copy are separate files (ununpack's copy): the bytes
+    // count both, and no hard link needs keeping.
+    assert!(note.contains("-H is not needed"), "{note}");
+    let listed: u64 = full.iter().filter(|p| !p.starts_with('#')).map(|p| std::fs::metadata(c.inst.repo.join(p)).unwrap().len()).sum();
+    let gold_bytes: u64 = c.inst.uploads.iter().map(|u| std::fs::metadata(c.inst.path_of("gold", &u.gold)).unwrap().len()).sum();
+    assert!(listed > gold_bytes * 2, "gold and its files copy both count");
+    assert!(note.contains(&format!(" paths, {listed} bytes")), "{note}");
+    // The job logs are optional: named, not listed.
+    assert!(note.contains("optional: logs/ (7 files"), "{note}");
+    assert!(full.iter().any(|l| l.starts_with("# logs (optional")) && !full.iter().any(|l| l.starts_with("logs/")), "{full:?}");
     assert!(note.contains("Db.conf"), "{note}");
+    let objects = |lines: BTreeSet<String>| -> BTreeSet<String> { lines.into_iter().filter(|l| !l.starts_with('#')).collect() };
     let (gold, _) = plan(&["--strategy", "gold-only"]);
-    assert_eq!(gold, all_gold);
+    assert_eq!(objects(gold), all_gold);
     let (gold, note) = plan(&["--strategy", "gold-only", "--skip-refetchable"]);
+    let gold = objects(gold);
     assert_eq!(gold.len(), 2, "hex came from a URL");
     assert!(!gold.contains(&c.inst.rel_path("gold", &c.inst.uploads[1].gold)));
     assert!(note.contains("1 gold objects left out"), "{note}");

@@ -227,7 +227,7 @@ fn the_filter_and_sort_of_the_page_work_from_its_address() {
     let subject = missing[1]["subject"].as_str().unwrap();
     let needle = &subject[subject.len() - 30..subject.len() - 10];
     let message_words = "re-unpack upload 2";
-    let gold_hidden = Regex::new(r#"<details class="rule"[^>]*data-rule="fossology/gold-files-not-linked"[^>]*hidden"#).unwrap();
+    let gold_hidden = Regex::new(r#"<details class="rule"[^>]*data-rule="fossology/gold-missing"[^>]*hidden"#).unwrap();
     for (fragment, needle) in [(format!("#filter={needle}"), needle.to_lowercase()), ("#filter=RE-UNPACK%20upload%202".to_string(), message_words.to_string())] {
         let expected = findings.iter().filter(|f| text(f).contains(&needle)).count();
         assert!(expected >= 1, "{needle}");
@@ -239,7 +239,7 @@ fn the_filter_and_sort_of_the_page_work_from_its_address() {
         assert_eq!(number(&dom, r#"id="shown-total">(\d+)<"#), expected as u64);
         assert!(dom.contains("<body class=\"filtering\">"), "{fragment}");
         // A rule section without a match is hidden.
-        let gold_matches = findings.iter().any(|f| f["rule"] == "fossology/gold-files-not-linked" && text(f).contains(&needle));
+        let gold_matches = findings.iter().any(|f| f["rule"] == "fossology/gold-missing" && text(f).contains(&needle));
         assert_eq!(gold_hidden.is_match(&dom), !gold_matches, "{fragment}");
     }
 

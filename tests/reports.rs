@@ -15,7 +15,7 @@ fn the_example_report_is_a_report_the_tool_reads() {
     assert!(report.plan.iter().any(|u| u.unit == "upload" && u.action.starts_with("re-unpack upload ") && u.title.contains(".crate")), "{:?}", report.plan);
     assert_eq!(report.summary.error as usize, report.findings.iter().filter(|f| f.severity == repocheck::engine::finding::Severity::Error).count());
     let actions: Vec<&str> = report.repairs.iter().map(|r| r.repair.action.as_str()).collect();
-    assert!(actions.contains(&"reunpack") && actions.contains(&"move") && actions.contains(&"link"), "{actions:?}");
+    assert!(actions.contains(&"reunpack") && actions.contains(&"move") && actions.contains(&"copy"), "{actions:?}");
     // The repair queue of the example report is what `repair fossology` takes.
     let queue = repocheck::fossology::repair::Queue::from_report(&report, &Default::default(), &[]);
     assert_eq!(queue.reunpacks.len(), 1);
@@ -35,7 +35,7 @@ fn the_schema_names_every_field_the_report_has() {
         }
     }
     let actions: Vec<&str> = schema["$defs"]["repair"]["oneOf"].as_array().unwrap().iter().map(|v| v["properties"]["action"]["const"].as_str().unwrap()).collect();
-    for a in ["reunpack", "move", "link", "refetch", "reset-agent-journal", "redeploy", "restore-from-backup"] {
+    for a in ["reunpack", "move", "copy", "refetch", "reset-agent-journal", "redeploy", "restore-from-backup"] {
         assert!(actions.contains(&a), "{a}");
     }
 }

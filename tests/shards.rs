@@ -68,10 +68,11 @@ fn copy_example(dir: &Path) {
     }
 }
 
-/// Every object file under `repository/<host>/<type>`, sorted.
+/// Every object file under `repository/<host>/<type>`, sorted (not the scheduler's job logs
+/// in `repository/logs`, which has no host level).
 fn objects(repo: &Path) -> Vec<PathBuf> {
     let mut all = Vec::new();
-    let mut stack = vec![repo.to_path_buf()];
+    let mut stack: Vec<PathBuf> = std::fs::read_dir(repo).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir() && !p.ends_with("logs")).collect();
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d).unwrap() {
             let p = e.unwrap().path();

@@ -21,21 +21,24 @@ fn the_bundled_site_file_checks_every_example() {
     assert_eq!(report["summary"]["error"], 0);
     // The per-target override disabled a rule for that target only.
     let rules = report["targets"][0]["rules"].as_array().unwrap();
-    assert!(!rules.iter().any(|r| r == "fossology/gold-files-not-linked"));
+    assert!(!rules.iter().any(|r| r == "fossology/permissions"));
 }
 
 #[test]
 fn site_targets_take_the_command_line_options_and_overrides() {
     let tmp = tempfile::tempdir().unwrap();
-    // A copy without hard links (cp -r): gold and files copies become separate files.
+    // A copy with what an interrupted unpack leaves in its scratch directory (info).
     let example = tmp.path().join("example");
     let status = std::process::Command::new("cp").arg("-r").arg(root().join("testdata/fossology/example")).arg(&example).status().unwrap();
     assert!(status.success());
+    let scratch = example.join("repository/localhost/ununpack/7");
+    std::fs::create_dir_all(&scratch).unwrap();
+    std::fs::write(scratch.join("part"), b"half an archive").unwrap();
     let site = tmp.path().join("site.toml");
     std::fs::write(
         &site,
         format!(
-            "[[target]]\nproduct = \"fossology\"\ndb = \"{ex}/fossology.sql.gz\"\nrepo = \"{ex}/repository\"\n[target.rules]\n\"fossology/gold-files-not-linked\" = {{ severity = \"error\" }}\n",
+            "[[target]]\nproduct = \"fossology\"\ndb = \"{ex}/fossology.sql.gz\"\nrepo = \"{ex}/repository\"\n[target.rules]\n\"fossology/scratch-leftover\" = {{ severity = \"error\" }}\n",
             ex = example.display()
         ),
     )
@@ -44,7 +47,7 @@ fn site_targets_take_the_command_line_options_and_overrides() {
     let out = Command::cargo_bin("repocheck").unwrap().args(["check", "--site"]).arg(&site).args(["--format", "prometheus"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
-    assert!(text.contains("repocheck_findings{product=\"fossology\",rule=\"fossology/gold-files-not-linked\",severity=\"error\"} 3"), "{text}");
+    assert!(text.contains("repocheck_findings{product=\"fossology\",rule=\"fossology/scratch-leftover\",severity=\"error\"} 1"), "{text}");
     assert!(text.contains("repocheck_targets{product=\"fossology\"} 1"), "{text}");
     assert!(text.contains("repocheck_last_run_timestamp_seconds"));
     // A target with its own overrides counts in the run's own stats (and its progress line).

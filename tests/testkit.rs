@@ -250,11 +250,15 @@ fn every_pfile_has_its_object_with_matching_sha1_md5_and_size() {
     let dangling =
         c.db.psql("SELECT count(*) FROM (SELECT pfile_fk FROM uploadtree WHERE pfile_fk > 0 UNION ALL SELECT pfile_fk FROM upload) r WHERE pfile_fk NOT IN (SELECT pfile_pk FROM pfile)").unwrap();
     assert_eq!(dangling, "0");
-    // Gold is the upload's pfile, and the same inode as its files copy.
+    // Gold is the upload's pfile, and a separate file from its files copy (ununpack copied
+    // over wget_agent's link): modes 2664 and 2660, one link each.
+    use std::os::unix::fs::PermissionsExt;
     for u in &c.inst.uploads {
         let gold = std::fs::metadata(c.inst.path_of("gold", &u.gold)).unwrap();
         let files = std::fs::metadata(c.inst.path_of("files", &u.gold)).unwrap();
-        assert_eq!((gold.dev(), gold.ino()), (files.dev(), files.ino()), "upload {}", u.id);
+        assert_ne!((gold.dev(), gold.ino()), (files.dev(), files.ino()), "upload {}", u.id);
+        assert_eq!((gold.nlink(), files.nlink()), (1, 1));
+        assert_eq!((gold.permissions().mode() & 0o7777, files.permissions().mode() & 0o7777), (0o2664, 0o2660), "upload {}", u.id);
         assert_eq!(c.inst.pfile(u.pfile).name(), u.gold);
         assert_eq!(c.db.psql(&format!("SELECT pfile_fk FROM upload WHERE upload_pk = {}", u.id)).unwrap(), u.pfile.to_string());
     }
@@ -415,7 +419,7 @@ fn mutation_helpers_change_one_copy() {
     fossology::add_standard_uploads(&mut f).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let inst = f.write(tmp.path()).unwrap();
-    assert!(!inst.repo.join("localhost/logs").exists());
+    assert!(!inst.repo.join("logs").exists() && !inst.repo.join("localhost/logs").exists());
     let itoa = &inst.uploads[0];
     assert_eq!(inst.pfiles_of(itoa.id)[0].name(), itoa.gold);
     assert_eq!(inst.pfiles_of(itoa.id).len(), itoa.files.len());
@@ -494,4 +498,52 @@ fn regenerate_example() {
     let server = TestServer::start().unwrap();
     let inst = fossology::write_example(&example_dir(), &server).unwrap();
     std::fs::write(root().join("testdata/fossology/README.md"), fossology::example_readme(&inst)).unwrap();
+}
+
+/// What FOSSology's agents leave besides the objects: job logs at `logs/<pairs>/<%06d>`
+/// (no host part) named by `jq_log`, an empty scratch directory `<hostname>/ununpack`,
+/// directories 2770 and objects 2664 or 2660, owned by the project user and group.
+#[test]
+fn the_repository_is_shaped_as_fossologys_agents_leave_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut f = FossologyFixture::new().project("nobody", "nogroup");
+    f.add_upload_archive(&fossology::archives_dir().join("itoa-1.0.18.crate"), UploadOpts::default()).unwrap();
+    let c = Case::new(f, "shape");
+    let repo = &c.inst.repo;
+    // One job for the file upload, named after it: ununpack, then adj2nest waiting for it.
+    assert_eq!(rows(&c.db, "SELECT job_name, upload_mode FROM job JOIN upload ON upload_pk = job_upload_fk"), [["itoa-1.0.18.crate", "104"]]);
+    assert_eq!(rows(&c.db, "SELECT q.jq_type, d.jq_type FROM jobdepends jd JOIN jobqueue q ON q.jq_pk = jd.jdep_jq_fk JOIN jobqueue d ON d.jq_pk = jd.jdep_jq_depends_fk"), [["adj2nest", "ununpack"]]);
+    assert_eq!(c.db.psql("SELECT string_agg(jq_log, ' ' ORDER BY jq_pk) FROM jobqueue").unwrap(), format!("{0}/logs/00/00/01/000001 {0}/logs/00/00/02/000002", fossology::CONF_PATH));
+    assert!(repo.join("logs/00/00/02/000002").is_file());
+    let scratch = repo.join(fossology::HOSTNAME).join("ununpack");
+    assert!(scratch.is_dir() && std::fs::read_dir(&scratch).unwrap().next().is_none(), "an empty scratch directory");
+    assert!(!repo.join(fossology::HOSTNAME).join("wget").exists(), "no download from a URL");
+    // Directories and objects with FOSSology's modes, owned by nobody:nogroup (65534).
+    let mut seen = 0;
+    let mut check = |p: &Path| {
+        let m = std::fs::symlink_metadata(p).unwrap();
+        let mode = m.permissions().mode() & 0o7777;
+        if m.is_dir() {
+            assert_eq!(mode, 0o2770, "{}", p.display());
+        } else {
+            assert!(mode == 0o2664 || mode == 0o2660, "{}: {mode:o}", p.display());
+        }
+        assert_eq!((m.uid(), m.gid()), (65534, 65534), "{}", p.display());
+        seen += 1;
+    };
+    check(repo);
+    walk_all(repo, &mut check);
+    assert!(seen > 20);
+    // Directory rows have no pfile.
+    assert!(c.db.psql("SELECT count(*) FROM uploadtree WHERE pfile_fk = 0").unwrap().parse::<u32>().unwrap() > 0);
+}
+
+fn walk_all(dir: &Path, f: &mut dyn FnMut(&Path)) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        f(&p);
+        if p.is_dir() {
+            walk_all(&p, f);
+        }
+    }
 }

@@ -44,10 +44,16 @@ pub fn run(cmd: PlanCmd) -> Result<ExitCode> {
     }
     if a.strategy == Strategy::Full {
         if summary.hard_linked > 0 {
-            eprintln!("hard links: {} gold objects share their inode with the files copy: preserve hard links (rsync -H) or they are stored twice", summary.hard_linked);
+            eprintln!(
+                "hard links: {} gold objects share their inode with the files copy (as wget_agent leaves them before ununpack runs); the bytes above count them twice, rsync -H stores them once",
+                summary.hard_linked
+            );
         } else {
-            eprintln!("hard links: none between gold and files; -H is not needed");
+            eprintln!("hard links: none; gold and files are separate files, as ununpack leaves them, and the bytes above count both; -H is not needed");
         }
+    }
+    for (rel, files, bytes) in &summary.logs {
+        eprintln!("optional: {rel}/ ({files} files, {bytes} bytes), the scheduler's job logs: needed only to keep them");
     }
     for file in plan::config_files(i.conf.as_deref()) {
         eprintln!("also back up: {}", file.display());

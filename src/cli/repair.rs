@@ -35,8 +35,8 @@ pub fn run(cmd: RepairCmd) -> Result<ExitCode> {
                 }
             })?;
             let mut queue = Queue::from_report(&report, &missing, &restorers);
-            if a.apply && (!queue.moves.is_empty() || !queue.links.is_empty()) && a.repo.is_none() {
-                bail!("--apply with moves or links in the queue needs --repo <repository root>");
+            if a.apply && (!queue.moves.is_empty() || !queue.copies.is_empty()) && a.repo.is_none() {
+                bail!("--apply with moves or copies in the queue needs --repo <repository root>");
             }
             let owner = match &a.conf {
                 Some(conf) => Owner::from_conf(conf)?,
@@ -47,7 +47,11 @@ pub fn run(cmd: RepairCmd) -> Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             let params: crate::fossology::Params = crate::products::catalogue(a.rules.as_deref())?.params("fossology")?;
-            let guard = Guard { repo: a.repo.clone(), grace_seconds: params.in_flight.grace_seconds };
+            let unwritable = match &a.repo {
+                Some(repo) if !queue.reunpacks.is_empty() => repair::agents_cannot_write(repo, &owner)?,
+                _ => None,
+            };
+            let guard = Guard { repo: a.repo.clone(), grace_seconds: params.in_flight.grace_seconds, unwritable };
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             let (decisions, queued, late) = runtime.block_on(async {
                 let mut conn = repair::connect(&a.db).await?;
@@ -81,11 +85,11 @@ pub fn run(cmd: RepairCmd) -> Result<ExitCode> {
                 }
             } else {
                 print!("{}", repair::render_sql(&queue.reunpacks, &decisions));
-                if !queue.moves.is_empty() || !queue.links.is_empty() {
+                if !queue.moves.is_empty() || !queue.copies.is_empty() {
                     eprintln!(
-                        "{} move(s) and {} link(s) are not in this SQL: `repocheck repair fossology --queue {} --db … --shell | (cd <repository> && sh)` prints them as a shell script",
+                        "{} move(s) and {} copies are not in this SQL: `repocheck repair fossology --queue {} --db … --shell | (cd <repository> && sh)` prints them as a shell script",
                         queue.moves.len(),
-                        queue.links.len(),
+                        queue.copies.len(),
                         a.queue.display()
                     );
                 }

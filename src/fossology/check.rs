@@ -112,7 +112,9 @@ pub fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
     sink.scope("jobs", json!({"quiet": running == 0, "running": running, "queued": meta.open_jobs.len() - running}));
 
     let open_jobs = meta.open_jobs.clone();
-    Run::new(opts, &layout, &held_sink, &meta.uploads, params.layout_mismatch.clone()).merge(meta.objects, params.content_mismatch.digests)?;
+    let perms = super::perms::Perms::new(&opts.repo, conf.as_ref().map(|c| c.project.clone()).unwrap_or_default(), opts.level, opts.range.is_some() || opts.host.is_some(), &params.permissions, sink);
+    Run::new(opts, &layout, &held_sink, &meta.uploads, params.layout_mismatch.clone()).perms(&perms).merge(meta.objects, params.content_mismatch.digests)?;
+    perms.finish(&opts.repo, &layout.host_dirs(), &params.scratch_leftover.dirs, sink);
     super::live::second_look(&opts.db, &opts.repo, &meta.uploads, &open_jobs, &params.in_flight, &hold, sink)?;
     drop(held_sink);
     // The plan names each upload it lists by its file name.

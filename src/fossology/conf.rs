@@ -92,6 +92,8 @@ pub struct ConfFiles {
     pub repo_path: Option<String>,
     /// Files a restore needs that are missing or unreadable, with the reason.
     pub problems: Vec<(PathBuf, String)>,
+    /// `[DIRECTORIES] PROJECTUSER` and `PROJECTGROUP`, when set.
+    pub project: (Option<String>, Option<String>),
 }
 
 /// Reads `--conf`: a `fossology.conf` file, or the directory holding it. `Db.conf` is
@@ -103,9 +105,11 @@ pub fn read_conf(arg: &Path) -> Result<ConfFiles> {
     let mut problems = Vec::new();
     let mut layout = None;
     let mut repo_path = None;
+    let mut project = (None, None);
     match std::fs::read(&fossology_conf) {
         Ok(bytes) => {
             let text = String::from_utf8_lossy(&bytes);
+            project = project_names(&text);
             let parsed = parse_fossology_conf(&text).with_context(|| format!("{}", fossology_conf.display()))?;
             repo_path = parsed.1;
             let mut l = parsed.0;
@@ -123,7 +127,30 @@ pub fn read_conf(arg: &Path) -> Result<ConfFiles> {
         }
         Err(e) => problems.push((db_conf.clone(), io_reason(&e))),
     }
-    Ok(ConfFiles { fossology_conf, db_conf, layout, repo_path, problems })
+    Ok(ConfFiles { fossology_conf, db_conf, layout, repo_path, problems, project })
+}
+
+/// `[DIRECTORIES] PROJECTUSER` and `PROJECTGROUP` (the user and group the agents run as;
+/// `install/fo-postinstall` reads the group from there and `chown -R`s the repository to
+/// them).
+pub fn project_names(text: &str) -> (Option<String>, Option<String>) {
+    let mut group = "";
+    let (mut user, mut grp) = (None, None);
+    for line in text.lines().map(str::trim) {
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            group = name.trim();
+        } else if group == "DIRECTORIES"
+            && let Some((k, v)) = line.split_once('=')
+        {
+            let v = v.trim().trim_matches('"').to_string();
+            match k.trim() {
+                "PROJECTUSER" if !v.is_empty() => user = Some(v),
+                "PROJECTGROUP" if !v.is_empty() => grp = Some(v),
+                _ => {}
+            }
+        }
+    }
+    (user, grp)
 }
 
 fn io_reason(e: &std::io::Error) -> String {

@@ -177,14 +177,14 @@ impl Run<'_> {
         let refetchable = first.is_some_and(Upload::refetchable);
         let origin = first.and_then(|u| u.origin.clone());
         let repair = match &files_copy {
-            Some(from) => Some(Repair::Link { from: from.clone(), to: p.path.clone() }.into()),
+            Some(from) => Some(Repair::Copy { from: from.clone(), to: p.path.clone() }.into()),
             None => {
                 let object = DbObject { key: ObjectKey::parse_name(name).expect("spooled names are valid"), pfiles: p.pfiles.clone(), tree_uploads: Vec::new(), gold_of: p.gold_of.clone() };
                 self.gold_repair(&object, &p.path)
             }
         };
         let how = match (&files_copy, refetchable) {
-            (Some(_), _) => "its files copy is intact and can be linked back".to_string(),
+            (Some(_), _) => "its files copy is intact and can be copied back".to_string(),
             (None, true) => format!("it can be downloaded again from {}", origin.as_deref().unwrap_or_default()),
             (None, false) => "only a backup has it".to_string(),
         };

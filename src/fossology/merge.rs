@@ -15,7 +15,7 @@ use super::layout::{ObjectKey, ObjectType, object_path, preferred_path};
 use super::metadata::{DbObject, Upload, capped};
 use super::summary::{Class, Summary, Totals};
 use super::trees::{Tree, spawn_walkers};
-use super::walk::{Found, Level, Meta, Misplaced};
+use super::walk::{Found, Level, Misplaced};
 use super::{LayoutMismatchParams, Repair};
 use crate::details;
 use crate::engine::hash::Which;
@@ -35,11 +35,19 @@ pub(super) struct Run<'a> {
     summary: Summary,
     /// `layout-mismatch`'s parameters.
     layout_params: LayoutMismatchParams,
+    /// The `permissions` check the walkers feed.
+    perms: Option<&'a super::perms::Perms>,
 }
 
 impl<'a> Run<'a> {
     pub(super) fn new(opts: &'a CheckOptions, layout: &'a Layout, sink: &'a Sink, uploads: &'a BTreeMap<i64, Upload>, layout_params: LayoutMismatchParams) -> Run<'a> {
-        Run { opts, layout, sink, uploads, gold_state: HashMap::new(), gold_path: HashMap::new(), gold_in_scope: BTreeSet::new(), summary: Summary::default(), layout_params }
+        Run { opts, layout, sink, uploads, gold_state: HashMap::new(), gold_path: HashMap::new(), gold_in_scope: BTreeSet::new(), summary: Summary::default(), layout_params, perms: None }
+    }
+
+    /// Feeds the walk's directories and stat'ed objects to the `permissions` check.
+    pub(super) fn perms(mut self, perms: &'a super::perms::Perms) -> Run<'a> {
+        self.perms = Some(perms);
+        self
     }
 }
 
@@ -48,7 +56,7 @@ impl Run<'_> {
     pub(super) fn merge(&mut self, objects: impl Iterator<Item = Result<DbObject>>, digests: Which) -> Result<()> {
         let (opts, layout, sink) = (self.opts, self.layout, self.sink);
         std::thread::scope(|scope| {
-            let (gold, files) = spawn_walkers(scope, opts, layout, digests, sink);
+            let (gold, files) = spawn_walkers(scope, opts, layout, digests, sink, self.perms);
             self.merge_trees(objects, gold, files)
         })
     }
@@ -194,12 +202,7 @@ impl Run<'_> {
                 continue;
             }
             match self.verify(found) {
-                None => {
-                    state = GoldState::Usable;
-                    if in_scope {
-                        self.check_linked(object, found);
-                    }
-                }
+                None => state = GoldState::Usable,
                 Some(problem) if in_scope => self.report_damaged_gold(object, found, &problem),
                 Some(_) => {}
             }
@@ -291,28 +294,6 @@ impl Run<'_> {
         insert_pfiles(&mut details, &object.pfiles);
         details.insert("uploads".into(), json!(capped(&object.gold_of)));
         self.sink.emit(rule, &found.rel, format!("gold {message}"), details, repair);
-    }
-
-    /// `gold-files-not-linked`: wget_agent imports the upload into `gold` and hard-links the
-    /// same file into `files`; a copy that did not preserve hard links has two inodes.
-    fn check_linked(&self, object: &DbObject, gold: &Found) {
-        let Some(gold_meta) = gold.meta else { return };
-        let name = object.key.name();
-        for host in self.layout.hosts_for("files", &name).into_iter().map(Some).chain(self.layout.hosts.is_empty().then_some(None)) {
-            let rel = object_path(self.layout, host, ObjectType::Files, &name);
-            if let Ok(files_meta) = Meta::of(&self.opts.repo.join(&rel)) {
-                if files_meta.dev == gold_meta.dev && files_meta.ino != gold_meta.ino {
-                    self.sink.emit(
-                        Rule::GoldFilesNotLinked,
-                        &gold.rel,
-                        format!("the gold and files copies are separate files ({} bytes stored twice); FOSSology hard-links them", gold_meta.size),
-                        details! { "files_copy" => rel, "size" => gold_meta.size, "uploads" => capped(&object.gold_of) },
-                        None,
-                    );
-                }
-                return;
-            }
-        }
     }
 
     pub(super) fn misplaced(&self, object_type: ObjectType, m: &Misplaced, referenced: bool, duplicate_of: Option<&str>) {
@@ -434,7 +415,9 @@ mod tests {
             let host = Some("localhost".to_string());
             let gold = tree_of(ObjectType::Gold, self.layout.depth, vec![(host.clone(), vec![Batch { found: self.gold, ..Batch::default() }])]);
             let files = tree_of(ObjectType::Files, self.layout.depth, vec![(host, vec![Batch { found: self.files, misplaced: self.files_misplaced, ..Batch::default() }])]);
-            Run::new(&opts, &self.layout, &sink, &self.uploads, LayoutMismatchParams { min_objects: 3, share: 0.5 }).merge_trees(self.objects.into_iter().map(Ok), gold, files).unwrap();
+            // The shipped rule parameters (layout-mismatch's floor).
+            let params: crate::fossology::Params = sink.catalogue().params("fossology").unwrap();
+            Run::new(&opts, &self.layout, &sink, &self.uploads, params.layout_mismatch).merge_trees(self.objects.into_iter().map(Ok), gold, files).unwrap();
             let report = sink.finish().unwrap();
             let mut findings = Vec::new();
             report
@@ -452,7 +435,7 @@ mod tests {
     }
 
     /// Objects a configuration gives to one host, all lying on another: one finding per
-    /// tree with the fix, not a move per object (min_objects is 3 in these tests).
+    /// tree with the fix, not a move per object (the shipped min_objects is 3).
     #[test]
     fn a_tree_mostly_on_another_host_is_one_layout_mismatch() {
         use crate::fossology::conf::HostRange;
@@ -476,6 +459,47 @@ mod tests {
         assert!(files.message.contains("[REPOSITORY]"), "{}", files.message);
     }
 
+    /// `n` uploads of one gold and no member: 2n objects in `files`, `misplaced` of them at
+    /// depth 3 (in a consistent layout) while the layout says 2.
+    fn depth_case(n: usize, misplaced: usize) -> Vec<Finding> {
+        let mut c = Case::new();
+        c.layout.depth = 2;
+        let mut placed = 0;
+        for i in 0..n {
+            let g = key(&format!("{:06x}", i * 0x10101), 100 + i as u64);
+            c.upload(i as i64 + 1, g, &[]);
+            c.gold.push(found(&c.layout, ObjectType::Gold, g));
+            if placed < misplaced {
+                let name = g.name();
+                c.files_misplaced.push(Misplaced { key: g, rel: format!("localhost/files/{}/{}/{}/{name}", &name[0..2], &name[2..4], &name[4..6]), why: "at the wrong depth" });
+                placed += 1;
+            } else {
+                c.files.push(found(&c.layout, ObjectType::Files, g));
+            }
+        }
+        c.run()
+    }
+
+    /// A small installation whose files tree lies at depth 3 with depth 2 configured: 257 of
+    /// 258 objects in that one other layout are one layout-mismatch, not 257 moves.
+    #[test]
+    fn a_small_tree_mostly_at_another_depth_is_one_layout_mismatch() {
+        let findings = depth_case(258, 257);
+        assert_eq!(rules(&findings), [("fossology/layout-mismatch", "-")], "{:?}", rules(&findings));
+        assert_eq!(findings[0].details["found_depth"], 3);
+        assert_eq!(findings[0].details["configured_depth"], 2);
+        assert_eq!(findings[0].details["objects"], 257);
+    }
+
+    /// A tree of three objects with one at another depth: that one is a move.
+    #[test]
+    fn one_of_three_objects_at_another_depth_is_a_move() {
+        let findings = depth_case(3, 1);
+        assert_eq!(rules(&findings), [("fossology/misplaced-file", "move")], "{:?}", rules(&findings));
+        // Two of three (below the floor of three objects) are still moves.
+        assert_eq!(rules(&depth_case(3, 2)), [("fossology/misplaced-file", "move"), ("fossology/misplaced-file", "move")]);
+    }
+
     #[test]
     fn everything_in_place_is_silent() {
         let mut c = Case::new();
@@ -496,14 +520,14 @@ mod tests {
         c.upload(2, g2, &[f2]);
         c.files.extend([found(&c.layout, ObjectType::Files, g1), found(&c.layout, ObjectType::Files, g2)]);
         c.gold.push(found(&c.layout, ObjectType::Gold, g1));
-        // Whether a gold can be linked back is asked of the repository itself.
+        // Whether a gold can be copied back is asked of the repository itself.
         let copy = c.repo.path().join(object_path(&c.layout, Some("localhost"), ObjectType::Files, &g2.name()));
         std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
         std::fs::write(&copy, "12345").unwrap();
         let findings = c.run();
         let by_rule = rules(&findings);
         assert!(by_rule.contains(&("fossology/file-missing", "reunpack")), "{by_rule:?}");
-        assert!(by_rule.contains(&("fossology/gold-missing", "link")), "the files copy of gold 2 can be linked back: {by_rule:?}");
+        assert!(by_rule.contains(&("fossology/gold-missing", "copy")), "the files copy of gold 2 can be copied back: {by_rule:?}");
         // Gold 2's files copy survives, so ununpack can re-unpack upload 2 from it.
         let f2_finding = findings.iter().find(|f| f.rule == "fossology/file-missing" && f.subject.contains(&f2.name())).unwrap();
         assert_eq!(f2_finding.repair.as_ref().unwrap().fields["upload"], 2);

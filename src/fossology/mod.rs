@@ -12,6 +12,7 @@ pub mod layout;
 mod live;
 pub(crate) mod merge;
 pub mod metadata;
+mod perms;
 pub mod plan;
 pub mod repair;
 mod scratch;
@@ -63,8 +64,8 @@ crate::product_rules! {
         DanglingPfileRef = "dangling-pfile-ref",
         /// Jobs started and not ended: the scheduler is not quiesced.
         JobsActive = "jobs-active",
-        /// The gold and files copies of an uploaded archive are separate inodes.
-        GoldFilesNotLinked = "gold-files-not-linked",
+        /// Repository entries the project user and group cannot use.
+        Permissions = "permissions",
         /// Leftover ununpack / wget_agent scratch directories.
         ScratchLeftover = "scratch-leftover",
         /// A configuration file a restore needs is missing or unreadable.
@@ -98,17 +99,28 @@ pub struct Params {
     pub layout_mismatch: LayoutMismatchParams,
     pub scratch_leftover: ScratchLeftoverParams,
     pub in_flight: InFlightParams,
+    #[serde(default)]
+    pub permissions: PermissionsParams,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InFlightParams {
-    /// An upload made less than this many seconds ago and not yet queued, and an object or
-    /// `.I` file younger than this that no row names, are in flight.
+    /// An upload made less than this many seconds ago and not yet unpacked, and an object
+    /// or `.I` file younger than this while a job is open, are in flight.
     pub grace_seconds: i64,
     /// The agents whose unfinished jobs on an upload make its problems in flight: those
     /// that write the repository or the upload's rows.
     pub agents: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PermissionsParams {
+    /// The project user's and group's numeric ids, for a copy checked on a machine that
+    /// does not have them (default: looked up by name in /etc/passwd and /etc/group).
+    pub uid: Option<u32>,
+    pub gid: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -160,9 +172,14 @@ pub enum Repair {
     Reunpack { upload: i64 },
     /// Move a misplaced object to where FOSSology looks for it (relative paths).
     Move { from: String, to: String },
-    /// Hard-link a surviving copy to where the second copy belongs (an upload's gold and
-    /// files copies are one inode).
-    Link { from: String, to: String },
+    /// Copy a surviving object to where the second copy belongs: a gold whose files copy
+    /// survives. After ununpack the top-level files object is a copy of the gold of its
+    /// own, byte for byte (`AddToRepository` in `src/ununpack/agent/utils.c` calls
+    /// `fo_RepImport(…, 1)` on the files object itself; `link()` fails with EEXIST and
+    /// `fo_RepImport` in `src/lib/c/libfossrepo.c` writes `<name>.I` and renames it over
+    /// the name). A copy restores that state; a hard link would tie the two copies, so a
+    /// damage to one would be a damage to the gold a re-unpack restores from.
+    Copy { from: String, to: String },
     /// Download the upload's original again (manual: its origin is a URL).
     Refetch { upload: i64, origin: String },
 }
@@ -204,7 +221,7 @@ impl Product for Fossology {
     /// the repository's layout, the scheduler and the configuration are units of their own.
     fn plan_unit(f: &Finding) -> Option<Unit> {
         let unit = match Rule::from_id(&f.rule)? {
-            Rule::MisplacedFile | Rule::LayoutMismatch | Rule::FileOrphaned | Rule::UnexpectedEntry | Rule::EntryUnreadable | Rule::GoldFilesNotLinked | Rule::ScratchLeftover => "repository",
+            Rule::MisplacedFile | Rule::LayoutMismatch | Rule::FileOrphaned | Rule::UnexpectedEntry | Rule::EntryUnreadable | Rule::ScratchLeftover | Rule::Permissions => "repository",
             Rule::JobsActive => "scheduler",
             Rule::InFlight if f.details.get("upload").is_none() => "repository",
             Rule::ConfigMissing => "configuration",
@@ -267,10 +284,10 @@ impl Product for Fossology {
                 None => format!("restore {} from the backup (its gold is gone, a re-unpack cannot bring it back)", u.title),
             }
         } else if actions.iter().any(|a| matches!(a, Repair::Reunpack { .. })) {
-            let link = if actions.iter().any(|a| matches!(a, Repair::Link { .. })) { "link its gold back from the files copy, then " } else { "" };
+            let link = if actions.iter().any(|a| matches!(a, Repair::Copy { .. })) { "copy its gold back from the files copy, then " } else { "" };
             format!("{link}re-unpack {}", u.title)
-        } else if actions.iter().any(|a| matches!(a, Repair::Link { .. })) {
-            format!("link the gold of {} back from its files copy", u.title)
+        } else if actions.iter().any(|a| matches!(a, Repair::Copy { .. })) {
+            format!("copy the gold of {} back from its files copy", u.title)
         } else if restores > 0 {
             format!("restore {} of {} from the backup", plural(u.repairs_total, "path"), u.title)
         } else {

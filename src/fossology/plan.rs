@@ -5,7 +5,14 @@
 //! URL could even be left out and downloaded again (`--skip-refetchable`). Orphans are
 //! never listed: nothing references them. Both strategies keep the repository's `license`
 //! directory: the scope document backs up "gold, files, license directory" in the first and
-//! "only repository gold and license directory" in the second.
+//! "only repository gold and license directory" in the second. The scheduler's job logs
+//! (`logs/`) are optional: a `#` line names them, no path is listed.
+//!
+//! Bytes are counted per path: an upload's gold and its top-level files object are separate
+//! files on a healthy installation (ununpack rewrites the files object as a copy of its
+//! own, `AddToRepository` in `src/ununpack/agent/utils.c` → `fo_RepImport`), so they are
+//! stored twice. A pair that does share an inode (wget_agent's link before ununpack ran)
+//! is counted as `hard_linked`: `rsync -H` would store it once.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -52,8 +59,11 @@ pub struct PlanSummary {
     pub absent: u64,
     /// Gold left out because its upload can be downloaded again.
     pub refetchable_skipped: u64,
-    /// Gold objects that share their inode with the files copy.
+    /// Gold objects that share their inode with the files copy (not so on a healthy
+    /// installation: see the module's note). Their bytes are in `bytes` twice.
     pub hard_linked: u64,
+    /// The job logs' directories (optional), with their files and bytes.
+    pub logs: Vec<(String, u64, u64)>,
 }
 
 /// Writes one path per line (relative to the repository root) to `out`.
@@ -91,7 +101,35 @@ pub fn plan(opts: &PlanOptions, sink: &Sink, out: &mut dyn Write) -> Result<Plan
         }
     }
     license_dirs(opts, &mut summary, out)?;
+    logs_dirs(opts, &mut summary, out)?;
     Ok(summary)
+}
+
+/// The job logs: `<repository>/logs` — the scheduler writes them with `fo_RepMkPath("logs",
+/// "%06d")` (`job_log()` in `src/scheduler/agent/job.c`) while its own `sysconfig` global is
+/// unset, so `_RepGetHost` finds no host and the path has no host part — and `<host>/logs`,
+/// where an agent that loaded the `[REPOSITORY]` ranges would put them. Optional: a restore
+/// without them loses the logs and nothing else (`jobqueue.jq_log` then names a missing
+/// file). Named in a `#` line, which rsync skips, so a plan never copies them unasked.
+fn logs_dirs(opts: &PlanOptions, summary: &mut PlanSummary, out: &mut dyn Write) -> Result<()> {
+    let mut dirs = vec!["logs".to_string()];
+    let mut hosts = opts.layout.host_dirs();
+    hosts.sort_unstable();
+    hosts.dedup();
+    dirs.extend(hosts.into_iter().map(|h| format!("{h}/logs")));
+    for rel in dirs {
+        let dir = opts.repo.join(&rel);
+        if !std::fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) {
+            continue;
+        }
+        let mut paths = Vec::new();
+        collect(&dir, &rel, &mut paths)?;
+        let files = paths.iter().filter(|(p, _)| opts.repo.join(p).is_file()).count() as u64;
+        let bytes: u64 = paths.iter().map(|(_, s)| s).sum();
+        writeln!(out, "# {rel} (optional, {files} files, {bytes} bytes): the scheduler's job logs (jobqueue.jq_log names them); needed only to keep job logs: add {rel}/ to the copy to keep them")?;
+        summary.logs.push((rel, files, bytes));
+    }
+    Ok(())
 }
 
 /// `<host>/license` with everything in it, for every host that has one. `license` is one of

@@ -17,8 +17,8 @@
 //! are back for a tree repair, or when the files the report found missing are all back.
 //! Running the queue twice queues nothing new.
 //!
-//! Moves and links of misplaced objects are a shell script (`--shell`) or done with
-//! `--apply`; the directories they create get the project user and group and FOSSology's
+//! Moves of misplaced objects and copies of a gold from its files copy are a shell script
+//! (`--shell`) or done with `--apply`; the directories they create get the project user and group and FOSSology's
 //! mode 2770, whoever runs it. Refetches and restores from a backup are listed for the
 //! operator.
 
@@ -91,7 +91,7 @@ pub enum Decision {
 pub struct Queue {
     pub reunpacks: Vec<Reunpack>,
     pub moves: Vec<(String, String)>,
-    pub links: Vec<(String, String)>,
+    pub copies: Vec<(String, String)>,
     /// Refetches and restores: manual steps.
     pub manual: Vec<(Fix, Vec<String>)>,
 }
@@ -114,7 +114,7 @@ impl Queue {
                     r.because.dedup();
                 }
                 Some(Repair::Move { from, to }) => queue.moves.push((from, to)),
-                Some(Repair::Link { from, to }) => queue.links.push((from, to)),
+                Some(Repair::Copy { from, to }) => queue.copies.push((from, to)),
                 _ => queue.manual.push((entry.repair.clone(), because)),
             }
         }
@@ -171,6 +171,49 @@ pub struct Guard {
     pub repo: Option<PathBuf>,
     /// An upload younger than this (seconds) with no job is still being made.
     pub grace_seconds: i64,
+    /// Why FOSSology's agents could not write what a re-unpack writes, if they could not.
+    pub unwritable: Option<String>,
+}
+
+/// Whether the project user can write where ununpack imports files: the repository root
+/// and each host's `gold` and `files` directory (`fo_RepImport`, `src/lib/c/libfossrepo.c`,
+/// creates directories and files there as the agent's user). `None` when it can, or when
+/// the project user is not known (no `--conf`).
+pub fn agents_cannot_write(repo: &Path, owner: &Owner) -> Result<Option<String>> {
+    use std::os::unix::fs::MetadataExt;
+    let Some((user, group)) = &owner.names else { return Ok(None) };
+    let (uid, gid) = owner.ids(repo)?;
+    let mut dirs = vec![repo.to_path_buf()];
+    for entry in std::fs::read_dir(repo).with_context(|| format!("--repo {}", repo.display()))?.flatten() {
+        for t in ["gold", "files"] {
+            let d = entry.path().join(t);
+            if d.is_dir() {
+                dirs.push(d);
+            }
+        }
+    }
+    for d in dirs {
+        let m = std::fs::metadata(&d).with_context(|| format!("cannot stat {}", d.display()))?;
+        let mode = m.mode();
+        let can = if m.uid() == uid {
+            mode & 0o300 == 0o300
+        } else if m.gid() == gid {
+            mode & 0o030 == 0o030
+        } else {
+            mode & 0o003 == 0o003
+        };
+        if !can {
+            return Ok(Some(format!(
+                "FOSSology's agents (project user {user}, group {group}) cannot write {} (owner {}:{}, mode {:o}): the re-unpack would fail with permission denied; give the repository back to them first (chown -R {user}:{group} {}, then chmod 2770 on its directories, as install/fo-postinstall does)",
+                d.display(),
+                m.uid(),
+                m.gid(),
+                mode & 0o7777,
+                repo.display()
+            )));
+        }
+    }
+    Ok(None)
 }
 
 /// Why a re-unpack must not be queued now, if it must not; `rebuild_tree` is cleared when
@@ -190,6 +233,9 @@ async fn recheck(conn: &mut sqlx::PgConnection, r: &mut Reunpack, guard: &Guard,
     let Some((owner, filename, age)) = row else {
         return Ok(Err("the upload no longer exists".into()));
     };
+    if let Some(why) = &guard.unwritable {
+        return Ok(Err(why.clone()));
+    }
     // Any agent's unfinished job on the upload: FOSSology has it in hand (its own unpack
     // after an upload, a delete, a re-unpack already queued).
     let open: Option<(i32, i32, String, bool)> = sqlx::query_as(
@@ -341,8 +387,9 @@ fn id_of(file: &str, name: &str) -> Option<u32> {
     })
 }
 
-/// Shell commands for moves and links, run from the repository root: every directory they
-/// create is given the project user and group (or its parent's) and mode 2770.
+/// Shell commands for moves and copies, run from the repository root: every directory they
+/// create is given the project user and group (or its parent's) and mode 2770; `cp -p`
+/// keeps a copy's owner and mode, as the agents need them.
 pub fn render_script(queue: &Queue, owner: &Owner) -> String {
     let mut s = String::from("#!/bin/sh\n# repocheck repair fossology --shell: run in the repository root. Never overwrites an existing object.\nset -eu\n");
     let chown = |dir: &str| match &owner.names {
@@ -350,7 +397,7 @@ pub fn render_script(queue: &Queue, owner: &Owner) -> String {
         None => format!("chown --reference={} {}", sh(parent(dir)), sh(dir)),
     };
     let mut made = std::collections::BTreeSet::new();
-    for (from, to, verb) in queue.moves.iter().map(|(f, t)| (f, t, "mv -n --")).chain(queue.links.iter().map(|(f, t)| (f, t, "ln --"))) {
+    for (from, to, verb) in queue.moves.iter().map(|(f, t)| (f, t, "mv -n --")).chain(queue.copies.iter().map(|(f, t)| (f, t, "cp -np --"))) {
         let mut dir = String::new();
         for part in parent(to).split('/') {
             dir = if dir.is_empty() { part.to_string() } else { format!("{dir}/{part}") };
@@ -385,11 +432,11 @@ pub fn render_manual(queue: &Queue) -> String {
     s
 }
 
-/// Performs the moves and links in `repo`, never replacing an existing file; directories
+/// Performs the moves and copies in `repo`, never replacing an existing file; directories
 /// it creates get `owner` and mode 2770.
 pub fn apply_files(queue: &Queue, repo: &Path, owner: &Owner) -> Result<Vec<String>> {
     let mut done = Vec::new();
-    for (from, to, link) in queue.moves.iter().map(|(f, t)| (f, t, false)).chain(queue.links.iter().map(|(f, t)| (f, t, true))) {
+    for (from, to, copy) in queue.moves.iter().map(|(f, t)| (f, t, false)).chain(queue.copies.iter().map(|(f, t)| (f, t, true))) {
         let (src, dst) = (safe_join(repo, from)?, safe_join(repo, to)?);
         if dst.symlink_metadata().is_ok() {
             done.push(format!("{to}: already there, left alone"));
@@ -398,15 +445,31 @@ pub fn apply_files(queue: &Queue, repo: &Path, owner: &Owner) -> Result<Vec<Stri
         if let Some(dir) = dst.parent() {
             create_dirs(repo, dir, owner)?;
         }
-        if link {
-            std::fs::hard_link(&src, &dst).with_context(|| format!("cannot link {from} to {to}"))?;
-            done.push(format!("linked {from} -> {to}"));
+        if copy {
+            copy_object(&src, &dst).with_context(|| format!("cannot copy {from} to {to}"))?;
+            done.push(format!("copied {from} -> {to}"));
         } else {
             std::fs::rename(&src, &dst).with_context(|| format!("cannot move {from} to {to}"))?;
             done.push(format!("moved {from} -> {to}"));
         }
     }
     Ok(done)
+}
+
+/// Copies an object as `fo_RepImport` does (`<name>.I`, then renamed), with the source's
+/// mode and, where permitted, its owner and group.
+fn copy_object(src: &Path, dst: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let mut tmp = dst.as_os_str().to_owned();
+    tmp.push(".I");
+    let tmp = PathBuf::from(tmp);
+    std::fs::copy(src, &tmp)?;
+    let meta = std::fs::metadata(src)?;
+    // Not root: the copy stays the runner's (the permissions rule then says so).
+    let _ = std::os::unix::fs::chown(&tmp, Some(meta.uid()), Some(meta.gid()));
+    std::fs::set_permissions(&tmp, meta.permissions())?;
+    std::fs::rename(&tmp, dst)?;
+    Ok(())
 }
 
 /// Creates `dir` and the missing directories above it (inside `repo`), each owned as

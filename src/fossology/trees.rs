@@ -208,7 +208,14 @@ pub(super) fn tree_hosts(opts: &CheckOptions, layout: &Layout, object_type: Obje
 
 /// Starts a walker thread per host of each type tree in `scope`; returns the gold and
 /// files trees fed by them.
-pub(super) fn spawn_walkers<'scope, 'env>(scope: &'scope std::thread::Scope<'scope, 'env>, opts: &'env CheckOptions, layout: &'env Layout, digests: Which, sink: &'env Sink) -> (Tree, Tree) {
+pub(super) fn spawn_walkers<'scope, 'env>(
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    opts: &'env CheckOptions,
+    layout: &'env Layout,
+    digests: Which,
+    sink: &'env Sink,
+    perms: Option<&'env super::perms::Perms>,
+) -> (Tree, Tree) {
     let walk = |object_type: ObjectType| {
         let mut streams = Vec::new();
         for host in tree_hosts(opts, layout, object_type) {
@@ -223,6 +230,7 @@ pub(super) fn spawn_walkers<'scope, 'env>(scope: &'scope std::thread::Scope<'sco
                 depth: layout.depth,
                 level: opts.level,
                 want_meta: object_type == ObjectType::Gold,
+                perms,
                 range: if object_type == ObjectType::Files { opts.range.as_ref() } else { None },
                 subset: opts.subset,
                 // A manifest being recorded takes this tree's files from this walk (when it

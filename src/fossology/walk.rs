@@ -168,7 +168,7 @@ pub struct Found {
     pub key: ObjectKey,
     /// Relative to the repository root.
     pub rel: String,
-    /// `(dev, ino)` and size, from `lstat` at level size and above, and for gold.
+    /// `(dev, ino)`, size, owner and mode, from `lstat` at level size and above, and for gold.
     pub meta: Option<Meta>,
     /// At level content: the digests, or why the file could not be read.
     pub content: Option<Result<Digests, String>>,
@@ -179,13 +179,22 @@ pub struct Meta {
     pub dev: u64,
     pub ino: u64,
     pub size: u64,
+    /// Owner, group and mode bits (for `permissions`).
+    pub uid: u32,
+    pub gid: u32,
+    pub mode: u32,
 }
 
 impl Meta {
     pub fn of(path: &Path) -> std::io::Result<Meta> {
+        Ok(Meta::from(&fs::symlink_metadata(path)?))
+    }
+}
+
+impl From<&fs::Metadata> for Meta {
+    fn from(m: &fs::Metadata) -> Meta {
         use std::os::unix::fs::MetadataExt;
-        let m = fs::symlink_metadata(path)?;
-        Ok(Meta { dev: m.dev(), ino: m.ino(), size: m.size() })
+        Meta { dev: m.dev(), ino: m.ino(), size: m.size(), uid: m.uid(), gid: m.gid(), mode: m.mode() }
     }
 }
 
@@ -256,8 +265,11 @@ pub struct TreeWalk<'a> {
     pub tree: String,
     pub depth: u32,
     pub level: Level,
-    /// Also `lstat` every object (gold: for the hard-link check).
+    /// Also `lstat` every object at level exists (gold: a small tree, so its owners and
+    /// modes are checked at every level).
     pub want_meta: bool,
+    /// The `permissions` check, fed with the directories read and the objects stat'ed.
+    pub perms: Option<&'a super::perms::Perms>,
     pub range: Option<&'a NameRange>,
     /// At level content, only these objects are hashed (the others are stat'ed).
     pub subset: Option<Subset>,
@@ -404,7 +416,12 @@ impl TreeWalk<'_> {
         }
         if self.level >= Level::Size || self.want_meta {
             match Meta::of(&path) {
-                Ok(m) => found.meta = Some(m),
+                Ok(m) => {
+                    if let Some(p) = self.perms {
+                        p.object(&self.tree, &found.rel, &m);
+                    }
+                    found.meta = Some(m)
+                }
                 Err(e) => {
                     if found.content.is_none() {
                         found.content = Some(Err(e.to_string()));
@@ -557,6 +574,11 @@ impl TreeWalk<'_> {
         match read_dir_sorted(dir) {
             Ok(entries) => {
                 self.sink.stats.add_entries(entries.len() as u64);
+                if let Some(p) = self.perms
+                    && let Ok(m) = fs::symlink_metadata(dir)
+                {
+                    p.dir(&self.tree, rel, &Meta::from(&m));
+                }
                 Some(entries)
             }
             Err(e) => {

@@ -5,7 +5,21 @@
 //! - ununpack gives every regular file it meets (the archive, the decompressed tar of a
 //!   `.tar.gz`, every member, empty ones too) a `pfile` row and a `files` object named
 //!   `sha1.md5.size`, and writes the `uploadtree` rows (shape: see [`unpack`]); adj2nest
-//!   numbers them as a nested set;
+//!   numbers them as a nested set. ununpack imports every one of them with
+//!   `fo_RepImport(Source, "files", name, 1)` (`AddToRepository` in
+//!   `src/ununpack/agent/utils.c`; its `fo_RepExist` asks for the name with the SHA-256 in
+//!   it, which is never there): the link from its scratch directory works for a name not
+//!   yet in `files` (mode 2664: `fo_RepImport` chmods the source `S_ISGID|0664` first);
+//!   for a name already there — always the archive itself, wget_agent linked it — `link()`
+//!   fails with EEXIST and the object is copied to `<name>.I` and renamed over it (mode
+//!   2660, `fo_RepFwriteTmp`). So no gold shares its inode with a files object;
+//! - directories are mode 2770 (`_RepMkDirs` makes them 0770, the setgid bit comes from the
+//!   repository root, which `install/fo-postinstall` chmods 2770 after `chown -R
+//!   <PROJECTUSER>:<PROJECTGROUP>`); everything is owned by the project user and group
+//!   when the machine has them (see [`FossologyFixture::project`]);
+//! - ununpack's scratch directory `<repository>/<hostname>/ununpack/` (`-d %R/%H/ununpack/%U`
+//!   in `src/ununpack/ununpack.conf`) stays, empty, after `RemoveDir` of the upload's own
+//!   `%U` directory; wget_agent's `<hostname>/wget/` likewise after a download from a URL;
 //! - the database keeps hex in upper case; objects are named in lower case;
 //! - the jobs that did this have ended well (`job`, `jobqueue`, `jobdepends`,
 //!   `ununpack_ars`), and the scheduler kept their logs in the repository's `logs` type.
@@ -40,6 +54,15 @@ pub const AGENT_REV: &str = "4.7.1.a48620275";
 pub const CONF_PATH: &str = "/srv/fossology/repository";
 /// The user a fresh installation has as its administrator (`user_pk` 2, `user_perm` 10).
 pub const FOSSY: i64 = 2;
+/// The machine's hostname (`%H` in the agents' command lines): the scratch directories are
+/// `<repository>/<HOSTNAME>/ununpack` and `…/wget`.
+pub const HOSTNAME: &str = "fossology";
+/// Mode of repository directories, of objects linked into `files` (and of gold), and of
+/// objects written by `fo_RepFwriteTmp` (an object ununpack copied over an existing one,
+/// job logs).
+pub const MODE_DIR: u32 = 0o2770;
+pub const MODE_OBJECT: u32 = 0o2664;
+pub const MODE_REWRITTEN: u32 = 0o2660;
 
 /// How an upload is added.
 #[derive(Debug, Clone)]
@@ -205,6 +228,8 @@ pub struct FossologyFixture {
     /// Whether `fossology.conf` says `depth = …` (absent: FOSSology's code default 2).
     write_depth: bool,
     job_logs: bool,
+    /// `[DIRECTORIES] PROJECTUSER` and `PROJECTGROUP`.
+    project: (String, String),
     pfiles: Vec<Pfile>,
     contents: Vec<Vec<u8>>,
     by_name: BTreeMap<String, usize>,
@@ -237,6 +262,7 @@ impl FossologyFixture {
             hosts: shipped.hosts,
             write_depth: true,
             job_logs: true,
+            project: ("fossy".into(), "fossy".into()),
             pfiles: Vec::new(),
             contents: Vec::new(),
             by_name: BTreeMap::new(),
@@ -267,6 +293,14 @@ impl FossologyFixture {
     /// cleaned by `maintagent -l`, which sets `jq_log = 'removed'`; here they are NULL).
     pub fn without_job_logs(mut self) -> Self {
         self.job_logs = false;
+        self
+    }
+
+    /// `[DIRECTORIES] PROJECTUSER` / `PROJECTGROUP` (default `fossy`, as installed). When the
+    /// machine has them and the kit runs as root, the repository is owned by them, as
+    /// `fo-postinstall`'s `chown -R` leaves it; else it stays the writer's.
+    pub fn project(mut self, user: &str, group: &str) -> Self {
+        self.project = (user.to_string(), group.to_string());
         self
     }
 
@@ -547,13 +581,12 @@ impl FossologyFixture {
                 ]
             }),
         );
-        let layout = self.repo_layout();
         copy(
             &mut s,
             "jobqueue",
             "jq_pk, jq_job_fk, jq_type, jq_args, jq_starttime, jq_endtime, jq_endtext, jq_end_bits, jq_schedinfo, jq_itemsprocessed, jq_log, jq_runonpfile, jq_host, jq_cmd_args",
             &mut self.uploads.iter().flat_map(|u| u.jobqueue.iter()).map(|q| {
-                let log = q.log.as_ref().map_or(NULL.to_string(), |name| text(&format!("{CONF_PATH}/{}", layout.rel_path("logs", name).expect("a valid log name"))));
+                let log = q.log.as_ref().map_or(NULL.to_string(), |name| text(&format!("{CONF_PATH}/{}", log_rel_path(self.depth, name))));
                 vec![
                     q.jq_pk.to_string(),
                     q.jq_job_fk.to_string(),
@@ -605,7 +638,8 @@ impl FossologyFixture {
     }
 
     /// Writes the installation under `dir`: `repository/<host>/<type>/…` (gold and files
-    /// copies of an upload's file hard-linked, job logs under `logs`),
+    /// copies of an upload's file as separate files, as ununpack leaves them), job logs
+    /// under `repository/logs`, the empty scratch directories, FOSSology's modes and owners;
     /// `etc/fossology.conf`, `etc/Db.conf`, and `fossology.sql`.
     pub fn write(&self, dir: &Path) -> Result<Installation> {
         let repo = dir.join("repository");
@@ -618,21 +652,28 @@ impl FossologyFixture {
             uploads: self.uploads.clone(),
             pfiles: self.pfiles.clone(),
             users: self.users.clone(),
+            project: self.project.clone(),
         };
         let put = |path: &Path, bytes: &[u8]| -> Result<()> {
             std::fs::create_dir_all(path.parent().expect("below the repository")).with_context(|| format!("cannot create the directory of {}", path.display()))?;
             std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
         };
+        // Objects ununpack copied over an existing name (mode 2660); the others were linked
+        // in (2664). Upload by upload, in the order ununpack meets the files.
+        let mut rewritten = std::collections::BTreeSet::new();
+        let mut present = std::collections::BTreeSet::new();
         for upload in &self.uploads {
-            // wget_agent: gold first, then the same inode into files.
+            // wget_agent: gold, and files linked to it; ununpack then copies over the latter.
             let gold = inst.path_of("gold", &upload.gold);
-            let files = inst.path_of("files", &upload.gold);
             if !gold.exists() {
                 put(&gold, &self.contents[upload.pfile as usize - 1])?;
             }
-            if !files.exists() {
-                std::fs::create_dir_all(files.parent().expect("below the repository"))?;
-                std::fs::hard_link(&gold, &files).with_context(|| format!("cannot link {} to {}", files.display(), gold.display()))?;
+            present.insert(upload.gold.clone());
+            for row in upload.file_rows() {
+                let name = self.pfiles[row.pfile_fk as usize - 1].name();
+                if !present.insert(name.clone()) {
+                    rewritten.insert(inst.path_of("files", &name));
+                }
             }
         }
         for (pfile, bytes) in self.pfiles.iter().zip(&self.contents) {
@@ -641,13 +682,22 @@ impl FossologyFixture {
                 put(&path, bytes)?;
             }
         }
+        let mut logs = Vec::new();
         for upload in &self.uploads {
             for q in &upload.jobqueue {
                 if let Some(name) = &q.log {
-                    put(&inst.path_of("logs", name), job_log(upload, q).as_bytes())?;
+                    let path = repo.join(log_rel_path(self.depth, name));
+                    put(&path, job_log(upload, q).as_bytes())?;
+                    logs.push(path);
                 }
             }
         }
+        std::fs::create_dir_all(repo.join(HOSTNAME).join("ununpack"))?;
+        if self.uploads.iter().any(|u| u.mode & 4 != 0) {
+            std::fs::create_dir_all(repo.join(HOSTNAME).join("wget"))?;
+        }
+        let owner = (lookup_id("/etc/passwd", &self.project.0), lookup_id("/etc/group", &self.project.1));
+        set_modes(&repo, &|p: &Path| if rewritten.contains(p) || logs.iter().any(|l| l == p) { MODE_REWRITTEN } else { MODE_OBJECT }, owner)?;
         std::fs::create_dir_all(dir.join("etc"))?;
         std::fs::write(inst.conf(), self.conf_text()).context("cannot write fossology.conf")?;
         std::fs::write(dir.join("etc/Db.conf"), "dbname=fossology;\nhost=localhost;\nuser=fossy;\npassword=fossy;\nclient_encoding=utf8;\n").context("cannot write Db.conf")?;
@@ -666,15 +716,62 @@ impl FossologyFixture {
         for h in &self.hosts {
             let _ = writeln!(c, "{}", h.conf_line());
         }
-        c.push_str(
-            "\n[DIRECTORIES]\nPROJECT=fossology\nPROJECTGROUP=fossy\nPROJECTUSER=fossy\nPREFIX=/usr/local\nLIBEXECDIR=$PREFIX/lib/$PROJECT\nMODDIR=$PREFIX/share/$PROJECT\nLOGDIR=/var/log/$PROJECT\n",
+        let _ = write!(
+            c,
+            "\n[DIRECTORIES]\nPROJECT=fossology\nPROJECTGROUP={}\nPROJECTUSER={}\nPREFIX=/usr/local\nLIBEXECDIR=$PREFIX/lib/$PROJECT\nMODDIR=$PREFIX/share/$PROJECT\nLOGDIR=/var/log/$PROJECT\n",
+            self.project.1, self.project.0
         );
         c
     }
 }
 
+/// Where the scheduler writes the log of jobqueue row `name` (`%06d`): `job_log()` in
+/// `src/scheduler/agent/job.c` calls `fo_RepMkPath("logs", name)`, whose `_RepGetHost`
+/// reads the global `sysconfig`, which the scheduler never sets (it keeps its configuration
+/// in `scheduler->sysconfig`): no host matches and the path has no host part,
+/// `logs/00/00/04/000004` at depth 3.
+pub fn log_rel_path(depth: u32, name: &str) -> String {
+    RepoLayout::new(depth, Vec::new()).rel_path("logs", name).expect("a valid log name")
+}
+
+/// The numeric id of `name` in `/etc/passwd` or `/etc/group` (`name:x:id:…`), or `name`
+/// itself when it is a number.
+pub fn lookup_id(file: &str, name: &str) -> Option<u32> {
+    if let Ok(id) = name.parse() {
+        return Some(id);
+    }
+    let text = std::fs::read_to_string(file).ok()?;
+    text.lines().find_map(|l| {
+        let mut f = l.split(':');
+        (f.next() == Some(name)).then(|| f.nth(1).and_then(|id| id.parse().ok())).flatten()
+    })
+}
+
+/// Directories 2770, files as `mode_of` says, and (when given and permitted) the owner.
+fn set_modes(dir: &Path, mode_of: &dyn Fn(&Path) -> u32, owner: (Option<u32>, Option<u32>)) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let chown = |p: &Path| {
+        if owner.0.is_some() || owner.1.is_some() {
+            // Not root: the entries stay the writer's.
+            let _ = std::os::unix::fs::lchown(p, owner.0, owner.1);
+        }
+    };
+    chown(dir);
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(MODE_DIR))?;
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            set_modes(&path, mode_of, owner)?;
+        } else {
+            chown(&path);
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode_of(&path)))?;
+        }
+    }
+    Ok(())
+}
+
 /// A job log as the scheduler keeps it (`job_log()` in `src/scheduler/agent/job.c`: the
-/// file `%06d` of jq_pk in the `logs` type). The lines stand in for the agent's output.
+/// file `%06d` of jq_pk in the `logs` type, see [`log_rel_path`]). The lines stand in for the agent's output.
 fn job_log(upload: &UploadInfo, q: &JobqueueRow) -> String {
     let what = match q.jq_type.as_str() {
         "wget_agent" => format!("upload {} fetched from {}", upload.id, upload.origin),
@@ -721,6 +818,8 @@ pub struct Installation {
     /// Every `pfile` row, by `pfile_pk`.
     pub pfiles: Vec<Pfile>,
     pub users: Vec<User>,
+    /// `[DIRECTORIES] PROJECTUSER` and `PROJECTGROUP`.
+    pub project: (String, String),
 }
 
 impl Installation {
@@ -896,10 +995,12 @@ pub fn example_readme(inst: &Installation) -> String {
          - `example/` — a small installation made from them, the way FOSSology makes one:\n  \
          - `repository/` — `[FOSSOLOGY] depth = 3`, one host `localhost` (`localhost[] = * 00 ff`):\n    \
          `localhost/gold/` holds each upload's archive, `localhost/files/` every regular file\n    \
-         of every upload (archive, decompressed tar, members), `localhost/logs/` the scheduler's\n    \
-         job logs. When generated, each archive's `gold` and `files` copies are one inode (hard\n    \
-         links, as wget_agent makes them); git stores them as two files, so a checkout is\n    \
-         like a copy made without `rsync -H` (`fossology/gold-files-not-linked`, info).\n  \
+         of every upload (archive, decompressed tar, members), each archive's `gold` and\n    \
+         `files` copies separate files, as ununpack leaves them; `logs/` the scheduler's job\n    \
+         logs (no host part, as `job_log()` makes the path). When generated, the kit also\n    \
+         leaves the empty scratch directory `fossology/ununpack/` (and `fossology/wget/`),\n    \
+         directories mode 2770, objects 2664 (2660 where ununpack rewrote one) and the project\n    \
+         user and group `fossy` as owner where the machine has them; git keeps none of these.\n  \
          - `etc/fossology.conf`, `etc/Db.conf` — as installed from source.\n  \
          - `fossology.sql.gz` — a real `pg_dumpall | gzip` of a PostgreSQL server on which the\n    \
          kit's `fossology.sql` was loaded into database `fossology` (the dump also holds\n    \
