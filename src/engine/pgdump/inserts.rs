@@ -15,7 +15,7 @@ use std::ops::Range;
 
 use anyhow::{Context, Result, bail};
 
-use super::error::{MAX_RECORD, MAX_RECORD_TEXT};
+use super::error::{MAX_RECORD, MAX_RECORD_TEXT, quote};
 
 /// Bytes from a `BufRead`, one at a time, counting lines.
 pub(crate) struct Src<R> {
@@ -134,7 +134,7 @@ impl<R: BufRead> Src<R> {
         let mut w = Vec::new();
         self.identifier_word(&mut w)?;
         if !w.eq_ignore_ascii_case(word.as_bytes()) {
-            bail!("expected {word} but found '{}'", String::from_utf8_lossy(&w));
+            bail!("expected {word} but found '{}'", quote(&w));
         }
         Ok(())
     }
@@ -271,7 +271,7 @@ impl InsertParser {
         } else if w.eq_ignore_ascii_case(b"VALUES") {
             false
         } else {
-            bail!("expected VALUES but found '{}'", String::from_utf8_lossy(&w));
+            bail!("expected VALUES but found '{}'", quote(&w));
         };
         self.rows_in_statement = Some(0);
         self.default_values = default_values;
@@ -394,7 +394,7 @@ impl InsertParser {
             self.buf.extend_from_slice(w);
             self.fields.push(Field::Value(start..self.buf.len()));
         } else {
-            bail!("an unexpected value '{}' in an INSERT statement", String::from_utf8_lossy(w));
+            bail!("an unexpected value '{}' in an INSERT statement", quote(w));
         }
         Ok(())
     }

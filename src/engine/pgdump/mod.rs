@@ -477,10 +477,13 @@ fn read_plain(reader: &mut dyn BufRead, db_name: &str, sink: &mut dyn CopySink, 
             parser.std_strings = st.std_strings;
             let at_table = st.data_table();
             let here = |n: u64| match &at_table {
-                Some(t) => format!("line {n} (the data of table {t})"),
-                None => format!("line {n}"),
+                Some(t) => format!("line {n} (the data of table {t}): an INSERT statement that cannot be read, the dump is damaged"),
+                None => format!("line {n}: an INSERT statement that cannot be read, the dump is damaged"),
             };
-            let header = parser.header(&mut src).with_context(|| here(number + src.newlines))?.context("an empty INSERT statement")?;
+            let header = parser
+                .header(&mut src)
+                .map_err(|e| e.context(DumpError::new(at_table.clone(), Some(At::Line(number + src.newlines)), here(number + src.newlines))))?
+                .context("an empty INSERT statement")?;
             let schema = header.schema.clone().unwrap_or_else(|| st.search_path.clone());
             let selected = parts.selected();
             if selected {
@@ -529,11 +532,14 @@ fn read_plain(reader: &mut dyn BufRead, db_name: &str, sink: &mut dyn CopySink, 
         }
         if is_copy {
             let text = trim_eol(&line);
-            if !text.ends_with(b" FROM stdin;") {
+            let parsed = if text.ends_with(b" FROM stdin;") {
+                std::str::from_utf8(text).map_err(anyhow::Error::new).and_then(parse_copy_header)
+            } else if kind == Kind::Data {
+                Err(anyhow::anyhow!("not 'COPY … FROM stdin;'"))
+            } else {
                 // Outside a data section (a statement of a definition): not data.
                 continue;
-            }
-            let parsed = std::str::from_utf8(text).map_err(anyhow::Error::new).and_then(parse_copy_header);
+            };
             let (schema, table, columns) = match parsed {
                 Ok(p) => p,
                 Err(e) => {

@@ -192,7 +192,19 @@ impl<R: Read> ArchiveIn<R> {
     }
 
     pub fn string(&mut self) -> Result<Option<String>> {
-        Ok(self.bytes()?.map(|b| String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())))
+        // Bytes that are not UTF-8 (damage, or another encoding) kept as \xNN, to be shown.
+        Ok(self.bytes()?.map(|b| {
+            String::from_utf8(b).unwrap_or_else(|e| {
+                let mut out = String::new();
+                for chunk in e.as_bytes().utf8_chunks() {
+                    out.push_str(chunk.valid());
+                    for byte in chunk.invalid() {
+                        out.push_str(&format!("\\x{byte:02x}"));
+                    }
+                }
+                out
+            })
+        }))
     }
 
     /// `ReadOffset` (1.7+): the flag and the offset.
