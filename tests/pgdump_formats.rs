@@ -2,7 +2,7 @@
 //! server, reads as the server itself reads: the same rows for FOSSology's tables and a JS7
 //! JOC table set through `read_tables`, and the same rows of every table through the
 //! every-table observer. Damaged archives are errors naming the table; a table of the same
-//! name in another schema is never mixed in.
+//! name in another schema is never mixed in, nor a statement in a function's body.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -110,6 +110,9 @@ INSERT INTO awkward (id, flag, bits, vbits, n, f, r, b, t, ts, iv, arr, j) VALUE
   (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
   (4, true, B'111', B'0101', -12345678901234567890.5, 2.2250738585072014e-308, -0, '\x5c4e', E'\\N looks like NULL', 'infinity', '00:00:00.000001', '{-1}', '"é ✓"');
 CREATE TABLE empty_table (x int, y text);
+CREATE FUNCTION public.note_pfile() RETURNS void LANGUAGE sql AS $$
+INSERT INTO other.pfile VALUES (1, 'a statement in a function body, not data');
+$$;
 "#;
 
 struct Fixture {
@@ -177,6 +180,9 @@ fn fixture() -> &'static Fixture {
         file("directory-j2", &["-Fd", "-j2", "-Z0"]);
         file("tar.tar", &["-Ft"]);
         file("tar-inserts.tar", &["-Ft", "--rows-per-insert=3"]);
+        // Data only: no table is created, the triggers are switched off around each table.
+        file("data-only.sql", &["--data-only", "--disable-triggers"]);
+        file("data-only.dump", &["-Fc", "--data-only"]);
         for (name, args, filter) in [
             ("piped.dump", &["-Fc"][..], "cat"),
             ("piped-z0.dump", &["-Fc", "-Z0"][..], "cat"),
