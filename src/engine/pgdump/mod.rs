@@ -37,6 +37,23 @@
 //! lists, each ending as pg_dump ends it (`\.` after COPY data, an empty line after INSERTs,
 //! the compressed stream's end mark).
 //!
+//! Every data section is accounted for. In a plain dump, the entry after a `-- Data for
+//! Name: …; Type: TABLE DATA` comment holds that data and nothing else but blank lines,
+//! comments and pg_dump's session settings; a line there that is not a readable COPY or
+//! INSERT statement is an error naming the table and the line, and so is a data section
+//! without a COPY statement in a dump whose other tables have one (pg_dump writes one for an
+//! empty table too). In an archive, an entry that has data must be `TABLE DATA` (or `BLOBS`,
+//! large objects, not read), and a block must be of a known type for an entry of that type.
+//! Data for a table the dump never creates (no `CREATE TABLE`, no `TABLE` entry) is an
+//! error, unless the dump creates none (`pg_dump --data-only`). Entries whose text is code (a
+//! function's body, a view) are not read for statements.
+//!
+//! Nothing is held whole: a line, COPY row, INSERT row or statement, or TOC string longer
+//! than [`MAX_RECORD`] is an error naming the table and the line, before it is in memory; a
+//! compressed stream is decompressed as it is read, so a bomb stops at the same limit.
+//! Errors are [`DumpError`]s: one line, at most 40 characters of the input quoted, control
+//! and non-UTF-8 bytes escaped.
+//!
 //! The same COPY text decoding serves a live server's `COPY … TO STDOUT`
 //! ([`CopyStreamDecoder`]).
 
@@ -603,7 +620,11 @@ fn read_plain(reader: &mut dyn BufRead, db_name: &str, sink: &mut dyn CopySink, 
     }
     summary.databases = parts.databases.clone();
     if parts.cluster && !parts.seen {
-        bail!("has no database '{db_name}' (it has: {}); choose one with --db-name", parts.databases.join(", "));
+        let mut names: Vec<String> = parts.databases.iter().take(10).map(|d| quote_name(d)).collect();
+        if parts.databases.len() > names.len() {
+            names.push(format!("and {} more", parts.databases.len() - names.len()));
+        }
+        bail!("has no database '{db_name}' (it has: {}); choose one with --db-name", names.join(", "));
     }
     if !parts.complete {
         if parts.cluster {
