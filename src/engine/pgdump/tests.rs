@@ -443,6 +443,11 @@ fn the_stream_decoder_gives_the_same_rows_at_any_chunking() {
     let mut d = CopyStreamDecoder::new(3);
     d.feed(b"1\t2", &mut c).unwrap();
     assert!(d.finish().is_err());
+    // A row without its end is not held past the limit.
+    let mut d = CopyStreamDecoder::new(1);
+    let chunk = vec![b'a'; 1 << 20];
+    let fed = (0..=MAX_RECORD / chunk.len()).try_for_each(|_| d.feed(&chunk, &mut c));
+    assert!(format!("{:#}", fed.unwrap_err()).contains("longer than 64 MiB"));
 }
 
 proptest! {
