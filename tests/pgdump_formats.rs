@@ -757,7 +757,7 @@ fn a_damaged_dump_is_exit_2_for_the_fossology_check() {
         let at = data_entry_at(b, "uploadtree_3") + "uploadtree_3".len() + 5;
         splice(b, at, 10, b"TABLE DATX")
     });
-    for (db, needle) in [(&plain, format!("line {}: 'COPZ public.upload", line_of(&copy, at))), (&datx, "'TABLE DATX' public.uploadtree_3".to_string())] {
+    for (db, needle) in [(&plain, format!("line {}: the data of table public.upload (announced at line", line_of(&copy, at))), (&datx, "'TABLE DATX' public.uploadtree_3".to_string())] {
         let out = assert_cmd::Command::cargo_bin("repocheck")
             .unwrap()
             .args(["check", "fossology", "--db"])

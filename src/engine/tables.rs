@@ -171,7 +171,13 @@ impl CopySink for DumpAdapter<'_> {
             for wanted in spec.columns {
                 let Some(pos) = columns.iter().position(|c| c == wanted) else {
                     // read_dump names the input.
-                    bail!("table {schema}.{table} has no column {wanted} (it has: {})", columns.join(", "));
+                    // A damaged dump's names can be long: a few, cut (read_dump escapes them).
+                    let short = |s: &str| if s.chars().count() > 64 { format!("{}…", s.chars().take(64).collect::<String>()) } else { s.to_string() };
+                    let mut has: Vec<String> = columns.iter().take(30).map(|c| short(c)).collect();
+                    if columns.len() > has.len() {
+                        has.push(format!("and {} more", columns.len() - has.len()));
+                    }
+                    bail!("table {}.{} has no column {wanted} (it has: {})", short(schema), short(table), has.join(", "));
                 };
                 map.push(pos);
             }

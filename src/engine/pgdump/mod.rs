@@ -440,11 +440,7 @@ fn read_plain(reader: &mut dyn BufRead, db_name: &str, sink: &mut dyn CopySink, 
             return Err(DumpError::damage(
                 table.clone(),
                 At::Line(number),
-                format!(
-                    "line {number}: '{}' where the data of table {table} (announced at line {}) should be: not a COPY or INSERT statement: the dump is damaged",
-                    quote(trim_eol(&line)),
-                    st.section.line
-                ),
+                format!("line {number}: the data of table {table} (announced at line {}) is not a COPY or INSERT statement: '{}': the dump is damaged", st.section.line, quote(trim_eol(&line))),
             ));
         }
         if [&b"CREATE TABLE "[..], b"CREATE UNLOGGED TABLE ", b"CREATE FOREIGN TABLE "].iter().any(|p| line.starts_with(p)) {
