@@ -159,7 +159,6 @@ struct DumpAdapter<'s> {
     current: Option<(usize, Vec<usize>)>,
     seen: Vec<bool>,
     rows: u64,
-    error_context: String,
 }
 
 impl CopySink for DumpAdapter<'_> {
@@ -171,7 +170,14 @@ impl CopySink for DumpAdapter<'_> {
             let mut map = Vec::with_capacity(spec.columns.len());
             for wanted in spec.columns {
                 let Some(pos) = columns.iter().position(|c| c == wanted) else {
-                    bail!("{}: table {schema}.{table} has no column {wanted} (it has: {})", self.error_context, columns.join(", "));
+                    // read_dump names the input.
+                    // A damaged dump's names can be long: a few, cut (read_dump escapes them).
+                    let short = |s: &str| if s.chars().count() > 64 { format!("{}…", s.chars().take(64).collect::<String>()) } else { s.to_string() };
+                    let mut has: Vec<String> = columns.iter().take(30).map(|c| short(c)).collect();
+                    if columns.len() > has.len() {
+                        has.push(format!("and {} more", columns.len() - has.len()));
+                    }
+                    bail!("table {}.{} has no column {wanted} (it has: {})", short(schema), short(table), has.join(", "));
                 };
                 map.push(pos);
             }
@@ -210,7 +216,7 @@ impl CopySink for DumpAdapter<'_> {
 
 fn read_from_dump(path: &Path, db_name: &str, specs: &[TableSpec], sink: &mut dyn TableSink, every: Option<&mut dyn EveryTable>) -> Result<u64> {
     let every = every.map(|e| e as &mut dyn EveryTable);
-    let mut adapter = DumpAdapter { specs, sink, every, current: None, seen: vec![false; specs.len()], rows: 0, error_context: path.display().to_string() };
+    let mut adapter = DumpAdapter { specs, sink, every, current: None, seen: vec![false; specs.len()], rows: 0 };
     read_dump(path, db_name, &mut adapter)?;
     for (spec, seen) in specs.iter().zip(&adapter.seen) {
         if !seen && !spec.optional {
@@ -352,7 +358,7 @@ fn read_from_server(url: &str, specs: &[TableSpec], sink: &mut dyn TableSink, ev
         .fetch_all(&mut *tx)
         .await
         .map_err(fail)?;
-        let mut adapter = DumpAdapter { specs, sink, every: Some(every), current: None, seen: vec![false; specs.len()], rows: 0, error_context: shown.clone() };
+        let mut adapter = DumpAdapter { specs, sink, every: Some(every), current: None, seen: vec![false; specs.len()], rows: 0 };
         for (oid, schema, name) in tables {
             let columns: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                 "SELECT a.attname::text FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped {generated} ORDER BY a.attnum"
@@ -363,7 +369,7 @@ fn read_from_server(url: &str, specs: &[TableSpec], sink: &mut dyn TableSink, ev
             .map_err(fail)?;
             let list = if columns.is_empty() { String::new() } else { format!(" ({})", columns.iter().map(|c| quote_ident(c)).collect::<Vec<_>>().join(", ")) };
             let statement = format!("COPY {}.{}{list} TO STDOUT", quote_ident(&schema), quote_ident(&name));
-            adapter.begin_table(Some(&schema), &name, &columns)?;
+            adapter.begin_table(Some(&schema), &name, &columns).with_context(|| shown.clone())?;
             let mut stream = tx.copy_out_raw(&statement).await.map_err(|e| anyhow::anyhow!("{shown}: reading table {schema}.{name}: {}", one_line(&e.to_string())))?;
             let mut decoder = CopyStreamDecoder::new(columns.len());
             while let Some(chunk) = stream.next().await {

@@ -93,7 +93,7 @@ pub(crate) struct Lz4<R: Read> {
 
 impl<R: Read> Lz4<R> {
     pub fn new(input: R) -> Self {
-        Lz4 { inner: lz4_flex::frame::FrameDecoder::new(Lz4Frames { inner: input, state: FrameState::Magic, need: 4, got: Vec::new(), flags: 0, frames: 0 }) }
+        Lz4 { inner: lz4_flex::frame::FrameDecoder::new(Lz4Frames { inner: input, state: FrameState::Magic, need: 4, got: Vec::new(), flags: 0, frames: 0, eof: false }) }
     }
 }
 
@@ -118,6 +118,8 @@ pub(crate) struct Lz4Frames<R> {
     got: Vec<u8>,
     flags: u8,
     frames: u64,
+    /// The input has ended (between two frames).
+    eof: bool,
 }
 
 impl<R: Read> Lz4Frames<R> {
@@ -186,6 +188,7 @@ impl<R: Read> Lz4Frames<R> {
 impl<R: Read> Read for Lz4Frames<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
+        self.eof |= n == 0 && !buf.is_empty();
         if n == 0 && !buf.is_empty() && (self.state != FrameState::Magic || !self.got.is_empty() || self.frames == 0) {
             // Not UnexpectedEof: lz4_flex takes that, between blocks, for the end of the frame.
             return Err(io::Error::new(io::ErrorKind::InvalidData, "the lz4 stream ends before its end mark: the data is truncated"));
@@ -197,11 +200,18 @@ impl<R: Read> Read for Lz4Frames<R> {
 
 impl<R: Read> Read for Lz4<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        self.inner.read(out).map_err(|e| match e.kind() {
-            io::ErrorKind::UnexpectedEof => truncated("lz4"),
-            _ if e.to_string().starts_with("the lz4") || e.to_string().starts_with("corrupt lz4") => e,
-            _ => io::Error::new(io::ErrorKind::InvalidData, format!("corrupt lz4 data: {e}")),
-        })
+        loop {
+            let n = self.inner.read(out).map_err(|e| match e.kind() {
+                io::ErrorKind::UnexpectedEof => truncated("lz4"),
+                _ if e.to_string().starts_with("the lz4") || e.to_string().starts_with("corrupt lz4") => e,
+                _ => io::Error::new(io::ErrorKind::InvalidData, format!("corrupt lz4 data: {e}")),
+            })?;
+            // lz4_flex returns 0 at the end of each frame: the input's end is the end, and
+            // another frame may follow (`cat a.lz4 b.lz4`).
+            if n > 0 || out.is_empty() || self.inner.get_ref().eof {
+                return Ok(n);
+            }
+        }
     }
 }
 
@@ -322,6 +332,21 @@ mod tests {
         assert_eq!(sniff(&lz4), Compression::Lz4);
         assert_eq!(sniff(&zst), Compression::Zstd);
         assert_eq!(sniff(b"--\n"), Compression::None);
+    }
+
+    #[test]
+    fn every_frame_of_a_concatenated_lz4_stream_is_read() {
+        let data = sample();
+        let frame = |d: &[u8]| {
+            let mut l = lz4_flex::frame::FrameEncoder::new(Vec::new());
+            l.write_all(d).unwrap();
+            l.finish().unwrap()
+        };
+        let mut both = frame(&data[..1000]);
+        both.extend(frame(&[]));
+        both.extend(frame(&data[1000..]));
+        assert_eq!(all(Compression::Lz4, &both, false).unwrap(), data);
+        assert!(all(Compression::Lz4, &both[..both.len() - 3], false).is_err());
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::ops::Range;
 use anyhow::{Context, Result, bail};
 
 use super::CopySink;
+use super::error::{MAX_RECORD, MAX_RECORD_TEXT};
 
 /// Decodes lines into a reused buffer (no allocation per row once warm).
 #[derive(Debug, Default)]
@@ -165,6 +166,10 @@ impl CopyStreamDecoder {
                 line.clear();
                 self.partial = line;
             }
+        }
+        if self.partial.len() + rest.len() > MAX_RECORD {
+            // As a dump's row is limited, so is a server's: both sources give one answer.
+            bail!("a row longer than {MAX_RECORD_TEXT}, the limit");
         }
         self.partial.extend_from_slice(rest);
         Ok(())

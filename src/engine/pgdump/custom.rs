@@ -13,7 +13,7 @@ use std::io::{self, Read};
 use anyhow::{Context as _, Result, bail};
 
 use super::compress::decoder;
-use super::data::{Context, DataEntry, deliver};
+use super::data::{Context, DataEntry, data_entries, deliver, entry_name};
 use super::ddl::{Catalog, parse_create_table};
 use super::toc::{ArchiveIn, Extra, FORMAT_CUSTOM, OFFSET_NO_DATA, TocEntry, read_header, read_toc, std_strings};
 use super::{CopySink, DumpSummary};
@@ -24,7 +24,7 @@ const BLK_BLOBS: u8 = 3;
 /// The tables the TOC creates, for the column order of INSERT data.
 pub(crate) fn catalog_of(toc: &[TocEntry]) -> Catalog {
     let mut catalog = Catalog::default();
-    for e in toc.iter().filter(|e| e.desc == "TABLE") {
+    for e in toc.iter().filter(|e| e.desc == "TABLE" || e.desc == "FOREIGN TABLE") {
         if let Some(def) = e.defn.as_deref().and_then(|d| parse_create_table(d).ok()) {
             catalog.add(def, e.namespace.as_deref().unwrap_or("public"));
         }
@@ -45,17 +45,10 @@ pub(crate) fn read_custom(input: &mut dyn Read, sink: &mut dyn CopySink, summary
     summary.databases = header.dbname.iter().cloned().collect();
     let catalog = catalog_of(&toc);
     let ctx = Context { catalog: &catalog, std_strings: std_strings(&toc) };
-    let mut tables: HashMap<i64, DataEntry> = HashMap::new();
-    let mut expected = Vec::new();
-    for e in &toc {
-        if let Some(d) = DataEntry::from_toc(e)? {
-            if e.had_dumper && e.data_state != OFFSET_NO_DATA {
-                expected.push(e.dump_id);
-            }
-            tables.insert(e.dump_id, d);
-        }
-    }
-    let ids: HashSet<i64> = toc.iter().map(|e| e.dump_id).collect();
+    let entries = data_entries(&toc, |e| e.data_state != OFFSET_NO_DATA)?;
+    let expected: Vec<i64> = entries.iter().map(|(id, _)| *id).collect();
+    let tables: HashMap<i64, DataEntry> = entries.into_iter().collect();
+    let by_id: HashMap<i64, &TocEntry> = toc.iter().map(|e| (e.dump_id, e)).collect();
     let mut seen = HashSet::new();
     let next_expected = |seen: &HashSet<i64>| expected.iter().find(|id| !seen.contains(*id)).and_then(|id| tables.get(id)).map(DataEntry::qualified);
     loop {
@@ -81,10 +74,16 @@ pub(crate) fn read_custom(input: &mut dyn Read, sink: &mut dyn CopySink, summary
                         }
                         chunks.drain().with_context(|| format!("the data of table {} is damaged", entry.qualified()))?;
                     }
-                    None if ids.contains(&id) => chunks.drain().with_context(here)?,
-                    None => bail!("a data block for dump id {id}, which the table of contents does not list, {}: the archive is corrupt", here()),
+                    None => match by_id.get(&id) {
+                        Some(e) => bail!("a table data block for {}, which is not table data, {}: the archive is damaged", entry_name(e), here()),
+                        None => bail!("a data block for dump id {id}, which the table of contents does not list, {}: the archive is corrupt", here()),
+                    },
                 }
             }
+            BLK_BLOBS if by_id.get(&id).is_none_or(|e| e.desc != "BLOBS") => match by_id.get(&id) {
+                Some(e) => bail!("a large objects block for {}, which is not large objects, {}: the archive is damaged", entry_name(e), here()),
+                None => bail!("a large objects block for dump id {id}, which the table of contents does not list, {}: the archive is corrupt", here()),
+            },
             BLK_BLOBS => loop {
                 let oid = ar.int().with_context(here)?;
                 if oid == 0 {

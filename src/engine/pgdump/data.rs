@@ -6,8 +6,11 @@ use std::io::{BufRead, BufReader, Read};
 
 use anyhow::{Context as _, Result, bail};
 
+use std::collections::HashSet;
+
 use super::copy_text::{CopyRow, LineDecoder};
 use super::ddl::Catalog;
+use super::error::{DumpError, only_white_space, quote, quote_name, read_line};
 use super::inserts::{Field, InsertHeader, InsertParser, Src};
 use super::toc::TocEntry;
 use super::{CopySink, DumpSummary, parse_copy_header};
@@ -22,22 +25,78 @@ pub(crate) struct DataEntry {
     pub filename: Option<String>,
 }
 
-impl DataEntry {
-    pub fn from_toc(e: &TocEntry) -> Result<Option<DataEntry>> {
-        if e.desc != "TABLE DATA" {
-            return Ok(None);
-        }
-        let table = e.tag.clone().context("a TABLE DATA entry without a name")?;
-        let schema = e.namespace.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| "public".into());
-        let copy_columns = match e.copy_stmt.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(stmt) => Some(parse_copy_header(stmt).with_context(|| format!("table {schema}.{table}: cannot read '{stmt}'"))?.2),
-            None => None,
-        };
-        Ok(Some(DataEntry { schema, table, copy_columns, filename: e.filename.clone() }))
-    }
+/// Entry types whose data an archive holds (`dumpTableData`, `dumpLOs`): `BLOBS` (large
+/// objects) is not read, but is no damage.
+const TABLE_DATA: &str = "TABLE DATA";
+const BLOBS: &str = "BLOBS";
 
+/// An entry's schema as the reader names tables (`public` when it has none).
+fn schema_of(e: &TocEntry) -> String {
+    e.namespace.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| "public".into())
+}
+
+/// How an entry is named in a message: its dump id, type and name, quoted.
+pub(crate) fn entry_name(e: &TocEntry) -> String {
+    let name = match (&e.namespace, &e.tag) {
+        (Some(s), Some(t)) if !s.is_empty() => format!("{}.{}", quote_name(s), quote_name(t)),
+        (_, Some(t)) => quote_name(t),
+        _ => "(no name)".into(),
+    };
+    format!("TOC entry {} ('{}' {name})", e.dump_id, quote(e.desc.as_bytes()))
+}
+
+/// The TABLE DATA entries of an archive's TOC, checked against the rest of it: every entry
+/// that has data (`has_data`: an offset or a file name, or a data dumper) is table data or
+/// large objects; every TABLE DATA entry has data and names a table the TOC creates (unless
+/// the TOC creates none, as `pg_dump --data-only` writes). Anything else is damage: data
+/// the reader would otherwise pass over, and a table read as empty.
+pub(crate) fn data_entries(toc: &[TocEntry], has_data: impl Fn(&TocEntry) -> bool) -> Result<Vec<(i64, DataEntry)>> {
+    let created: HashSet<(String, String)> = toc.iter().filter(|e| e.desc == "TABLE" || e.desc == "FOREIGN TABLE").filter_map(|e| Some((schema_of(e), e.tag.clone()?))).collect();
+    let mut out = Vec::new();
+    for e in toc {
+        let data = has_data(e) || e.had_dumper;
+        if e.desc == TABLE_DATA {
+            let table = e.tag.clone().with_context(|| format!("{}: a TABLE DATA entry without a name: the archive is damaged", entry_name(e)))?;
+            let schema = schema_of(e);
+            let qualified = format!("{}.{}", quote_name(&schema), quote_name(&table));
+            if !has_data(e) {
+                return Err(DumpError::in_table(
+                    qualified.clone(),
+                    format!("{}: the data of table {qualified} is not in the archive (its entry says it has none): the archive is damaged", entry_name(e)),
+                ));
+            }
+            if !created.is_empty() && !created.contains(&(schema.clone(), table.clone())) {
+                return Err(DumpError::in_table(
+                    qualified.clone(),
+                    format!("{}: data for table {qualified}, which the archive never creates (no TABLE entry for it): the archive is damaged", entry_name(e)),
+                ));
+            }
+            let copy_columns = match e.copy_stmt.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                Some(stmt) => Some(
+                    parse_copy_header(stmt)
+                        .map_err(|err| {
+                            DumpError::in_table(qualified.clone(), format!("{}: cannot read its COPY statement '{}': {err:#}: the archive is damaged", entry_name(e), quote(stmt.as_bytes())))
+                        })?
+                        .2,
+                ),
+                None => None,
+            };
+            out.push((e.dump_id, DataEntry { schema, table, copy_columns, filename: e.filename.clone() }));
+        } else if data && e.desc != BLOBS {
+            return Err(anyhow::Error::new(DumpError::new(
+                e.tag.as_ref().map(|t| format!("{}.{}", quote_name(&schema_of(e)), quote_name(t))),
+                None,
+                format!("{} has data, but is of a type that holds none: the archive is damaged", entry_name(e)),
+            )));
+        }
+    }
+    Ok(out)
+}
+
+impl DataEntry {
+    /// `schema.table`, for messages.
     pub fn qualified(&self) -> String {
-        format!("{}.{}", self.schema, self.table)
+        format!("{}.{}", quote_name(&self.schema), quote_name(&self.table))
     }
 }
 
@@ -54,7 +113,8 @@ pub(crate) fn deliver(input: &mut dyn Read, entry: &DataEntry, ctx: &Context<'_>
         Some(columns) => deliver_copy(&mut reader, entry, columns, sink, summary),
         None => deliver_inserts(&mut reader, entry, ctx, sink, summary),
     };
-    result.with_context(|| format!("the data of table {} is damaged", entry.qualified()))
+    let table = entry.qualified();
+    result.map_err(|e| e.context(DumpError::new(Some(table.clone()), None, format!("the data of table {table} is damaged"))))
 }
 
 fn deliver_copy(reader: &mut dyn BufRead, entry: &DataEntry, columns: &[String], sink: &mut dyn CopySink, summary: &mut DumpSummary) -> Result<()> {
@@ -65,9 +125,10 @@ fn deliver_copy(reader: &mut dyn BufRead, entry: &DataEntry, columns: &[String],
     let mut decoder = LineDecoder::default();
     let mut line = Vec::with_capacity(4096);
     let mut number = 0u64;
+    let table = entry.qualified();
     loop {
         line.clear();
-        let n = reader.read_until(b'\n', &mut line).context("cannot read the data")?;
+        let n = read_line(reader, &mut line).map_err(|e| e.at(number + 1, Some(&table)))?;
         if n == 0 {
             bail!("it ends after {number} lines without the end marker '\\.': it is truncated");
         }
@@ -87,9 +148,7 @@ fn deliver_copy(reader: &mut dyn BufRead, entry: &DataEntry, columns: &[String],
         }
     }
     // pg_dump ends the data with "\.\n\n\n": only blank lines may follow.
-    let mut rest = Vec::new();
-    reader.read_to_end(&mut rest).context("cannot read the data")?;
-    if rest.iter().any(|b| !b.is_ascii_whitespace()) {
+    if !only_white_space(reader).context("cannot read the data")? {
         bail!("there is more after its end marker '\\.'");
     }
     if accept {

@@ -7,7 +7,7 @@
 //! first, merged by name, then its own (`MergeAttributes`). Generated columns
 //! (`GENERATED ALWAYS AS (…)`) are written as `DEFAULT` by `--inserts` and left out by COPY.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use anyhow::{Result, bail};
 
@@ -142,9 +142,8 @@ fn items<'t>(t: &'t [Tok], at: &mut usize) -> Result<Vec<&'t [Tok]>> {
     bail!("an unterminated '('")
 }
 
-/// Parses the first `CREATE [UNLOGGED|FOREIGN|…] TABLE` statement of `sql`.
-pub(crate) fn parse_create_table(sql: &str) -> Result<TableDef> {
-    let t = tokens(sql);
+/// The name of the table a `CREATE [UNLOGGED|FOREIGN|…] TABLE` creates, and the position after it.
+fn created_name(t: &[Tok]) -> Result<(usize, Option<String>, String)> {
     let mut at = t.iter().position(|x| is_kw(Some(x), "create")).ok_or_else(|| anyhow::anyhow!("no CREATE"))? + 1;
     while !is_kw(t.get(at), "table") {
         match t.get(at) {
@@ -156,7 +155,20 @@ pub(crate) fn parse_create_table(sql: &str) -> Result<TableDef> {
     if is_kw(t.get(at), "if") {
         at += 3; // IF NOT EXISTS
     }
-    let (schema, name) = qname(&t, &mut at)?;
+    let (schema, name) = qname(t, &mut at)?;
+    Ok((at, schema, name))
+}
+
+/// The (schema, name) of the first `CREATE … TABLE` statement of `sql`, also when its
+/// columns cannot be read (a typed table).
+pub(crate) fn create_table_name(sql: &str) -> Option<(Option<String>, String)> {
+    created_name(&tokens(sql)).ok().map(|(_, schema, name)| (schema, name))
+}
+
+/// Parses the first `CREATE [UNLOGGED|FOREIGN|…] TABLE` statement of `sql`.
+pub(crate) fn parse_create_table(sql: &str) -> Result<TableDef> {
+    let t = tokens(sql);
+    let (mut at, schema, name) = created_name(&t)?;
     let mut def = TableDef { schema, name, ..TableDef::default() };
     if is_kw(t.get(at), "partition") && is_kw(t.get(at + 1), "of") {
         at += 2;
@@ -217,6 +229,8 @@ pub(crate) fn statement_complete(sql: &[u8]) -> bool {
 #[derive(Debug, Default)]
 pub(crate) struct Catalog {
     tables: HashMap<(String, String), TableDef>,
+    /// Every table created, its columns read or not.
+    created: HashSet<(String, String)>,
 }
 
 impl Catalog {
@@ -226,11 +240,28 @@ impl Catalog {
         for p in &mut def.parents {
             p.0.get_or_insert_with(|| schema.clone());
         }
+        self.created.insert((schema.clone(), def.name.clone()));
         self.tables.insert((schema, def.name.clone()), def);
+    }
+
+    /// Notes a table created whose columns are not known.
+    pub fn note(&mut self, schema: Option<String>, name: String, default_schema: &str) {
+        self.created.insert((schema.unwrap_or_else(|| default_schema.to_string()), name));
+    }
+
+    /// Whether the dump creates `schema.name`.
+    pub fn creates(&self, schema: &str, name: &str) -> bool {
+        self.created.contains(&(schema.to_string(), name.to_string()))
+    }
+
+    /// No table created (a `pg_dump --data-only` dump).
+    pub fn is_empty(&self) -> bool {
+        self.created.is_empty()
     }
 
     pub fn clear(&mut self) {
         self.tables.clear();
+        self.created.clear();
     }
 
     /// Every column in the order of the restored table, parents' first.

@@ -14,7 +14,7 @@ use anyhow::{Context as _, Result, bail};
 
 use super::compress::{decoder, read_ahead};
 use super::custom::catalog_of;
-use super::data::{Context, DataEntry, deliver};
+use super::data::{Context, data_entries, deliver};
 use super::toc::{ArchiveIn, Compression, Extra, FORMAT_DIRECTORY, FORMAT_TAR, read_header, read_toc, std_strings};
 use super::{CopySink, DumpSummary};
 
@@ -54,8 +54,7 @@ pub(crate) fn read_directory(dir: &Path, sink: &mut dyn CopySink, summary: &mut 
     let catalog = catalog_of(&toc);
     let ctx = Context { catalog: &catalog, std_strings: std_strings(&toc) };
     let mut files = Vec::new();
-    for e in &toc {
-        let Some(entry) = DataEntry::from_toc(e)? else { continue };
+    for (_, entry) in data_entries(&toc, |e| e.filename.is_some())? {
         let Some(name) = entry.filename.clone() else { continue };
         let Some((path, compression)) = find(dir, &name) else {
             bail!("the data file {name} of table {} is missing (nor is there {name}.gz, .lz4 or .zst): the dump is incomplete", entry.qualified());

@@ -15,6 +15,8 @@ use std::ops::Range;
 
 use anyhow::{Context, Result, bail};
 
+use super::error::{MAX_RECORD, MAX_RECORD_TEXT, quote};
+
 /// Bytes from a `BufRead`, one at a time, counting lines.
 pub(crate) struct Src<R> {
     r: R,
@@ -22,11 +24,23 @@ pub(crate) struct Src<R> {
     pub newlines: u64,
     /// Newlines since the last byte that is not white space.
     trailing: u64,
+    /// `consumed` past which reading is refused: [`MAX_RECORD`] after the start of the
+    /// statement or row being read.
+    limit: u64,
 }
 
 impl<R: BufRead> Src<R> {
     pub fn new(r: R) -> Self {
-        Src { r, consumed: 0, newlines: 0, trailing: 0 }
+        Src { r, consumed: 0, newlines: 0, trailing: 0, limit: MAX_RECORD as u64 }
+    }
+
+    /// Starts a statement or row: at most [`MAX_RECORD`] bytes from here.
+    fn start_record(&mut self) {
+        self.limit = self.consumed + MAX_RECORD as u64;
+    }
+
+    fn too_long(&self) -> anyhow::Error {
+        anyhow::anyhow!("an INSERT row (or the space before a statement) longer than {MAX_RECORD_TEXT}, the limit: the dump is damaged")
     }
 
     pub fn into_inner(self) -> R {
@@ -40,6 +54,9 @@ impl<R: BufRead> Src<R> {
     pub fn next(&mut self) -> Result<Option<u8>> {
         let b = self.peek()?;
         if let Some(b) = b {
+            if self.consumed >= self.limit {
+                return Err(self.too_long());
+            }
             self.r.consume(1);
             self.consumed += 1;
             self.newlines += u64::from(b == b'\n');
@@ -117,7 +134,7 @@ impl<R: BufRead> Src<R> {
         let mut w = Vec::new();
         self.identifier_word(&mut w)?;
         if !w.eq_ignore_ascii_case(word.as_bytes()) {
-            bail!("expected {word} but found '{}'", String::from_utf8_lossy(&w));
+            bail!("expected {word} but found '{}'", quote(&w));
         }
         Ok(())
     }
@@ -210,6 +227,7 @@ impl InsertParser {
         if self.rows_in_statement.is_some() {
             bail!("the previous INSERT statement was not read to its end");
         }
+        src.start_record();
         if !src.skip_ws_comments()? {
             return Ok(None);
         }
@@ -253,7 +271,7 @@ impl InsertParser {
         } else if w.eq_ignore_ascii_case(b"VALUES") {
             false
         } else {
-            bail!("expected VALUES but found '{}'", String::from_utf8_lossy(&w));
+            bail!("expected VALUES but found '{}'", quote(&w));
         };
         self.rows_in_statement = Some(0);
         self.default_values = default_values;
@@ -263,6 +281,9 @@ impl InsertParser {
     /// Reads the next row of the statement into `buf`/`fields`; false at its end (`;`).
     pub fn next_row<R: BufRead>(&mut self, src: &mut Src<R>) -> Result<bool> {
         let Some(rows) = self.rows_in_statement else { bail!("no INSERT statement is being read") };
+        if rows > 0 {
+            src.start_record();
+        }
         self.buf.clear();
         self.fields.clear();
         if self.default_values {
@@ -373,7 +394,7 @@ impl InsertParser {
             self.buf.extend_from_slice(w);
             self.fields.push(Field::Value(start..self.buf.len()));
         } else {
-            bail!("an unexpected value '{}' in an INSERT statement", String::from_utf8_lossy(w));
+            bail!("an unexpected value '{}' in an INSERT statement", quote(w));
         }
         Ok(())
     }
@@ -388,6 +409,10 @@ impl InsertParser {
             }
             let stop = chunk.iter().position(|&b| b == b'\'' || (escapes && b == b'\\')).unwrap_or(chunk.len());
             if stop > 0 {
+                if src.consumed + stop as u64 > src.limit {
+                    return Err(src.too_long());
+                }
+                let chunk = src.r.fill_buf().context("cannot read the dump")?;
                 let run = &chunk[..stop];
                 let newlines = run.iter().filter(|&&b| b == b'\n').count() as u64;
                 self.buf.extend_from_slice(run);

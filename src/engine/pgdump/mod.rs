@@ -37,6 +37,23 @@
 //! lists, each ending as pg_dump ends it (`\.` after COPY data, an empty line after INSERTs,
 //! the compressed stream's end mark).
 //!
+//! Every data section is accounted for. In a plain dump, the entry after a `-- Data for
+//! Name: …; Type: TABLE DATA` comment holds that data and nothing else but blank lines,
+//! comments and pg_dump's session settings; a line there that is not a readable COPY or
+//! INSERT statement is an error naming the table and the line, and so is a data section
+//! without a COPY statement in a dump whose other tables have one (pg_dump writes one for an
+//! empty table too). In an archive, an entry that has data must be `TABLE DATA` (or `BLOBS`,
+//! large objects, not read), and a block must be of a known type for an entry of that type.
+//! Data for a table the dump never creates (no `CREATE TABLE`, no `TABLE` entry) is an
+//! error, unless the dump creates none (`pg_dump --data-only`). Entries whose text is code (a
+//! function's body, a view) are not read for statements.
+//!
+//! Nothing is held whole: a line, COPY row, INSERT row or statement, or TOC string longer
+//! than [`MAX_RECORD`] is an error naming the table and the line, before it is in memory; a
+//! compressed stream is decompressed as it is read, so a bomb stops at the same limit.
+//! Errors are [`DumpError`]s: one line, at most 40 characters of the input quoted, control
+//! and non-UTF-8 bytes escaped.
+//!
 //! The same COPY text decoding serves a live server's `COPY … TO STDOUT`
 //! ([`CopyStreamDecoder`]).
 
@@ -46,6 +63,7 @@ mod custom;
 mod data;
 mod ddl;
 mod directory;
+mod error;
 #[doc(hidden)]
 pub mod inserts;
 mod tar_format;
@@ -58,7 +76,10 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 
 pub use copy_text::{CopyRow, CopyStreamDecoder};
+pub use error::{At, DumpError, MAX_RECORD};
 pub use toc::Compression;
+
+use error::{MAX_RECORD_TEXT, quote, quote_name, read_line, read_line_max};
 
 use ddl::{Catalog, parse_create_table, statement_complete};
 use inserts::{InsertParser, Src};
@@ -107,7 +128,13 @@ const COMPLETE: &[u8] = b"-- PostgreSQL database dump complete";
 
 /// Reads the tables of the dump at `path` (a file, or a directory-format dump) into `sink`.
 /// `db_name` picks the database of a `pg_dumpall` file and is ignored for any other dump.
+/// An error is a [`DumpError`]: one line naming the input, and the table and where when the
+/// damage is in a table's data.
 pub fn read_dump(path: &Path, db_name: &str, sink: &mut dyn CopySink) -> Result<DumpSummary> {
+    read_dump_inner(path, db_name, sink).map_err(|e| anyhow::Error::new(DumpError::of(&e)))
+}
+
+fn read_dump_inner(path: &Path, db_name: &str, sink: &mut dyn CopySink) -> Result<DumpSummary> {
     let shown = path.display();
     let mut summary = DumpSummary::default();
     if path.is_dir() {
@@ -192,6 +219,50 @@ struct PlainInserts {
     accept: bool,
 }
 
+/// What the entry being read holds, as the comment pg_dump writes before each entry says
+/// (`-- Name: …; Type: …` or `-- Data for Name: …; Type: TABLE DATA`, `_printTocEntry`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A table's data: only its COPY or INSERT statements may be there (and session settings).
+    Data,
+    /// A definition with a body (a function, view, rule, comment…): its lines are not read,
+    /// an `INSERT INTO` at the start of one included.
+    Code,
+    /// Any other entry, or before the first.
+    Other,
+}
+
+/// Entry types whose text may hold statements of their own.
+const CODE_TYPES: &[&str] = &["FUNCTION", "PROCEDURE", "AGGREGATE", "RULE", "VIEW", "MATERIALIZED VIEW", "TRIGGER", "EVENT TRIGGER", "POLICY", "COMMENT"];
+
+/// The entry being read.
+struct Section {
+    kind: Kind,
+    /// For a data section, the table the comment names: (schema, name).
+    table: Option<(String, String)>,
+    /// The line of its comment.
+    line: u64,
+    /// A COPY or INSERT statement was read in it.
+    data: bool,
+}
+
+impl Section {
+    fn of(comment: &str, line: u64) -> Section {
+        if let Some(table) = data_comment(comment) {
+            return Section { kind: Kind::Data, table: Some(table), line, data: false };
+        }
+        let kind = match comment.split_once("; Type: ").map(|(_, rest)| rest.split("; ").next().unwrap_or_default()) {
+            Some(t) if CODE_TYPES.contains(&t) => Kind::Code,
+            _ => Kind::Other,
+        };
+        Section { kind, table: None, line, data: false }
+    }
+
+    fn qualified(&self) -> Option<String> {
+        self.table.as_ref().map(|(s, t)| qualified(s, t))
+    }
+}
+
 /// The state of a plain dump's reading.
 struct Plain<'s> {
     sink: &'s mut dyn CopySink,
@@ -199,28 +270,61 @@ struct Plain<'s> {
     std_strings: bool,
     /// The first schema of `SET search_path` (old dumps name tables unqualified).
     search_path: String,
-    /// A `-- Data for Name: …; Type: TABLE DATA` comment whose data has not come yet.
-    pending: Option<(String, String)>,
+    section: Section,
     inserts: Option<PlainInserts>,
+    /// In the wanted part: a COPY statement was read (a dump with COPY data has one in
+    /// every data section, `dumpTableData_copy`).
+    copy_seen: bool,
+    /// In the wanted part: the data sections without a statement (an empty table of an
+    /// `--inserts` dump), and their lines.
+    empty: Vec<(String, u64)>,
 }
 
 impl Plain<'_> {
-    /// Ends the INSERT table being read, and delivers a pending table with no rows.
+    /// Ends the INSERT table being read, and delivers a data section's table with no rows.
     fn close(&mut self, selected: bool, summary: &mut DumpSummary) -> Result<()> {
         if let Some(ins) = self.inserts.take()
             && ins.accept
         {
             self.sink.end_table()?;
         }
-        if let Some((schema, table)) = self.pending.take()
+        let section = std::mem::replace(&mut self.section, Section { kind: Kind::Other, table: None, line: 0, data: false });
+        if section.kind == Kind::Data
+            && !section.data
             && selected
-            && let Some(columns) = self.catalog.copy_columns(&schema, &table)
-            && self.sink.begin_table(Some(&schema), &table, &columns)?
+            && let Some((schema, table)) = &section.table
         {
-            summary.tables_read += 1;
-            self.sink.end_table()?;
+            self.empty.push((qualified(schema, table), section.line));
+            if let Some(columns) = self.catalog.copy_columns(schema, table)
+                && self.sink.begin_table(Some(schema), table, &columns)?
+            {
+                summary.tables_read += 1;
+                self.sink.end_table()?;
+            }
         }
         Ok(())
+    }
+
+    /// Data for `schema.table` at line `number` of the wanted part: the dump must create it
+    /// (unless it creates none, as `pg_dump --data-only` writes).
+    fn check_created(&self, statement: &str, schema: &str, table: &str, number: u64) -> Result<()> {
+        if !self.catalog.is_empty() && !self.catalog.creates(schema, table) {
+            let table = qualified(schema, table);
+            return Err(DumpError::damage(
+                table.clone(),
+                At::Line(number),
+                format!("line {number}: {statement} into table {table}, which the dump never creates (no CREATE TABLE for it): the dump is damaged"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The table whose data is being read, for messages.
+    fn data_table(&self) -> Option<String> {
+        match &self.inserts {
+            Some(i) => Some(qualified(&i.schema, &i.table)),
+            None => self.section.qualified(),
+        }
     }
 }
 
@@ -232,17 +336,41 @@ fn data_comment(line: &str) -> Option<(String, String)> {
     (schema != "-").then(|| (schema.to_string(), name.to_string()))
 }
 
+/// What pg_dump may write in a data section besides its data: blank lines, comments, and
+/// the session settings and trigger switches of `_becomeOwner`, `_selectOutputSchema` and
+/// `_disableTriggersIfNecessary` (`--disable-triggers`).
+fn allowed_in_data(line: &[u8]) -> bool {
+    let text = trim_eol(line);
+    text.iter().all(u8::is_ascii_whitespace)
+        || text.starts_with(b"--")
+        || text.starts_with(b"SET ")
+        || text.starts_with(b"RESET ")
+        || text.starts_with(b"SELECT pg_catalog.set_config(")
+        || text.starts_with(b"\\restrict ")
+        || text.starts_with(b"\\unrestrict ")
+        || (text.starts_with(b"ALTER TABLE ") && text.ends_with(b" TRIGGER ALL;"))
+}
+
 fn read_plain(reader: &mut dyn BufRead, db_name: &str, sink: &mut dyn CopySink, summary: &mut DumpSummary) -> Result<()> {
     let mut line = Vec::with_capacity(4096);
     let mut number = 0u64;
     let mut parts = Parts { wanted: db_name, cluster: false, current: None, databases: Vec::new(), seen: false, complete: false };
     let mut header_seen = false;
     let mut decoder = copy_text::LineDecoder::default();
-    let mut st = Plain { sink, catalog: Catalog::default(), std_strings: true, search_path: "public".into(), pending: None, inserts: None };
+    let mut st = Plain {
+        sink,
+        catalog: Catalog::default(),
+        std_strings: true,
+        search_path: "public".into(),
+        section: Section { kind: Kind::Other, table: None, line: 0, data: false },
+        inserts: None,
+        copy_seen: false,
+        empty: Vec::new(),
+    };
     let mut parser = InsertParser::new(true);
     loop {
         line.clear();
-        let n = reader.read_until(b'\n', &mut line).context("cannot read the dump")?;
+        let n = read_line(reader, &mut line).map_err(|e| e.at(number + 1, st.data_table().as_deref()))?;
         if n == 0 {
             break;
         }
@@ -284,7 +412,7 @@ fn read_plain(reader: &mut dyn BufRead, db_name: &str, sink: &mut dyn CopySink, 
         }
         if line.starts_with(b"-- Name: ") || line.starts_with(b"-- Data for Name: ") {
             st.close(parts.selected(), summary)?;
-            st.pending = std::str::from_utf8(trim_eol(&line)).ok().and_then(data_comment);
+            st.section = Section::of(&String::from_utf8_lossy(trim_eol(&line)), number);
             continue;
         }
         if line.starts_with(b"SET standard_conforming_strings = ") {
@@ -298,42 +426,95 @@ fn read_plain(reader: &mut dyn BufRead, db_name: &str, sink: &mut dyn CopySink, 
             }
             continue;
         }
+        let kind = st.section.kind;
+        if kind == Kind::Code {
+            continue;
+        }
+        let is_copy = line.starts_with(b"COPY ");
+        let is_insert = line.starts_with(b"INSERT INTO ");
+        if kind == Kind::Data && !is_copy && !is_insert {
+            if allowed_in_data(&line) {
+                continue;
+            }
+            let table = st.data_table().unwrap_or_default();
+            return Err(DumpError::damage(
+                table.clone(),
+                At::Line(number),
+                format!("line {number}: the data of table {table} (announced at line {}) is not a COPY or INSERT statement: '{}': the dump is damaged", st.section.line, quote(trim_eol(&line))),
+            ));
+        }
         if [&b"CREATE TABLE "[..], b"CREATE UNLOGGED TABLE ", b"CREATE FOREIGN TABLE "].iter().any(|p| line.starts_with(p)) {
+            let start = number;
             let mut statement = line.clone();
-            while !statement_complete(&statement) && statement.len() < 1 << 20 {
-                let n = reader.read_until(b'\n', &mut statement).context("cannot read the dump")?;
+            while !statement_complete(&statement) {
+                let before = statement.len();
+                let n = read_line_max(reader, &mut statement, MAX_RECORD.saturating_sub(before)).map_err(|e| match e {
+                    error::LineError::TooLong => {
+                        anyhow::Error::new(DumpError::new(None, Some(At::Line(start)), format!("line {start}: a CREATE TABLE statement longer than {MAX_RECORD_TEXT}: the dump is damaged")))
+                    }
+                    e => e.at(number + 1, None),
+                })?;
                 if n == 0 {
-                    break;
+                    bail!("line {start}: the CREATE TABLE statement does not end: the dump is truncated");
                 }
                 number += 1;
                 summary.bytes += n as u64;
+                let added = &statement[before..];
+                if added.starts_with(b"-- Name: ") || added.starts_with(b"-- Data for Name: ") {
+                    return Err(anyhow::Error::new(DumpError::new(
+                        None,
+                        Some(At::Line(start)),
+                        format!(
+                            "line {start}: the CREATE TABLE statement '{}' does not end before the next entry (line {number}): a quote or parenthesis is unbalanced, the dump is damaged",
+                            quote(trim_eol(&line))
+                        ),
+                    )));
+                }
             }
-            if parts.selected()
-                && let Ok(def) = parse_create_table(&String::from_utf8_lossy(&statement))
-            {
-                st.catalog.add(def, &st.search_path);
+            if parts.selected() {
+                let text = String::from_utf8_lossy(&statement);
+                match parse_create_table(&text) {
+                    Ok(def) => st.catalog.add(def, &st.search_path),
+                    Err(_) => {
+                        if let Some((schema, name)) = ddl::create_table_name(&text) {
+                            st.catalog.note(schema, name, &st.search_path);
+                        }
+                    }
+                }
             }
             continue;
         }
-        if line.starts_with(b"INSERT INTO ") {
+        if is_insert {
             let first_line = line.len() as u64;
             let mut src = Src::new(std::io::Cursor::new(&line[..]).chain(&mut *reader));
             parser.std_strings = st.std_strings;
-            let header = parser.header(&mut src).with_context(|| format!("line {number}"))?.context("an empty INSERT statement")?;
+            let at_table = st.data_table();
+            let here = |n: u64| match &at_table {
+                Some(t) => format!("line {n} (the data of table {t}): an INSERT statement that cannot be read, the dump is damaged"),
+                None => format!("line {n}: an INSERT statement that cannot be read, the dump is damaged"),
+            };
+            let header = parser
+                .header(&mut src)
+                .map_err(|e| e.context(DumpError::new(at_table.clone(), Some(At::Line(number + src.newlines)), here(number + src.newlines))))?
+                .context("an empty INSERT statement")?;
             let schema = header.schema.clone().unwrap_or_else(|| st.search_path.clone());
             let selected = parts.selected();
+            if selected {
+                st.check_created("INSERT", &schema, &header.table, number)?;
+            }
             let same = st.inserts.as_ref().is_some_and(|i| i.schema == schema && i.table == header.table);
             if !same {
-                if st.pending.as_ref() == Some(&(schema.clone(), header.table.clone())) {
-                    st.pending = None;
+                if let Some(ins) = st.inserts.take()
+                    && ins.accept
+                {
+                    st.sink.end_table()?;
                 }
-                st.close(selected, summary)?;
                 let columns = match (st.catalog.copy_columns(&schema, &header.table), &header.columns) {
                     (Some(c), _) => c,
                     (None, Some(named)) => named.clone(),
                     (None, None) if selected => bail!(
-                        "line {number}: the INSERT statements of table {schema}.{} do not name their columns and the dump has no CREATE TABLE for it: the column order is unknown (dump with --column-inserts)",
-                        header.table
+                        "line {number}: the INSERT statements of table {} do not name their columns and the dump has no CREATE TABLE for it: the column order is unknown (dump with --column-inserts)",
+                        qualified(&schema, &header.table)
                     ),
                     (None, None) => Vec::new(),
                 };
@@ -341,11 +522,14 @@ fn read_plain(reader: &mut dyn BufRead, db_name: &str, sink: &mut dyn CopySink, 
                 summary.tables_read += u64::from(accept);
                 st.inserts = Some(PlainInserts { schema, table: header.table.clone(), t: data::InsertTable::new(columns), accept });
             }
+            st.section.data = true;
             let ins = st.inserts.as_mut().expect("set above");
-            while parser.next_row(&mut src).with_context(|| format!("line {}", number + src.newlines))? {
+            let table_name = qualified(&ins.schema, &ins.table);
+            let place = |n: u64| format!("line {n} (table {table_name})");
+            while parser.next_row(&mut src).map_err(|e| e.context(DumpError::new(Some(table_name.clone()), Some(At::Line(number + src.newlines)), place(number + src.newlines))))? {
                 if ins.accept {
-                    let row = ins.t.row(&header, &parser).with_context(|| format!("line {} (table {}.{})", number + src.newlines, ins.schema, ins.table))?;
-                    st.sink.row(&row).with_context(|| format!("line {} (table {}.{})", number + src.newlines, ins.schema, ins.table))?;
+                    let row = ins.t.row(&header, &parser).with_context(|| place(number + src.newlines))?;
+                    st.sink.row(&row).with_context(|| place(number + src.newlines))?;
                     summary.rows += 1;
                 }
             }
@@ -359,38 +543,62 @@ fn read_plain(reader: &mut dyn BufRead, db_name: &str, sink: &mut dyn CopySink, 
             }
             continue;
         }
-        if line.starts_with(b"COPY ") && trim_eol(&line).ends_with(b" FROM stdin;") {
-            st.pending = None;
-            st.close(parts.selected(), summary)?;
-            let text = std::str::from_utf8(trim_eol(&line)).with_context(|| format!("line {number}: COPY line is not UTF-8"))?;
-            let (schema, table, columns) = parse_copy_header(text).with_context(|| format!("line {number}: cannot read '{text}'"))?;
+        if is_copy {
+            let text = trim_eol(&line);
+            let parsed = if text.ends_with(b" FROM stdin;") {
+                std::str::from_utf8(text).map_err(anyhow::Error::new).and_then(parse_copy_header)
+            } else if kind == Kind::Data {
+                Err(anyhow::anyhow!("not 'COPY … FROM stdin;'"))
+            } else {
+                // Outside a data section (a statement of a definition): not data.
+                continue;
+            };
+            let (schema, table, columns) = match parsed {
+                Ok(p) => p,
+                Err(e) => {
+                    let what = st.data_table().map(|t| format!(" (the data of table {t})")).unwrap_or_default();
+                    return Err(anyhow::Error::new(DumpError::new(st.data_table(), Some(At::Line(number)), format!("line {number}{what}: cannot read '{}': {e:#}: the dump is damaged", quote(text)))));
+                }
+            };
             let schema = schema.unwrap_or_else(|| st.search_path.clone());
-            let accept = parts.selected() && st.sink.begin_table(Some(&schema), &table, &columns)?;
+            if let Some(ins) = st.inserts.take()
+                && ins.accept
+            {
+                st.sink.end_table()?;
+            }
+            st.section.data = true;
+            let selected = parts.selected();
+            if selected {
+                st.copy_seen = true;
+                st.check_created("COPY", &schema, &table, number)?;
+            }
+            let accept = selected && st.sink.begin_table(Some(&schema), &table, &columns)?;
             if accept {
                 summary.tables_read += 1;
             }
+            let qualified = qualified(&schema, &table);
             let start = number;
             loop {
                 line.clear();
-                let n = reader.read_until(b'\n', &mut line).context("cannot read the dump")?;
+                let n = read_line(reader, &mut line).map_err(|e| e.at(number + 1, Some(&qualified)))?;
                 if n == 0 {
-                    bail!("the data of table {schema}.{table} (from line {start}) has no end marker '\\.': the dump is truncated");
+                    return Err(DumpError::damage(qualified.clone(), At::Line(number), format!("the data of table {qualified} (from line {start}) has no end marker '\\.': the dump is truncated")));
                 }
                 number += 1;
                 summary.bytes += n as u64;
                 if line.last() != Some(&b'\n') {
-                    bail!("line {number}: the last line is cut off: the dump is truncated");
+                    return Err(DumpError::damage(qualified.clone(), At::Line(number), format!("line {number}: the last line is cut off: the dump is truncated")));
                 }
                 let data = trim_eol(&line);
                 if data == b"\\." {
                     break;
                 }
                 if data.starts_with(b"\\connect ") {
-                    bail!("line {number}: a \\connect inside the data of table {schema}.{table}: the dump is damaged");
+                    bail!("line {number}: a \\connect inside the data of table {qualified}: the dump is damaged");
                 }
                 if accept {
-                    decoder.decode(data, columns.len()).with_context(|| format!("line {number} (table {schema}.{table})"))?;
-                    st.sink.row(&decoder.row()).with_context(|| format!("line {number} (table {schema}.{table})"))?;
+                    decoder.decode(data, columns.len()).map_err(|e| DumpError::damage(qualified.clone(), At::Line(number), format!("line {number} (table {qualified}): {e:#}")))?;
+                    st.sink.row(&decoder.row()).with_context(|| format!("line {number} (table {qualified})"))?;
                     summary.rows += 1;
                 }
             }
@@ -408,7 +616,11 @@ fn read_plain(reader: &mut dyn BufRead, db_name: &str, sink: &mut dyn CopySink, 
     }
     summary.databases = parts.databases.clone();
     if parts.cluster && !parts.seen {
-        bail!("has no database '{db_name}' (it has: {}); choose one with --db-name", parts.databases.join(", "));
+        let mut names: Vec<String> = parts.databases.iter().take(10).map(|d| quote_name(d)).collect();
+        if parts.databases.len() > names.len() {
+            names.push(format!("and {} more", parts.databases.len() - names.len()));
+        }
+        bail!("has no database '{db_name}' (it has: {}); choose one with --db-name", names.join(", "));
     }
     if !parts.complete {
         if parts.cluster {
@@ -416,7 +628,19 @@ fn read_plain(reader: &mut dyn BufRead, db_name: &str, sink: &mut dyn CopySink, 
         }
         bail!("the dump does not end with '-- PostgreSQL database dump complete': it is truncated");
     }
+    // pg_dump writes a COPY statement for every table's data, an empty table's too: with
+    // COPY data, a data section without one lost its statement.
+    if st.copy_seen
+        && let Some((table, at)) = st.empty.first()
+    {
+        return Err(DumpError::damage(table.clone(), At::Line(*at), format!("line {at}: the data of table {table} has no COPY statement, where every other table's has one: the dump is damaged")));
+    }
     Ok(())
+}
+
+/// `schema.table` for a message.
+fn qualified(schema: &str, table: &str) -> String {
+    format!("{}.{}", quote_name(schema), quote_name(table))
 }
 
 fn trim_eol(line: &[u8]) -> &[u8] {

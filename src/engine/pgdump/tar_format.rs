@@ -11,8 +11,9 @@ use std::io::{self, Read, Seek};
 use anyhow::{Context as _, Result, bail};
 
 use super::custom::catalog_of;
-use super::data::{Context, DataEntry, deliver};
+use super::data::{Context, DataEntry, data_entries, deliver};
 use super::ddl::Catalog;
+use super::error::quote_name;
 use super::toc::{ArchiveIn, Extra, FORMAT_TAR, read_header, read_toc, std_strings};
 use super::{CopySink, DumpSummary};
 
@@ -51,14 +52,16 @@ pub(crate) fn read_tar(input: &mut dyn Read, sink: &mut dyn CopySink, summary: &
     let mut spooled: Vec<(String, tempfile::NamedTempFile)> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     let mut last = String::from("the start");
-    for member in archive.entries().context("not a tar archive")? {
+    // Raw entries: no GNU long name or pax header is held in memory (pg_dump writes none).
+    for member in archive.entries().context("not a tar archive")?.raw(true) {
         let member = member.with_context(|| {
             let expected = known.as_ref().and_then(|k| k.order.iter().find(|f| !seen.contains(*f)).map(|f| format!(", where the data of table {} was expected", k.by_file[f].qualified())));
             format!("the tar archive is damaged or truncated after {last}{}", expected.unwrap_or_default())
         })?;
-        let name = member.path().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
-        let size = member.header().size().with_context(|| format!("member {name}: a bad size"))?;
-        let mut body = Exact { inner: member, left: size, name: name.clone() };
+        let name = String::from_utf8_lossy(&member.path_bytes()).into_owned();
+        let shown = quote_name(&name);
+        let size = member.header().size().with_context(|| format!("member {shown}: a bad size"))?;
+        let mut body = Exact { inner: member, left: size, name: shown.clone() };
         if name == "toc.dat" {
             if known.is_some() {
                 bail!("a second toc.dat in the archive: it is not a pg_dump tar archive");
@@ -74,10 +77,8 @@ pub(crate) fn read_tar(input: &mut dyn Read, sink: &mut dyn CopySink, summary: &
             io::copy(&mut body, &mut io::sink()).context("toc.dat")?;
             summary.databases = header.dbname.iter().cloned().collect();
             let mut k = Known { catalog: catalog_of(&toc), std_strings: std_strings(&toc), by_file: HashMap::new(), order: Vec::new() };
-            for e in &toc {
-                if let Some(d) = DataEntry::from_toc(e)?
-                    && let Some(f) = d.filename.clone()
-                {
+            for (_, d) in data_entries(&toc, |e| e.filename.is_some())? {
+                if let Some(f) = d.filename.clone() {
                     k.order.push(f.clone());
                     k.by_file.insert(f, d);
                 }
@@ -95,7 +96,7 @@ pub(crate) fn read_tar(input: &mut dyn Read, sink: &mut dyn CopySink, summary: &
             match k.by_file.get(&name) {
                 Some(entry) => {
                     if !seen.insert(name.clone()) {
-                        bail!("a second member {name} for table {}: the archive is not as pg_dump writes it", entry.qualified());
+                        bail!("a second member {shown} for table {}: the archive is not as pg_dump writes it", entry.qualified());
                     }
                     let ctx = Context { catalog: &k.catalog, std_strings: k.std_strings };
                     deliver(&mut body, entry, &ctx, sink, summary)?;
@@ -103,17 +104,17 @@ pub(crate) fn read_tar(input: &mut dyn Read, sink: &mut dyn CopySink, summary: &
                     io::copy(&mut body, &mut io::sink()).with_context(|| format!("the data of table {} is damaged", entry.qualified()))?;
                 }
                 None => {
-                    io::copy(&mut body, &mut io::sink()).with_context(|| format!("member {name}"))?;
+                    io::copy(&mut body, &mut io::sink()).with_context(|| format!("member {shown}"))?;
                 }
             }
         } else if name.ends_with(".dat") {
             let mut tmp = tempfile::NamedTempFile::new().context("cannot make a temporary file")?;
-            io::copy(&mut body, tmp.as_file_mut()).with_context(|| format!("member {name}"))?;
+            io::copy(&mut body, tmp.as_file_mut()).with_context(|| format!("member {shown}"))?;
             spooled.push((name.clone(), tmp));
         } else {
-            io::copy(&mut body, &mut io::sink()).with_context(|| format!("member {name}"))?;
+            io::copy(&mut body, &mut io::sink()).with_context(|| format!("member {shown}"))?;
         }
-        last = format!("member {name}");
+        last = format!("member {shown}");
     }
     // tar ends with two blocks of zeros; the reader stopped after the first.
     let mut rest = archive.into_inner();
@@ -124,7 +125,7 @@ pub(crate) fn read_tar(input: &mut dyn Read, sink: &mut dyn CopySink, summary: &
         bail!("a tar archive without toc.dat: not a pg_dump tar-format dump (pg_dump -Ft)");
     };
     if let Some(missing) = k.order.iter().find(|f| !seen.contains(*f)) {
-        bail!("the archive has no member {missing} with the data of table {} (its last member: {last}): it is truncated", k.by_file[missing].qualified());
+        bail!("the archive has no member {} with the data of table {} (its last member: {last}): it is truncated", quote_name(missing), k.by_file[missing].qualified());
     }
     if !ended {
         bail!("the archive ends without tar's end-of-archive blocks after {last}: it is truncated");

@@ -443,6 +443,11 @@ fn the_stream_decoder_gives_the_same_rows_at_any_chunking() {
     let mut d = CopyStreamDecoder::new(3);
     d.feed(b"1\t2", &mut c).unwrap();
     assert!(d.finish().is_err());
+    // A row without its end is not held past the limit.
+    let mut d = CopyStreamDecoder::new(1);
+    let chunk = vec![b'a'; 1 << 20];
+    let fed = (0..=MAX_RECORD / chunk.len()).try_for_each(|_| d.feed(&chunk, &mut c));
+    assert!(format!("{:#}", fed.unwrap_err()).contains("longer than 64 MiB"));
 }
 
 proptest! {
@@ -457,6 +462,24 @@ proptest! {
         input.extend_from_slice(&bytes);
         let f = damaged(&input);
         let _ = read(f.path(), "fossology");
+    }
+
+    /// A real dump with a stretch overwritten by any bytes (the dump whole around it): read,
+    /// or an error that is one line without control characters and quotes little of it.
+    #[test]
+    fn a_damaged_dump_is_read_or_one_clean_line(name in 0usize..5, at in 0usize..1_000_000, patch in proptest::collection::vec(any::<u8>(), 1..64)) {
+        let name = ["plain.sql", "inserts.sql", "rows3.sql", "custom-z0.dump", "tar.tar"][name];
+        let mut bytes = std::fs::read(data(name)).unwrap();
+        let at = at % bytes.len();
+        let end = (at + patch.len()).min(bytes.len());
+        bytes.splice(at..end, patch.iter().copied());
+        let f = damaged(&bytes);
+        if let Err(e) = read(f.path(), "fossology") {
+            let msg = format!("{e:#}");
+            prop_assert!(!msg.chars().any(char::is_control), "{}: control characters in {:?}", name, msg);
+            prop_assert!(msg.len() < f.path().as_os_str().len() + 600, "{}: {}", name, msg);
+            prop_assert!(e.downcast_ref::<DumpError>().is_some(), "{}: not a DumpError: {}", name, msg);
+        }
     }
 
     /// Cut anywhere, an archive is an error; a flipped byte never panics (uncompressed data

@@ -19,6 +19,8 @@ use std::io::Read;
 
 use anyhow::{Context, Result, bail};
 
+use super::error::{MAX_RECORD, MAX_RECORD_TEXT};
+
 /// The oldest archive version read: 1.12 (pg_dump 9.0).
 pub(crate) const MIN_VERSION: u32 = version(1, 12, 0);
 /// The newest: 1.16 with any revision (pg_dump 17; `K_VERS_MAX` is 1.16.255).
@@ -176,6 +178,9 @@ impl<R: Read> ArchiveIn<R> {
             return Ok(None);
         }
         let len = len as u64;
+        if len > MAX_RECORD as u64 {
+            bail!("a string of {len} bytes in the archive's table of contents, over the {MAX_RECORD_TEXT} limit: the archive is damaged");
+        }
         // Read through `take`, so a corrupt length cannot make us allocate what is not there.
         let mut out = Vec::with_capacity(len.min(1 << 16) as usize);
         (&mut self.inner).take(len).read_to_end(&mut out).context("cannot read the archive")?;
@@ -187,7 +192,19 @@ impl<R: Read> ArchiveIn<R> {
     }
 
     pub fn string(&mut self) -> Result<Option<String>> {
-        Ok(self.bytes()?.map(|b| String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())))
+        // Bytes that are not UTF-8 (damage, or another encoding) kept as \xNN, to be shown.
+        Ok(self.bytes()?.map(|b| {
+            String::from_utf8(b).unwrap_or_else(|e| {
+                let mut out = String::new();
+                for chunk in e.as_bytes().utf8_chunks() {
+                    out.push_str(chunk.valid());
+                    for byte in chunk.invalid() {
+                        out.push_str(&format!("\\x{byte:02x}"));
+                    }
+                }
+                out
+            })
+        }))
     }
 
     /// `ReadOffset` (1.7+): the flag and the offset.
@@ -503,11 +520,19 @@ mod tests {
             let r = read_header(&mut ar).and_then(|h| read_toc(&mut ar, &h, Extra::Offset));
             assert!(r.is_err(), "cut at {cut}");
         }
-        // A huge string length in a short file fails without allocating it.
+        // A string length past the end of a short file fails without allocating it.
         let mut o = Out::new();
-        o.int(i64::from(i32::MAX));
+        o.int(32 << 20);
         let mut ar = ArchiveIn::new(&o.buf[..]);
         assert!(format!("{:#}", ar.bytes().unwrap_err()).contains("truncated"));
+        // A length over the limit is refused before anything is read.
+        let mut o = Out::new();
+        o.int(i64::from(i32::MAX));
+        o.buf.extend_from_slice(&[0; 4096]);
+        let mut ar = ArchiveIn::new(&o.buf[..]);
+        let e = format!("{:#}", ar.bytes().unwrap_err());
+        assert!(e.contains("2147483647 bytes") && e.contains("64 MiB limit"), "{e}");
+        assert_eq!(ar.pos, 5, "nothing read after the length");
         // A bad sign byte.
         let mut ar = ArchiveIn::new(&[7u8, 1, 0, 0, 0][..]);
         assert!(ar.int().is_err());
