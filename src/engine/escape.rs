@@ -111,7 +111,9 @@ pub fn toml_error(text: &str, e: &toml::de::Error) -> String {
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
     let line_start = before.iter().rposition(|&b| b == b'\n').map(|i| i + 1).unwrap_or(0);
     let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
-    let found = &text.as_bytes()[at..span.end.clamp(at, text.len())];
+    // What stands there, to the end of its line (toml's span may be empty).
+    let rest = &text.as_bytes()[at..];
+    let found = &rest[..rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len())];
     if found.is_empty() { format!("line {line}, column {column}: {message}") } else { format!("line {line}, column {column}: {message} (at '{}')", excerpt(found)) }
 }
 
