@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 
 use super::{RepairCmd, RepairProduct};
+use crate::engine::escape;
 use crate::engine::report::stream_report;
 use crate::fossology::repair::{self, Decision, Queue};
 
@@ -26,7 +27,7 @@ pub fn run(cmd: RepairCmd) -> Result<ExitCode> {
             })?;
             for (r, d) in queue.reunpacks.iter().zip(&decisions) {
                 if let Decision::Skip { why } = d {
-                    eprintln!("upload {}: not queued: {why}", r.upload);
+                    eprintln!("upload {}: not queued: {}", r.upload, escape::text(why));
                 }
             }
             if a.apply {
@@ -35,13 +36,13 @@ pub fn run(cmd: RepairCmd) -> Result<ExitCode> {
                 }
                 if let Some(repo) = &a.repo {
                     for line in repair::apply_files(&queue, repo)? {
-                        println!("{line}");
+                        println!("{}", escape::text(&line));
                     }
                 }
                 if let Some(address) = &a.notify {
                     // The jobs are committed either way; the scheduler also polls on its own.
                     match repair::notify_scheduler(address) {
-                        Ok(answer) => println!("scheduler: {answer}"),
+                        Ok(answer) => println!("scheduler: {}", escape::text(&answer)),
                         Err(e) => eprintln!("warning: {e:#}; the jobs are queued and the scheduler picks them up at its next poll"),
                     }
                 }
@@ -50,13 +51,15 @@ pub fn run(cmd: RepairCmd) -> Result<ExitCode> {
                 if !queue.moves.is_empty() || !queue.links.is_empty() {
                     println!("\n-- moves and links (shell, in the repository root):");
                     for line in repair::render_script(&queue).lines() {
-                        println!("-- {line}");
+                        println!("-- {}", escape::text(line));
                     }
                 }
             }
             let manual = repair::render_manual(&queue);
             if !manual.is_empty() {
-                eprintln!("manual steps:\n{manual}");
+                // For a person: each line with its control characters escaped.
+                let lines: Vec<_> = manual.lines().map(escape::text).collect();
+                eprintln!("manual steps:\n{}", lines.join("\n"));
             }
             Ok(ExitCode::SUCCESS)
         }

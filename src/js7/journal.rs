@@ -278,7 +278,7 @@ pub fn read(file: &JournalFile, visitor: &mut dyn Visitor) -> std::io::Result<Fi
                     summary.committed_bytes = offset;
                 }
                 Some(other) => {
-                    summary.damage = Some(Damage { line: number, what: format!("unexpected line \"{other}\"") });
+                    summary.damage = Some(Damage { line: number, what: format!("unexpected line \"{}\"", crate::engine::escape::excerpt_str(other)) });
                     break;
                 }
                 None => {
@@ -356,7 +356,7 @@ fn parse_header(value: &Value) -> Result<Header, String> {
     let version = value.get("version").and_then(Value::as_str).unwrap_or("1").to_string();
     // "0.42" is read as "1"; any other version is refused by the engine.
     if version != "1" && version != "0.42" {
-        return Err(format!("journal version {version}, the engine reads 1"));
+        return Err(format!("journal version {}, the engine reads 1", crate::engine::escape::excerpt_str(&version)));
     }
     Ok(Header {
         journal_id,
