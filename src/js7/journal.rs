@@ -180,8 +180,7 @@ pub fn read(file: &JournalFile, visitor: &mut dyn Visitor) -> std::io::Result<Fi
     let mut offset = 0u64;
     let mut transaction: Option<(u64, Vec<(i64, Value)>)> = None;
     let mut last_id: Option<i64> = None;
-    loop {
-        let Some(end) = io::read_line(&mut reader, &mut line, MAX_LINE)? else { break };
+    while let Some(end) = io::read_line(&mut reader, &mut line, MAX_LINE)? {
         let n = line.len();
         number += 1;
         summary.bytes += n as u64;
