@@ -108,6 +108,7 @@ fn fifos_devices_and_symlink_loops_given_as_inputs_are_refused_before_they_are_o
     repocheck(&["check", "hubble", "--archive", f]).refused(&[&format!("--archive {f}: {fifo_said}")]);
     repocheck(&["check", "hubble", "--archive", s(&hubble), "--restore-log", f]).refused(&[&format!("--restore-log {f}: {fifo_said}")]);
     repocheck(&["check", "hubble", "--archive", s(&hubble), "--against", f]).refused(&[&format!("--against {f}"), fifo_said]);
+    repocheck(&["check", "connectware", "--volumes", f, "--db-backup", s(&db_backup)]).refused(&[&format!("--volumes {f}: {fifo_said}")]);
     repocheck(&["check", "connectware", "--volumes", s(&volumes), "--db-backup", f]).refused(&[&format!("--db-backup {f}: {fifo_said}")]);
     repocheck(&["check", "connectware", "--volumes", s(&volumes), "--db-backup", s(&db_backup), "--status", f]).refused(&[&format!("--status {f}: {fifo_said}")]);
     repocheck(&["check", "js7", "--controller", s(&controller), "--joc-db", f]).refused(&[&format!("--joc-db {f}: {fifo_said}")]);
