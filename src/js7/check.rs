@@ -169,8 +169,8 @@ fn read_journal(sink: &Sink, dir: &Path, label: &str, base: Base, state: &mut dy
     }
     // The lock is opened only when it is a regular file: a FIFO there would block.
     let lock = dir.join("lock");
-    if let Ok(meta) = std::fs::symlink_metadata(&lock)
-        && let Some(what) = crate::engine::io::kind_name(meta.file_type())
+    if let Ok(t) = crate::engine::io::file_type(&lock)
+        && let Some(what) = crate::engine::io::kind_name(t)
     {
         sink.emit(
             Rule::JournalUnreadable,
