@@ -180,6 +180,10 @@ pub struct DiffCmd {
     pub out: OutputArgs,
 }
 
+/// The longest error line printed (the readers quote only excerpts of their input; this is
+/// the last guard).
+const MAX_ERROR_CHARS: usize = 2000;
+
 /// Runs the command line; errors become one line on stderr and exit code 2.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -187,7 +191,9 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            let message = format!("{e:#}").replace('\n', " ");
+            // One line, whatever the readers put in it: control characters escaped (a name
+            // from the data cannot steer the terminal), and never more than a screenful.
+            let message = crate::engine::escape::clipped(&format!("{e:#}").replace('\n', " "), MAX_ERROR_CHARS);
             eprintln!("repocheck: error: {message}");
             ExitCode::from(2)
         }

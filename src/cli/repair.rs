@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 
 use super::{RepairCmd, RepairProduct};
+use crate::engine::escape;
 use crate::engine::report::stream_report;
 use crate::fossology::Rule;
 use crate::fossology::repair::{self, Decision, Guard, Owner, Queue};
@@ -61,11 +62,11 @@ pub fn run(cmd: RepairCmd) -> Result<ExitCode> {
             })?;
             for (r, d) in queue.reunpacks.iter().zip(&decisions) {
                 if let Decision::Skip { why } = d {
-                    eprintln!("upload {}: not queued: {why}", r.upload);
+                    eprintln!("upload {}: not queued: {}", r.upload, escape::text(why));
                 }
             }
             for (upload, why) in &late {
-                eprintln!("upload {upload}: not queued: {why}");
+                eprintln!("upload {upload}: not queued: {}", escape::text(why));
             }
             if a.apply {
                 for (upload, job, jq) in &queued {
@@ -73,13 +74,13 @@ pub fn run(cmd: RepairCmd) -> Result<ExitCode> {
                 }
                 if let Some(repo) = &a.repo {
                     for line in repair::apply_files(&queue, repo, &owner)? {
-                        println!("{line}");
+                        println!("{}", escape::text(&line));
                     }
                 }
                 if let Some(address) = &a.notify {
                     // The jobs are committed either way; the scheduler also polls on its own.
                     match repair::notify_scheduler(address) {
-                        Ok(answer) => println!("scheduler: {answer}"),
+                        Ok(answer) => println!("scheduler: {}", escape::text(&answer)),
                         Err(e) => eprintln!("warning: {e:#}; the jobs are queued and the scheduler picks them up at its next poll"),
                     }
                 }
@@ -96,7 +97,9 @@ pub fn run(cmd: RepairCmd) -> Result<ExitCode> {
             }
             let manual = repair::render_manual(&queue);
             if !manual.is_empty() {
-                eprintln!("manual steps:\n{manual}");
+                // For a person: each line with its control characters escaped.
+                let lines: Vec<_> = manual.lines().map(escape::text).collect();
+                eprintln!("manual steps:\n{}", lines.join("\n"));
             }
             Ok(ExitCode::SUCCESS)
         }

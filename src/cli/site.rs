@@ -53,8 +53,8 @@ struct TargetArgs {
 }
 
 pub fn run(site: &Path, out: &OutputArgs) -> Result<ExitCode> {
-    let text = std::fs::read_to_string(site).with_context(|| format!("--site {}: cannot read", site.display()))?;
-    let file: SiteFile = toml::from_str(&text).with_context(|| format!("--site {}: not a valid site file", site.display()))?;
+    let text = crate::engine::io::read_text_file(site, crate::engine::io::CONFIG).with_context(|| format!("--site {}: cannot read", site.display()))?;
+    let file: SiteFile = toml::from_str(&text).map_err(|e| anyhow::anyhow!("--site {}: not a valid site file: {}", site.display(), crate::engine::escape::toml_error(&text, &e)))?;
     if file.targets.is_empty() {
         bail!("--site {}: no [[target]] tables", site.display());
     }

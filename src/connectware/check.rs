@@ -11,6 +11,7 @@ use super::{Params, Rule};
 use crate::details;
 use crate::engine::archive;
 use crate::engine::finding::Severity;
+use crate::engine::io;
 use crate::engine::report::Target;
 use crate::engine::sink::Sink;
 
@@ -170,7 +171,7 @@ fn read_db_backup(path: &Path, format: DbFormat) -> Result<DbBackup, String> {
         DbFormat::Gzip => {
             use std::io::{Read, Seek};
             let cannot = |e: std::io::Error| format!("the database backup cannot be read: {e}");
-            let mut file = std::fs::File::open(path).map_err(cannot)?;
+            let mut file = io::open_regular(path).map_err(cannot)?;
             let mut magic = [0u8; 2];
             if file.read_exact(&mut magic).is_err() || magic != [0x1f, 0x8b] {
                 return Err("the database backup is not gzip-compressed".into());
@@ -201,8 +202,20 @@ fn version_numbers(v: &str) -> Option<Vec<u64>> {
 
 /// The report's target; `--volumes` must exist.
 pub fn target(opts: &CheckOptions) -> Result<Target> {
-    if !opts.volumes.exists() {
-        bail!("--volumes {}: no such directory or archive", opts.volumes.display());
+    match io::check_regular_or_dir(&opts.volumes) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!("--volumes {}: no such directory or archive", opts.volumes.display()),
+        Err(e) => bail!("--volumes {}: {e}", opts.volumes.display()),
+    }
+    // A missing backup, or a directory in its place, is a finding; a FIFO, device or symlink
+    // loop is refused before anything opens it.
+    if let Err(e) = io::check_regular_or_dir(&opts.db_backup)
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        bail!("--db-backup {}: {e}", opts.db_backup.display());
+    }
+    if let Some(s) = &opts.status {
+        io::check_regular(s).map_err(|e| anyhow::anyhow!("--status {}: {e}", s.display()))?;
     }
     let mut target = Target::new("connectware").input("volumes", opts.volumes.display().to_string()).input("db_backup", opts.db_backup.display().to_string());
     if let Some(s) = &opts.status {
@@ -223,7 +236,7 @@ pub fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
     let status: Option<Value> = match &opts.status {
         None => None,
         Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|e| anyhow::anyhow!("--status {}: cannot read ({e})", p.display()))?;
+            let text = io::read_text_file(p, io::CONFIG).map_err(|e| anyhow::anyhow!("--status {}: cannot read ({e})", p.display()))?;
             let value: Value = serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("--status {}: not the maintenance status JSON ({e})", p.display()))?;
             if !value.is_object() {
                 bail!("--status {}: not the maintenance status JSON (not an object)", p.display());

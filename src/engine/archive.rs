@@ -2,7 +2,7 @@
 //! unpacked) or an unpacked directory: the same listing of members for both.
 
 use std::collections::BTreeMap;
-use std::io::Read;
+use std::io::{Read, Seek};
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -40,10 +40,11 @@ pub fn list(path: &Path, want: &dyn Fn(&str) -> bool) -> Result<Listing> {
     if path.is_dir() {
         return list_dir(path, want);
     }
-    let file = std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+    let mut file = super::io::open_regular(path).with_context(|| format!("{}: cannot open", path.display()))?;
     let mtime = file.metadata().ok().and_then(|m| m.modified().ok()).map(unix);
     let mut magic = [0u8; 2];
-    let gzip = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && magic == [0x1f, 0x8b];
+    let gzip = file.read_exact(&mut magic).is_ok() && magic == [0x1f, 0x8b];
+    file.rewind().with_context(|| format!("{}: cannot read", path.display()))?;
     let reader: Box<dyn Read> =
         if gzip { Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::with_capacity(1 << 20, file))) } else { Box::new(std::io::BufReader::with_capacity(1 << 20, file)) };
     let mut listing = Listing { mtime, ..Listing::default() };

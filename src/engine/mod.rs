@@ -2,6 +2,7 @@
 //! database and dump sources, hashing and the external sort the streaming checks use.
 
 pub mod archive;
+pub mod escape;
 pub mod extsort;
 pub mod finding;
 pub mod hash;

@@ -145,7 +145,7 @@ impl Catalogue {
 
     /// Adds one rule file; returns its product.
     fn add_file(&mut self, name: &str, text: &str, products: &[ProductRules], replaces: bool) -> Result<String> {
-        let file: RuleFile = toml::from_str(text).with_context(|| format!("{name}: not a valid rule file"))?;
+        let file: RuleFile = toml::from_str(text).map_err(|e| anyhow::anyhow!("{name}: not a valid rule file: {}", super::escape::toml_error(text, &e)))?;
         let Some(product) = products.iter().find(|p| p.name == file.product) else {
             let names: Vec<&str> = products.iter().map(|p| p.name).collect();
             bail!("{name}: no product '{}' (products: {})", file.product, names.join(", "));
@@ -190,7 +190,7 @@ impl Catalogue {
             for entry in entries {
                 let path = entry.with_context(|| format!("--rules {}", dir.display()))?.path();
                 if path.extension().is_some_and(|e| e == "toml") {
-                    let text = std::fs::read_to_string(&path).with_context(|| format!("{}: cannot read", path.display()))?;
+                    let text = super::io::read_text_file(&path, super::io::CONFIG).with_context(|| format!("{}: cannot read", path.display()))?;
                     overrides.push((path.display().to_string(), text));
                 }
             }

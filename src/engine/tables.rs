@@ -76,6 +76,16 @@ pub fn redact_url(url: &str) -> String {
     format!("{scheme}://{authority}{tail}")
 }
 
+/// A dump given as `--db` must be a regular file or a directory (the directory format): a
+/// FIFO, device or symlink loop is refused before anything opens it.
+pub fn check_dump(option: &str, path: &Path) -> Result<()> {
+    match super::io::check_regular_or_dir(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!("{option} {}: no such dump file (give a postgres:// URL or a pg_dump/pg_dumpall file)", path.display()),
+        Err(e) => bail!("{option} {}: {e}", path.display()),
+    }
+}
+
 /// A table a check reads, with the columns it needs, in the order the check wants them.
 #[derive(Debug, Clone, Copy)]
 pub struct TableSpec {
@@ -142,7 +152,10 @@ pub fn read_tables(source: &DbSource, db_name: &str, specs: &[TableSpec], sink: 
 /// the same snapshot (for a server).
 pub fn read_tables_with(source: &DbSource, db_name: &str, specs: &[TableSpec], sink: &mut dyn TableSink, every: Option<&mut dyn EveryTable>) -> Result<u64> {
     match source {
-        DbSource::Dump(path) => read_from_dump(path, db_name, specs, sink, every),
+        DbSource::Dump(path) => {
+            super::io::check_regular_or_dir(path).with_context(|| path.display().to_string())?;
+            read_from_dump(path, db_name, specs, sink, every)
+        }
         DbSource::Url(url) => read_from_server(url, specs, sink, every),
     }
 }

@@ -56,11 +56,17 @@ fn name_of(p: &Path) -> String {
 
 /// Reads an XML file with a size limit.
 fn read_xml(path: &Path) -> Result<String, String> {
-    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
-    if meta.len() > model::MAX_XML_BYTES {
-        return Err(format!("{} bytes, more than an XML document of this kind can be", meta.len()));
+    // Opened only when it is a regular file: a FIFO in the tree would block.
+    let file = crate::engine::io::open_regular(path).map_err(|e| e.to_string())?;
+    let len = file.metadata().map_err(|e| e.to_string())?.len();
+    if len > model::MAX_XML_BYTES {
+        return Err(format!("{len} bytes, more than an XML document of this kind can be"));
     }
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::with_capacity(len as usize);
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, model::MAX_XML_BYTES + 1), &mut bytes).map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > model::MAX_XML_BYTES {
+        return Err(format!("more than {} bytes, more than an XML document of this kind can be", model::MAX_XML_BYTES));
+    }
     String::from_utf8(bytes).map_err(|_| "not UTF-8".to_string())
 }
 

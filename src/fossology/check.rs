@@ -19,7 +19,7 @@ use crate::details;
 use crate::engine::finding::Repair;
 use crate::engine::report::Target;
 use crate::engine::sink::Sink;
-use crate::engine::tables::DbSource;
+use crate::engine::tables::{DbSource, check_dump};
 
 /// What `check fossology` was asked to do.
 #[derive(Debug, Clone)]
@@ -48,11 +48,8 @@ pub fn target(opts: &CheckOptions) -> Result<Target> {
         Err(e) => bail!("--repo {}: {}", repo.display(), e),
     }
     std::fs::read_dir(repo).with_context(|| format!("--repo {}: cannot read the repository root", repo.display()))?;
-    if let DbSource::Dump(path) = &opts.db
-        && !path.is_file()
-        && !path.is_dir()
-    {
-        bail!("--db {}: no such dump file (give a postgres:// URL or a pg_dump/pg_dumpall file)", path.display());
+    if let DbSource::Dump(path) = &opts.db {
+        check_dump("--db", path)?;
     }
     let mut target = Target::new("fossology").input("db", opts.db.display()).input("repo", repo.display().to_string());
     if let Some(c) = &opts.conf {

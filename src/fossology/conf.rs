@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
+use crate::engine::escape::excerpt_str;
+use crate::engine::io;
+
 /// FOSSology's built-in depth when the configuration does not set one
 /// (`RepDepth = 2` in `src/lib/c/libfossrepo.c`; the shipped file says 3).
 pub const CODE_DEFAULT_DEPTH: u32 = 2;
@@ -100,15 +103,21 @@ pub struct ConfFiles {
 /// looked for beside it. A missing or unreadable file is a problem to report; a file that
 /// FOSSology itself would refuse (bad `[REPOSITORY]` entry, bad depth) is an error.
 pub fn read_conf(arg: &Path) -> Result<ConfFiles> {
-    let (fossology_conf, dir) = if arg.is_dir() { (arg.join("fossology.conf"), arg.to_path_buf()) } else { (arg.to_path_buf(), arg.parent().map(Path::to_path_buf).unwrap_or_default()) };
+    // The path given must be the file or its directory; what lies in the directory is the
+    // installation's, and a problem there is a finding.
+    let is_dir = match io::check_regular_or_dir(arg) {
+        Ok(is_dir) => is_dir,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(e) => bail!("--conf {}: {e}", arg.display()),
+    };
+    let (fossology_conf, dir) = if is_dir { (arg.join("fossology.conf"), arg.to_path_buf()) } else { (arg.to_path_buf(), arg.parent().map(Path::to_path_buf).unwrap_or_default()) };
     let db_conf = dir.join("Db.conf");
     let mut problems = Vec::new();
     let mut layout = None;
     let mut repo_path = None;
     let mut project = (None, None);
-    match std::fs::read(&fossology_conf) {
-        Ok(bytes) => {
-            let text = String::from_utf8_lossy(&bytes);
+    match io::read_text_file(&fossology_conf, io::CONFIG) {
+        Ok(text) => {
             project = project_names(&text);
             let parsed = parse_fossology_conf(&text).with_context(|| format!("{}", fossology_conf.display()))?;
             repo_path = parsed.1;
@@ -118,9 +127,8 @@ pub fn read_conf(arg: &Path) -> Result<ConfFiles> {
         }
         Err(e) => problems.push((fossology_conf.clone(), io_reason(&e))),
     }
-    match std::fs::read(&db_conf) {
-        Ok(bytes) => {
-            let text = String::from_utf8_lossy(&bytes);
+    match io::read_text_file(&db_conf, io::CONFIG) {
+        Ok(text) => {
             if !text.split(';').any(|kv| kv.trim().starts_with("dbname")) {
                 problems.push((db_conf.clone(), "has no dbname= entry".into()));
             }
@@ -184,14 +192,14 @@ pub fn parse_fossology_conf(text: &str) -> Result<(Layout, Option<String>)> {
         let Some((key, value)) = line.split_once('=') else {
             // Only the groups the layout comes from must be well-formed; others are FOSSology's business.
             if group == "FOSSOLOGY" || group == "REPOSITORY" {
-                bail!("line {}: '{line}' in [{group}] is not key = value", number + 1);
+                bail!("line {}: '{}' in [{}] is not key = value", number + 1, excerpt_str(line), excerpt_str(&group));
             }
             continue;
         };
         let (key, value) = (key.trim(), value.trim().trim_matches('"'));
         match group.as_str() {
             "FOSSOLOGY" if key == "depth" => {
-                let d: u32 = value.parse().with_context(|| format!("line {}: [FOSSOLOGY] depth '{value}' is not a number", number + 1))?;
+                let d: u32 = value.parse().with_context(|| format!("line {}: [FOSSOLOGY] depth '{}' is not a number", number + 1, excerpt_str(value)))?;
                 if d > 20 {
                     bail!("line {}: [FOSSOLOGY] depth {d} is not plausible (names have 20 hex pairs)", number + 1);
                 }
@@ -200,15 +208,16 @@ pub fn parse_fossology_conf(text: &str) -> Result<(Layout, Option<String>)> {
             "FOSSOLOGY" if key == "path" => path = Some(value.to_string()),
             "REPOSITORY" => {
                 let Some(host) = key.strip_suffix("[]").map(str::trim) else {
+                    let key = excerpt_str(key);
                     bail!("line {}: [REPOSITORY] key '{key}' must be a list entry ('{key}[] = * 00 ff')", number + 1);
                 };
                 check_host_key(host).with_context(|| format!("line {}", number + 1))?;
                 let Some(caps) = entry.captures(value) else {
-                    bail!("line {}: [REPOSITORY] entry '{value}' is not '<*|gold|files|logs|license|test> <start-hex> <end-hex>' (FOSSology's scheduler would refuse it)", number + 1);
+                    bail!("line {}: [REPOSITORY] entry '{}' is not '<*|gold|files|logs|license|test> <start-hex> <end-hex>' (FOSSology's scheduler would refuse it)", number + 1, excerpt_str(value));
                 };
                 let (start, end) = (caps[2].to_ascii_lowercase(), caps[3].to_ascii_lowercase());
                 if hex_cmp(&start, &end) != std::cmp::Ordering::Less {
-                    bail!("line {}: [REPOSITORY] entry '{value}': start must be below end (FOSSology's scheduler would refuse it)", number + 1);
+                    bail!("line {}: [REPOSITORY] entry '{}': start must be below end (FOSSology's scheduler would refuse it)", number + 1, excerpt_str(value));
                 }
                 let object_type = (&caps[1] != "*").then(|| caps[1].to_string());
                 hosts.push(HostRange { host: host.to_string(), object_type, start, end });
@@ -230,7 +239,7 @@ fn hex_cmp(a: &str, b: &str) -> std::cmp::Ordering {
 /// Host keys become directory names; `_RepCheckType`-like characters only.
 fn check_host_key(host: &str) -> Result<()> {
     if host.is_empty() || host.starts_with('.') || !host.bytes().all(|c| c.is_ascii_alphanumeric() || b"@%_=+-.".contains(&c)) {
-        bail!("[REPOSITORY] host key '{host}' is not a usable directory name");
+        bail!("[REPOSITORY] host key '{}' is not a usable directory name", excerpt_str(host));
     }
     Ok(())
 }

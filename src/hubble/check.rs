@@ -11,6 +11,7 @@ use super::copydb::{self, LogEvent};
 use super::{Params, Rule};
 use crate::details;
 use crate::engine::archive;
+use crate::engine::io;
 use crate::engine::report::Target;
 use crate::engine::sink::Sink;
 
@@ -31,13 +32,17 @@ fn wanted(name: &str) -> bool {
 
 /// The report's target; the archive and the restore log must exist.
 pub fn target(opts: &CheckOptions) -> Result<Target> {
-    if !opts.archive.exists() {
-        bail!("--archive {}: no such archive or directory", opts.archive.display());
+    match io::check_regular_or_dir(&opts.archive) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!("--archive {}: no such archive or directory", opts.archive.display()),
+        Err(e) => bail!("--archive {}: {e}", opts.archive.display()),
     }
-    if let Some(log) = &opts.restore_log
-        && !log.is_file()
-    {
-        bail!("--restore-log {}: no such file", log.display());
+    if let Some(log) = &opts.restore_log {
+        match io::check_regular(log) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!("--restore-log {}: no such file", log.display()),
+            Err(e) => bail!("--restore-log {}: {e}", log.display()),
+        }
     }
     let mut target = Target::new("hubble").input("archive", opts.archive.display().to_string());
     if let Some(l) = &opts.restore_log {
@@ -253,7 +258,7 @@ fn check_scripts_with(sink: &Sink, listing: &archive::Listing, prefix: &str, inp
 fn check_restore_log(sink: &Sink, params: &Params, log: &Path, created: Option<&BTreeSet<String>>) -> Result<()> {
     let benign = &params.restore_errors.benign_codes;
     let benign_severity = params.restore_errors.benign_severity;
-    let file = std::fs::File::open(log).map_err(|e| anyhow::anyhow!("--restore-log {}: cannot read ({e})", log.display()))?;
+    let file = io::open_regular(log).map_err(|e| anyhow::anyhow!("--restore-log {}: cannot read ({e})", log.display()))?;
     /// One code on one table: how often, its first message, its first lines.
     struct Group {
         count: usize,
@@ -272,7 +277,10 @@ fn check_restore_log(sink: &Sink, params: &Params, log: &Path, created: Option<&
         }
         LogEvent::Terminated { line } => terminated = terminated.or(Some(line)),
     })
-    .map_err(|e| anyhow::anyhow!("--restore-log {}: cannot read ({e})", log.display()))?;
+    .map_err(|e| match e.kind() {
+        std::io::ErrorKind::InvalidData => anyhow::anyhow!("--restore-log {}: {e}", log.display()),
+        _ => anyhow::anyhow!("--restore-log {}: cannot read ({e})", log.display()),
+    })?;
     let shown = log.display().to_string();
     for ((code, table), g) in groups {
         // A table that does not exist, and that the backup did not create either: a synonym

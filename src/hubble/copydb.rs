@@ -237,6 +237,10 @@ fn is_timestamp(rest: &str) -> bool {
     rest.starts_with('(') && rest.ends_with(')') && rest.contains(':') && rest.chars().any(|c| c.is_ascii_digit())
 }
 
+/// The longest restore log line read: the terminal monitor writes lines of a few hundred
+/// bytes; a longer one is not its output.
+pub const MAX_LOG_LINE: usize = 16 << 20;
+
 /// Reads a restore log line by line (bytes that are not UTF-8 are replaced), joining the
 /// continuation lines of each error, and hands each event on as it is found.
 pub fn scan_restore_log(mut log: impl BufRead, mut each: impl FnMut(LogEvent)) -> std::io::Result<()> {
@@ -249,12 +253,14 @@ pub fn scan_restore_log(mut log: impl BufRead, mut each: impl FnMut(LogEvent)) -
         }
     };
     loop {
-        buf.clear();
-        if log.read_until(b'\n', &mut buf)? == 0 {
+        let Some(end) = crate::engine::io::read_line(&mut log, &mut buf, MAX_LOG_LINE)? else {
             flush(&mut pending, &mut each);
             return Ok(());
-        }
+        };
         line += 1;
+        if end == crate::engine::io::LineEnd::TooLong {
+            return Err(crate::engine::io::too_long(line as u64, MAX_LOG_LINE));
+        }
         let raw = String::from_utf8_lossy(&buf);
         let text = raw.trim_end_matches(['\n', '\r']);
         if let Some(p) = pending.as_mut()

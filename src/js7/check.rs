@@ -64,6 +64,9 @@ pub fn target(opts: &CheckOptions) -> Result<Target> {
         target = target.input("agents", opts.agents.iter().map(|(p, d)| format!("{p}={}", d.display())).collect::<Vec<_>>());
     }
     if let Some(db) = &opts.joc_db {
+        if let DbSource::Dump(path) = db {
+            crate::engine::tables::check_dump("--joc-db", path)?;
+        }
         target = target.input("joc_db", db.display());
     }
     Ok(target)
@@ -164,10 +167,26 @@ fn read_journal(sink: &Sink, dir: &Path, label: &str, base: Base, state: &mut dy
     for l in &leftovers {
         sink.emit(Rule::JournalLeftover, format!("{label}/{}", l.name), format!("{}: {}", l.name, l.why), details! { "file" => l.name }, None);
     }
-    if let Some(pid) = journal::lock_holder(dir) {
+    // The lock is opened only when it is a regular file: a FIFO there would block.
+    let lock = dir.join("lock");
+    if let Ok(t) = crate::engine::io::file_type(&lock)
+        && let Some(what) = crate::engine::io::kind_name(t)
+    {
+        sink.emit(
+            Rule::JournalUnreadable,
+            format!("{label}/lock"),
+            format!("the lock file is {what}, not a regular file: the {} cannot take its lock and does not start; it was not opened", base.as_str()),
+            details! { "file" => "lock", "kind" => what },
+            None,
+        );
+    } else if let Some(pid) = journal::lock_holder(dir) {
         // The lock file holds the PID the instance wrote at its start; the kernel's answer is
         // 0 for a holder in another PID namespace (a container) and -1 for an OFD lock.
-        let written: Option<i64> = std::fs::read_to_string(dir.join("lock")).ok().and_then(|t| t.trim().parse().ok());
+        let written: Option<i64> = crate::engine::io::open_regular(&lock).ok().and_then(|f| {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::Read::take(f, 64), &mut text).ok()?;
+            text.trim().parse().ok()
+        });
         let holder = if pid > 0 { format!("process {pid}") } else { "another process".to_string() };
         sink.emit(
             Rule::InstanceRunning,
@@ -638,8 +657,8 @@ enum Prefix {
 /// Compares two files: equal, one a byte prefix of the other, or differing at an offset
 /// (with the 1-based line it is on).
 fn compare_prefix(active: &Path, standby: &Path) -> Result<Prefix> {
-    let mut a = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(active)?);
-    let mut s = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(standby)?);
+    let mut a = std::io::BufReader::with_capacity(1 << 20, crate::engine::io::open_regular(active)?);
+    let mut s = std::io::BufReader::with_capacity(1 << 20, crate::engine::io::open_regular(standby)?);
     let (mut ab, mut sb) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
     let mut offset = 0u64;
     let mut newlines = 0u64;

@@ -16,11 +16,16 @@
 //! `"TRANSACTION"` without `"COMMIT"`: both are dropped, the committed prefix counts.
 //! Files are read streaming, one line at a time, in one pass.
 
-use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
+
+use crate::engine::io::{self, LineEnd};
+
+/// The longest journal line read (a snapshot object or event: a large workflow is a few
+/// megabytes). A longer one ending the file is a crash tail, else damage.
+pub const MAX_LINE: usize = 64 << 20;
 
 /// Which process wrote a journal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,7 +172,7 @@ enum Section {
 
 /// Reads one file, streaming. Format damage stops the reading (what was read stays valid).
 pub fn read(file: &JournalFile, visitor: &mut dyn Visitor) -> std::io::Result<FileSummary> {
-    let mut reader = BufReader::with_capacity(1 << 20, File::open(&file.path)?);
+    let mut reader = BufReader::with_capacity(1 << 20, crate::engine::io::open_regular(&file.path)?);
     let mut summary = FileSummary::default();
     let mut section = Section::Header;
     let mut line = Vec::with_capacity(4096);
@@ -175,15 +180,23 @@ pub fn read(file: &JournalFile, visitor: &mut dyn Visitor) -> std::io::Result<Fi
     let mut offset = 0u64;
     let mut transaction: Option<(u64, Vec<(i64, Value)>)> = None;
     let mut last_id: Option<i64> = None;
-    loop {
-        line.clear();
-        let n = reader.read_until(b'\n', &mut line)?;
-        if n == 0 {
-            break;
-        }
+    while let Some(end) = io::read_line(&mut reader, &mut line, MAX_LINE)? {
+        let n = line.len();
         number += 1;
         summary.bytes += n as u64;
-        if line.last() != Some(&b'\n') {
+        if end == LineEnd::TooLong {
+            // Read past it without keeping it: cut off at the end (the zeros a crash can leave
+            // behind the last line) it is a crash tail, else the file is damaged.
+            let (rest, newline) = io::skip_line(&mut reader)?;
+            summary.bytes += rest;
+            if !newline {
+                summary.tail = Some(Tail::CutLine { line: number });
+            } else {
+                summary.damage = Some(Damage { line: number, what: format!("the line is longer than {}, more than a journal line can be", io::size(MAX_LINE as u64)) });
+            }
+            break;
+        }
+        if end == LineEnd::Eof {
             // What a crash leaves: the reader discards it (InputStreamJsonSeqReader).
             summary.tail = Some(Tail::CutLine { line: number });
             break;
@@ -264,7 +277,7 @@ pub fn read(file: &JournalFile, visitor: &mut dyn Visitor) -> std::io::Result<Fi
                     summary.committed_bytes = offset;
                 }
                 Some(other) => {
-                    summary.damage = Some(Damage { line: number, what: format!("unexpected line \"{other}\"") });
+                    summary.damage = Some(Damage { line: number, what: format!("unexpected line \"{}\"", crate::engine::escape::excerpt_str(other)) });
                     break;
                 }
                 None => {
@@ -342,7 +355,7 @@ fn parse_header(value: &Value) -> Result<Header, String> {
     let version = value.get("version").and_then(Value::as_str).unwrap_or("1").to_string();
     // "0.42" is read as "1"; any other version is refused by the engine.
     if version != "1" && version != "0.42" {
-        return Err(format!("journal version {version}, the engine reads 1"));
+        return Err(format!("journal version {}, the engine reads 1", crate::engine::escape::excerpt_str(&version)));
     }
     Ok(Header {
         journal_id,
@@ -357,7 +370,7 @@ fn parse_header(value: &Value) -> Result<Header, String> {
 /// lock on Linux). Asked with `F_GETLK`, which takes no lock and changes nothing.
 pub fn lock_holder(state: &Path) -> Option<i32> {
     use rustix::process::{Flock, FlockType, fcntl_getlk};
-    let file = File::open(state.join("lock")).ok()?;
+    let file = io::open_regular(&state.join("lock")).ok()?;
     let holder = fcntl_getlk(&file, &Flock::from(FlockType::WriteLock)).ok()??;
     // 0: the kernel cannot name the holder (another PID namespace, or an OFD lock).
     Some(holder.pid.map(|p| p.as_raw_nonzero().get()).unwrap_or(0))

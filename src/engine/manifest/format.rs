@@ -131,6 +131,8 @@ pub struct ManifestReader {
     tables: u64,
     done: bool,
     line: Vec<u8>,
+    /// The number of the last line read.
+    number: u64,
 }
 
 impl ManifestReader {
@@ -138,10 +140,11 @@ impl ManifestReader {
     /// error naming it.
     pub fn open(path: &Path) -> Result<ManifestReader> {
         let shown = path.display();
-        let file = File::open(path).with_context(|| format!("--against {shown}: cannot open the manifest"))?;
+        let file = crate::engine::io::open_regular(path).with_context(|| format!("--against {shown}: cannot open the manifest"))?;
         let mut lines = BufReader::with_capacity(1 << 16, MultiGzDecoder::new(BufReader::new(file)));
         let mut line = Vec::new();
-        read_line(&mut lines, &mut line).with_context(|| format!("--against {shown}: not a repocheck manifest (not gzip-compressed JSON Lines)"))?;
+        let mut number = 0;
+        read_line(&mut lines, &mut line, &mut number).with_context(|| format!("--against {shown}: not a repocheck manifest (not gzip-compressed JSON Lines)"))?;
         let value: Value = serde_json::from_slice(&line).with_context(|| format!("--against {shown}: not a repocheck manifest (its first line is not JSON)"))?;
         match value.get("format").and_then(Value::as_str) {
             Some(FORMAT) => {}
@@ -151,7 +154,7 @@ impl ManifestReader {
         let header: Header = serde_json::from_value(value).with_context(|| format!("--against {shown}: its header is damaged"))?;
         let mut hasher = blake3::Hasher::new();
         hasher.update(&line);
-        Ok(ManifestReader { lines, hasher, header, path: path.to_path_buf(), files: 0, tables: 0, done: false, line })
+        Ok(ManifestReader { lines, hasher, header, path: path.to_path_buf(), files: 0, tables: 0, done: false, line, number })
     }
 
     pub fn header(&self) -> &Header {
@@ -164,7 +167,7 @@ impl ManifestReader {
             return Ok(None);
         }
         let shown = format!("--against {}", self.path.display());
-        if !read_line(&mut self.lines, &mut self.line).with_context(|| format!("{shown}: the manifest is damaged"))? {
+        if !read_line(&mut self.lines, &mut self.line, &mut self.number).with_context(|| format!("{shown}: the manifest is damaged"))? {
             bail!("{shown}: the manifest ends without its end line: it is truncated");
         }
         if self.line.starts_with(b"{\"end\":") {
@@ -174,7 +177,7 @@ impl ManifestReader {
                 bail!("{shown}: the manifest's checksum does not match its content: it was damaged or edited after it was written");
             }
             let mut rest = Vec::new();
-            if read_line(&mut self.lines, &mut rest).with_context(|| format!("{shown}: the manifest is damaged"))? {
+            if read_line(&mut self.lines, &mut rest, &mut self.number).with_context(|| format!("{shown}: the manifest is damaged"))? {
                 bail!("{shown}: the manifest has lines after its end line: it was edited after it was written");
             }
             self.done = true;
@@ -190,18 +193,20 @@ impl ManifestReader {
     }
 }
 
+/// The longest manifest line read (a file's path and digests, or a table's columns).
+pub const MAX_LINE: usize = 16 << 20;
+
 /// One line with its newline; false at the end of the stream. A last line without a
-/// newline is damage.
-fn read_line(input: &mut impl BufRead, line: &mut Vec<u8>) -> Result<bool> {
-    line.clear();
-    let n = input.read_until(b'\n', line)?;
-    if n == 0 {
-        return Ok(false);
+/// newline is damage, and so is a line longer than [`MAX_LINE`].
+fn read_line(input: &mut impl BufRead, line: &mut Vec<u8>, number: &mut u64) -> Result<bool> {
+    use crate::engine::io::{LineEnd, read_line, too_long};
+    let Some(end) = read_line(input, line, MAX_LINE)? else { return Ok(false) };
+    *number += 1;
+    match end {
+        LineEnd::Newline => Ok(true),
+        LineEnd::Eof => bail!("its last line is cut off"),
+        LineEnd::TooLong => Err(too_long(*number, MAX_LINE).into()),
     }
-    if line.last() != Some(&b'\n') {
-        bail!("its last line is cut off");
-    }
-    Ok(true)
 }
 
 #[cfg(test)]

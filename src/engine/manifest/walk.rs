@@ -2,7 +2,6 @@
 //! each tree depth-first with every directory sorted ([`super::file_order`]), so entries
 //! stream out in manifest order and memory stays flat.
 
-use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
@@ -181,13 +180,16 @@ impl<R: Read> Read for Counted<'_, R> {
 /// cannot be read past is one `unreadable` entry for the archive.
 fn walk_archive(input: &Input, stats: &Stats, each: &mut dyn FnMut(FileEntry) -> Result<()>) -> Result<()> {
     let unreadable = |error: String| FileEntry::unreadable(&input.name, String::new(), error);
-    let file = match File::open(&input.path) {
+    let mut file = match crate::engine::io::open_regular(&input.path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return each(unreadable(e.to_string())),
     };
     let mut magic = [0u8; 2];
-    let gzip = File::open(&input.path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && magic == [0x1f, 0x8b];
+    let gzip = file.read_exact(&mut magic).is_ok() && magic == [0x1f, 0x8b];
+    if let Err(e) = std::io::Seek::rewind(&mut file) {
+        return each(unreadable(e.to_string()));
+    }
     let reader: Box<dyn Read> =
         if gzip { Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::with_capacity(1 << 20, file))) } else { Box::new(std::io::BufReader::with_capacity(1 << 20, file)) };
     let mut archive = tar::Archive::new(reader);

@@ -21,6 +21,7 @@ use serde_json::{Map, Value};
 
 use super::json::{Tool, stream_report};
 use super::{FailOn, Format, Summary};
+use crate::engine::escape;
 use crate::engine::extsort::{ExternalSorter, SortRecord, codec};
 use crate::engine::finding::{Finding, Severity};
 
@@ -291,7 +292,7 @@ impl Diff {
         w.write_record(["change", "rule", "severity", "subject", "message"])?;
         for change in ["new", "resolved"] {
             let each = |f: Finding| -> Result<()> {
-                w.write_record([change, f.rule.as_str(), f.severity.as_str(), f.subject.as_str(), f.message.as_str()])?;
+                w.write_record([change, &escape::text(&f.rule), f.severity.as_str(), &escape::text(&f.subject), &escape::text(&f.message)])?;
                 Ok(())
             };
             if change == "new" { self.for_each_new(each)? } else { self.for_each_resolved(each)? }
@@ -323,22 +324,22 @@ impl Diff {
     fn write_table(&self, out: &mut dyn Write) -> Result<()> {
         for (name, side) in [("before", &self.before), ("after", &self.after)] {
             let s = &side.summary;
-            writeln!(out, "{name}: {} ({}): {} error(s), {} warning(s), {} info", side.file, side.started_at, s.error, s.warning, s.info)?;
+            writeln!(out, "{name}: {} ({}): {} error(s), {} warning(s), {} info", escape::text(&side.file), escape::text(&side.started_at), s.error, s.warning, s.info)?;
         }
         let mut t = super::table::new_table();
         t.set_header(["rule", "new", "resolved", "unchanged"]);
         for (rule, c) in &self.rules {
-            t.add_row([rule.clone(), c.new.total().to_string(), c.resolved.total().to_string(), c.unchanged.total().to_string()]);
+            t.add_row([escape::text(rule).into_owned(), c.new.total().to_string(), c.resolved.total().to_string(), c.unchanged.total().to_string()]);
         }
         writeln!(out, "{t}")?;
         for (change, new) in [("new", true), ("resolved", false)] {
             for (rule, findings) in self.listed(new, LISTED)? {
                 let total = self.rules.get(&rule).map(|c| if new { c.new.total() } else { c.resolved.total() }).unwrap_or(0);
-                writeln!(out, "\n{change}: {rule} ({total})")?;
+                writeln!(out, "\n{change}: {} ({total})", escape::text(&rule))?;
                 let mut t = super::table::new_table();
                 t.set_header(["severity", "subject", "message"]);
                 for f in &findings {
-                    t.add_row([f.severity.to_string(), f.subject.clone(), f.message.clone()]);
+                    t.add_row([f.severity.to_string(), escape::text(&f.subject).into_owned(), escape::text(&f.message).into_owned()]);
                 }
                 writeln!(out, "{t}")?;
                 if total as usize > findings.len() {

@@ -635,7 +635,8 @@ fn value_text(v: &Value) -> String {
 }
 
 /// Escapes text for HTML content and attribute values. Control characters other than tab
-/// and newline, which HTML does not allow, become U+FFFD.
+/// and newline, which HTML does not allow, are shown as a terminal shows them (`\x1b`,
+/// `\a`: `engine::escape`), so a name holding them reads the same in every format.
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
@@ -646,7 +647,7 @@ pub fn esc(s: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             '\t' | '\n' => out.push(c),
-            c if c.is_control() => out.push('\u{FFFD}'),
+            c if c.is_control() => out.push_str(&crate::engine::escape::text(c.encode_utf8(&mut [0; 4]))),
             c => out.push(c),
         }
     }
@@ -684,7 +685,7 @@ mod tests {
     #[test]
     fn escapes_markup_quotes_and_control_characters() {
         assert_eq!(esc("<img src=x onerror=\"a('b')\">&amp;"), "&lt;img src=x onerror=&quot;a(&#39;b&#39;)&quot;&gt;&amp;amp;");
-        assert_eq!(esc("a\u{0}b\u{1b}c\td"), "a\u{FFFD}b\u{FFFD}c\td");
+        assert_eq!(esc("a\u{0}b\u{1b}c\td\u{7}"), "a\\x00b\\x1bc\td\\a");
     }
 
     #[test]

@@ -52,14 +52,60 @@ pub fn stream_report(path: &Path, on_finding: &mut dyn FnMut(Finding)) -> Result
 
 /// As [`stream_report`], also handing over the records a shard left for merge (`side`).
 pub fn stream_report_with(path: &Path, on_finding: &mut dyn FnMut(Finding), on_side: &mut dyn FnMut(serde_json::Value)) -> Result<ReportFile> {
-    let file = std::fs::File::open(path).with_context(|| format!("{}: cannot open the report", path.display()))?;
-    let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, file));
+    let file = crate::engine::io::open_regular(path).with_context(|| format!("{}: cannot open the report", path.display()))?;
+    let mut de = serde_json::Deserializer::from_reader(StringLimit::new(std::io::BufReader::with_capacity(1 << 16, file)));
     let report = serde::de::DeserializeSeed::deserialize(ReportSeed { on_finding, on_side }, &mut de).with_context(|| format!("{}: not a repocheck JSON report", path.display()))?;
     de.end().with_context(|| format!("{}: not a repocheck JSON report", path.display()))?;
     if !SCHEMAS_READ.contains(&report.schema.as_str()) {
         bail!("{}: report schema is '{}', this repocheck reads {}", path.display(), report.schema, SCHEMAS_READ.join(" and "));
     }
     Ok(report)
+}
+
+/// The longest JSON string a report may hold (a subject, a message, a detail). A report is
+/// read streaming — a one-line report of millions of findings is normal — so a string is the
+/// one thing the parser holds whole; a longer one is refused before it is.
+pub const MAX_STRING: u64 = 64 << 20;
+
+/// Passes JSON through, failing when a string runs longer than [`MAX_STRING`] bytes.
+struct StringLimit<R> {
+    inner: R,
+    in_string: bool,
+    escaped: bool,
+    run: u64,
+    max: u64,
+}
+
+impl<R> StringLimit<R> {
+    fn new(inner: R) -> Self {
+        StringLimit { inner, in_string: false, escaped: false, run: 0, max: MAX_STRING }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for StringLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for &b in &buf[..n] {
+            if !self.in_string {
+                if b == b'"' {
+                    (self.in_string, self.run) = (true, 0);
+                }
+                continue;
+            }
+            self.run += 1;
+            if self.run > self.max {
+                return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, format!("a string longer than {}, more than a report holds", crate::engine::io::size(self.max))));
+            }
+            if self.escaped {
+                self.escaped = false;
+            } else if b == b'\\' {
+                self.escaped = true;
+            } else if b == b'"' {
+                self.in_string = false;
+            }
+        }
+        Ok(n)
+    }
 }
 
 struct ReportSeed<'a> {
@@ -218,4 +264,26 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> Result<()> {
     }
     out.write_all(b"\n}\n")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use super::*;
+
+    #[test]
+    fn strings_are_limited_and_the_rest_passes_through() {
+        let read = |text: &str, max: u64| {
+            let mut out = Vec::new();
+            let mut r = StringLimit { max, ..StringLimit::new(text.as_bytes()) };
+            r.read_to_end(&mut out).map(|_| String::from_utf8(out).unwrap())
+        };
+        let ok = r#"{"a":"x\"yz","b":[1,2,"\\"],"c":"12345"}"#;
+        assert_eq!(read(ok, 6).unwrap(), ok);
+        let e = read(r#"{"a":"1234567"}"#, 6).unwrap_err();
+        assert!(e.to_string().starts_with("a string longer than 6 bytes"), "{e}");
+        // long runs outside strings (numbers, whitespace) are the parser's business
+        assert!(read(&format!("[{}1]", " ".repeat(100)), 6).is_ok());
+    }
 }

@@ -1,4 +1,6 @@
-//! The table for people: a summary per rule, then the first findings of each rule.
+//! The table for people: a summary per rule, then the first findings of each rule. What
+//! comes from the data (subjects, messages, inputs, the plan's titles) is printed with its
+//! control characters escaped (`engine::escape`).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -7,6 +9,7 @@ use anyhow::Result;
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
 use super::Report;
+use crate::engine::escape;
 use crate::engine::finding::Finding;
 
 /// How many findings of each rule the table shows.
@@ -24,7 +27,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> Result<()> {
         Ok(())
     })?;
     for target in &report.targets {
-        let inputs: Vec<String> = target.inputs.iter().map(|(k, v)| format!("{k}={}", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))).collect();
+        let inputs: Vec<String> = target.inputs.iter().map(|(k, v)| format!("{k}={}", escape::text(&v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))).collect();
         let level = target.level.as_deref().map(|l| format!(" (level {l})")).unwrap_or_default();
         writeln!(out, "{}{level}: {}", target.product, inputs.join("  "))?;
     }
@@ -35,9 +38,9 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> Result<()> {
         let mut plan = new_table();
         plan.set_header(["severity", "what", "findings", "to do"]);
         for u in to_act.iter().take(PLAN_SHOWN) {
-            let owner = u.owner.as_deref().map(|o| format!("\nowner {o}")).unwrap_or_default();
+            let owner = u.owner.as_deref().map(|o| format!("\nowner {}", escape::text(o))).unwrap_or_default();
             let counts: Vec<String> = u.findings.iter().map(|(rule, n)| format!("{n} {}", rule.split_once('/').map(|(_, r)| r).unwrap_or(rule))).collect();
-            plan.add_row([u.severity.to_string(), format!("{}{owner}", u.title), counts.join("\n"), u.action.clone()]);
+            plan.add_row([u.severity.to_string(), format!("{}{owner}", escape::text(&u.title)), counts.join("\n"), escape::text(&u.action).into_owned()]);
         }
         writeln!(out, "{plan}")?;
         if to_act.len() > PLAN_SHOWN {
@@ -48,16 +51,16 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> Result<()> {
     let mut summary = new_table();
     summary.set_header(["rule", "error", "warning", "info"]);
     for (rule, counts) in &report.rule_counts {
-        summary.add_row([rule.clone(), counts.error.to_string(), counts.warning.to_string(), counts.info.to_string()]);
+        summary.add_row([escape::text(rule).into_owned(), counts.error.to_string(), counts.warning.to_string(), counts.info.to_string()]);
     }
     writeln!(out, "{summary}")?;
     for (rule, findings) in &first {
         let total = report.rule_counts.get(rule).map(|c| c.total()).unwrap_or(0);
-        writeln!(out, "\n{rule} ({total})")?;
+        writeln!(out, "\n{} ({total})", escape::text(rule))?;
         let mut t = new_table();
         t.set_header(["severity", "subject", "message"]);
         for f in findings {
-            t.add_row([f.severity.to_string(), f.subject.clone(), f.message.clone()]);
+            t.add_row([f.severity.to_string(), escape::text(&f.subject).into_owned(), escape::text(&f.message).into_owned()]);
         }
         writeln!(out, "{t}")?;
         if total as usize > findings.len() {
