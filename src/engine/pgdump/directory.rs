@@ -6,7 +6,6 @@
 //! ones already while the current one is parsed (a window of `AHEAD` files), and the rows are
 //! handed over in the order of the TOC.
 
-use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
@@ -29,7 +28,7 @@ fn find(dir: &Path, name: &str) -> Option<(PathBuf, Compression)> {
 }
 
 fn open(path: &Path, compression: Compression) -> std::io::Result<Box<dyn Read>> {
-    let file = File::open(path)?;
+    let file = crate::engine::io::open_regular(path)?;
     decoder(compression, BufReader::with_capacity(1 << 16, file), false)
 }
 

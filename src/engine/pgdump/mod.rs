@@ -69,7 +69,6 @@ pub mod inserts;
 mod tar_format;
 mod toc;
 
-use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
@@ -145,7 +144,8 @@ fn read_dump_inner(path: &Path, db_name: &str, sink: &mut dyn CopySink) -> Resul
         directory::read_directory(path, sink, &mut summary).with_context(|| format!("{shown}"))?;
         return Ok(summary);
     }
-    let mut file = File::open(path).with_context(|| format!("{shown}: cannot open the dump"))?;
+    // Not a FIFO or device, even one swapped in after the type was checked.
+    let mut file = crate::engine::io::open_regular(path).with_context(|| format!("{shown}: cannot open the dump"))?;
     let mut magic = [0u8; 4];
     let n = crate::engine::io::read_full(&mut file, &mut magic).with_context(|| format!("{shown}: cannot read the dump"))?;
     {
