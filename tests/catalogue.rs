@@ -40,9 +40,18 @@ fn a_site_rules_file_is_checked_when_it_loads() {
     assert_eq!(params.scratch_leftover.dirs, ["ununpack", "wget"]);
 
     // The binary refuses it at once, with exit 2 and one line.
-    std::fs::write(dir.path().join("fossology.toml"), bundled.replace(r#"digests = ["sha1", "md5"]"#, r#"digests = ["sha256"]"#)).unwrap();
-    let out = assert_cmd::Command::cargo_bin("repocheck").unwrap().args(["check", "fossology", "--db", "/nonexistent.sql", "--repo", "/nonexistent"]).arg("--rules").arg(dir.path()).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("sha256") && stderr.lines().count() == 1, "{stderr}");
+    // A digest FOSSology does not store, and SHA-256 alone (it is no digest of the name).
+    for (digests, says) in [(r#"digests = ["crc32"]"#, "crc32"), (r#"digests = ["sha256"]"#, "digests must name sha1, md5 or both")] {
+        std::fs::write(dir.path().join("fossology.toml"), bundled.replace(r#"digests = ["sha1"]"#, digests)).unwrap();
+        let out =
+            assert_cmd::Command::cargo_bin("repocheck").unwrap().args(["check", "fossology", "--db", "/nonexistent.sql", "--repo", "/nonexistent"]).arg("--rules").arg(dir.path()).output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(says) && stderr.lines().count() == 1, "{stderr}");
+    }
+    // The default checks SHA-1 alone; every digest of the name is the documented choice.
+    assert_eq!(repocheck::products::catalogue(None).unwrap().params::<repocheck::fossology::Params>("fossology").unwrap().content_mismatch.digests.names(), ["sha1"]);
+    std::fs::write(dir.path().join("fossology.toml"), bundled.replace(r#"digests = ["sha1"]"#, r#"digests = ["sha1", "md5", "sha256"]"#)).unwrap();
+    let params: repocheck::fossology::Params = repocheck::products::catalogue(Some(dir.path())).unwrap().params("fossology").unwrap();
+    assert_eq!(params.content_mismatch.digests.names(), ["sha1", "md5", "sha256"]);
 }

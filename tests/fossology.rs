@@ -277,13 +277,22 @@ fn size_and_content_mismatch_at_their_levels() {
     assert_eq!(content[0]["subject"], c.inst.rel_path("files", &itoa.members[2]));
     assert_eq!(content[0]["repair"], serde_json::json!({"action": "reunpack", "upload": itoa.id}));
     assert!(r.report["targets"][0]["rules"].as_array().unwrap().iter().any(|x| x == "fossology/content-mismatch"));
-    // A site may verify SHA-1 alone (faster); the damage is found all the same.
+    // SHA-1 alone by default: the damage is found, no MD5 was computed, and the scope says so.
+    assert_eq!(content[0]["details"]["differ"], serde_json::json!(["sha1"]));
+    assert!(content[0]["details"].get("found_md5").is_none(), "{}", content[0]);
+    assert!(content[0]["message"].as_str().unwrap().contains("SHA-1 differs"), "{}", content[0]);
+    assert_eq!(r.report["targets"][0]["scope"]["digests"], serde_json::json!(["sha1"]));
+    // Every digest of the name, as a site asks for a complete check: both differ.
     let rules = tempfile::tempdir().unwrap();
-    std::fs::write(rules.path().join("fossology.toml"), repocheck::fossology::RULES_TOML.replace("params = { digests = [\"sha1\", \"md5\"] }", "params = { digests = [\"sha1\"] }")).unwrap();
+    std::fs::write(rules.path().join("fossology.toml"), repocheck::fossology::RULES_TOML.replace("params = { digests = [\"sha1\"] }", "params = { digests = [\"sha1\", \"md5\"] }")).unwrap();
     let r = run(&c, Source::Server, &["--level", "content", "--rules", rules.path().to_str().unwrap()]);
     let content = r.of("fossology/content-mismatch");
     assert_eq!(content.len(), 1, "{:?}", r.findings());
-    assert_eq!(content[0]["details"]["found_md5"], "");
+    assert_eq!(content[0]["details"]["differ"], serde_json::json!(["sha1", "md5"]));
+    assert_eq!(content[0]["details"]["found_md5"].as_str().unwrap().len(), 32);
+    assert_eq!(r.report["targets"][0]["scope"]["digests"], serde_json::json!(["sha1", "md5"]));
+    // Below level content nothing is hashed, and the scope names no digests.
+    assert!(run(&c, Source::Server, &["--level", "size"]).report["targets"][0]["scope"].get("digests").is_none());
     // A damaged gold is not usable: a damaged member of that upload is restored from a backup.
     let gold = c.inst.path_of("gold", &itoa.gold);
     let mut g = std::fs::read(&gold).unwrap();
@@ -295,6 +304,61 @@ fn size_and_content_mismatch_at_their_levels() {
     assert_eq!(gold_damage.len(), 1, "{:?}", r.findings());
     assert_eq!(gold_damage[0]["repair"]["action"], "restore-from-backup");
     assert!(!r.of("fossology/upload-unrecoverable").is_empty());
+}
+
+/// `pfile.pfile_sha256` (FOSSology 3.6 and later) is checked when the digests ask for
+/// SHA-256: a row whose SHA-256 differs while the name's SHA-1 and MD5 match is caught by it
+/// alone; a row that matches, or leaves it NULL, asks nothing more; a name two rows share
+/// (differing only in SHA-256) is intact when either filled one matches.
+#[test]
+fn content_mismatch_caught_by_pfile_sha256_alone() {
+    let c = case("sha256");
+    let itoa = &c.inst.uploads[0];
+    let (victim, other) = (&itoa.members[1], &itoa.members[2]);
+    let pk = c.inst.pfile_named(victim).unwrap().pk;
+    let other_pk = c.inst.pfile_named(other).unwrap().pk;
+    let rules = tempfile::tempdir().unwrap();
+    std::fs::write(rules.path().join("fossology.toml"), repocheck::fossology::RULES_TOML.replace("params = { digests = [\"sha1\"] }", "params = { digests = [\"sha1\", \"md5\", \"sha256\"] }"))
+        .unwrap();
+    let args = ["--level", "content", "--rules", rules.path().to_str().unwrap()];
+    // The kit fills pfile_sha256 as ununpack does: every row matches.
+    let r = run_both(&c, &args);
+    assert!(r.findings().is_empty(), "{:?}", r.findings());
+    assert_eq!(r.report["targets"][0]["scope"]["digests"], serde_json::json!(["sha1", "md5", "sha256"]));
+    // A NULL pfile_sha256 (a row the 3.6 migration found no file for) asks nothing.
+    c.db.psql(&format!("UPDATE pfile SET pfile_sha256 = NULL WHERE pfile_pk = {other_pk}")).unwrap();
+    // The victim's SHA-256 is another file's (upper case, as FOSSology writes it); its
+    // name's SHA-1 and MD5 still match the bytes on disk.
+    let wrong = "AB".repeat(32);
+    c.db.psql(&format!("UPDATE pfile SET pfile_sha256 = '{wrong}' WHERE pfile_pk = {pk}")).unwrap();
+    let r = run_both(&c, &args);
+    let content = r.of("fossology/content-mismatch");
+    assert_eq!(content.len(), 1, "{:?}", r.findings());
+    assert_eq!(r.findings().len(), 1, "{:?}", r.findings());
+    let f = content[0];
+    assert_eq!(f["subject"], c.inst.rel_path("files", victim));
+    assert_eq!(f["details"]["differ"], serde_json::json!(["sha256"]));
+    assert_eq!(f["details"]["pfile_sha256"], serde_json::json!({ pk.to_string(): "ab".repeat(32) }));
+    assert_eq!(f["repair"]["action"], "reunpack");
+    let message = f["message"].as_str().unwrap();
+    assert!(message.contains(&format!("pfile_sha256 of pfile {pk}")) && !message.contains("SHA-1"), "{message}");
+    let bytes = std::fs::read(c.inst.path_of("files", victim)).unwrap();
+    assert_eq!(f["details"]["found_sha256"], hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes)));
+    // Without sha256 in the digests (the default), the same database is intact.
+    let r = run_both(&c, &["--level", "content"]);
+    assert!(r.findings().is_empty(), "{:?}", r.findings());
+    // A second row of the same name whose SHA-256 is the right one: the object is what one
+    // of its rows says, so it is intact (the unique key is md5, sha1, sha256, size).
+    let right = c.inst.pfile(pk).sha256.clone();
+    let p = c.inst.pfile(pk);
+    c.db.psql(&format!("INSERT INTO pfile (pfile_pk, pfile_md5, pfile_sha1, pfile_sha256, pfile_size) VALUES (900001, '{}', '{}', '{right}', {})", p.md5, p.sha1, p.size)).unwrap();
+    let table = &itoa.uploadtree_table;
+    c.db.psql(&format!(
+        "CREATE TEMP TABLE extra AS SELECT * FROM {table} WHERE pfile_fk = {pk} LIMIT 1; UPDATE extra SET uploadtree_pk = 900001, pfile_fk = 900001; INSERT INTO {table} SELECT * FROM extra"
+    ))
+    .unwrap();
+    let r = run_both(&c, &args);
+    assert!(r.findings().is_empty(), "{:?}", r.findings());
 }
 
 #[test]

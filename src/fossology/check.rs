@@ -87,6 +87,10 @@ pub fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
     if let Some(s) = &opts.subset {
         sink.scope("subset", json!(s.to_string()));
     }
+    if opts.level == Level::Content {
+        // Which digests the content verdict rests on (the rule's `digests` parameter).
+        sink.scope("digests", json!(params.content_mismatch.digests.names()));
+    }
 
     if let Some(conf) = &conf {
         for (path, why) in &conf.problems {

@@ -68,8 +68,19 @@ pub(super) struct Pending {
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) enum Problem {
     Missing,
-    Size { found: u64 },
-    Content { sha1: String, md5: String },
+    Size {
+        found: u64,
+    },
+    /// The digests computed (hex; `None` when not computed), which of them differ
+    /// (`sha1`, `md5`: from the name; `sha256`: from every filled `pfile_sha256`), and the
+    /// rows whose SHA-256 it is not (pfile id, hex).
+    Content {
+        sha1: Option<String>,
+        md5: Option<String>,
+        sha256: Option<String>,
+        differ: Vec<String>,
+        sha256_rows: Vec<(i64, String)>,
+    },
 }
 
 /// Pending decisions wait in a spool on disk, in name order.
@@ -179,7 +190,8 @@ impl Run<'_> {
         let repair = match &files_copy {
             Some(from) => Some(Repair::Copy { from: from.clone(), to: p.path.clone() }.into()),
             None => {
-                let object = DbObject { key: ObjectKey::parse_name(name).expect("spooled names are valid"), pfiles: p.pfiles.clone(), tree_uploads: Vec::new(), gold_of: p.gold_of.clone() };
+                let object =
+                    DbObject { key: ObjectKey::parse_name(name).expect("spooled names are valid"), pfiles: p.pfiles.clone(), sha256: Vec::new(), tree_uploads: Vec::new(), gold_of: p.gold_of.clone() };
                 self.gold_repair(&object, &p.path)
             }
         };
@@ -293,7 +305,33 @@ pub(super) fn insert_pfiles(details: &mut serde_json::Map<String, serde_json::Va
 pub(super) fn damage_finding(problem: &Problem, expected_size: u64) -> (Rule, String, serde_json::Map<String, serde_json::Value>) {
     match problem {
         Problem::Size { found } => (Rule::SizeMismatch, format!("is {found} bytes, its name says {expected_size}"), details! { "expected_size" => expected_size, "found_size" => found }),
-        Problem::Content { sha1, md5 } => (Rule::ContentMismatch, "content does not match its name (SHA-1/MD5 differ)".to_string(), details! { "found_sha1" => sha1, "found_md5" => md5 }),
+        Problem::Content { sha1, md5, sha256, differ, sha256_rows } => {
+            let label = |d: &str| match d {
+                "sha1" => "SHA-1",
+                "md5" => "MD5",
+                _ => "SHA-256",
+            };
+            let of_name: Vec<&str> = differ.iter().map(String::as_str).filter(|d| *d != "sha256").map(label).collect();
+            let mut what = Vec::new();
+            if !of_name.is_empty() {
+                what.push(format!("its {} {} from its name", of_name.join(" and "), if of_name.len() > 1 { "differ" } else { "differs" }));
+            }
+            if differ.iter().any(|d| d == "sha256") {
+                let rows: Vec<String> = sha256_rows.iter().map(|(pk, _)| pk.to_string()).collect();
+                what.push(format!("its SHA-256 differs from pfile_sha256 of pfile {}", rows.join(", ")));
+            }
+            let mut details = serde_json::Map::new();
+            for (key, value) in [("found_sha1", sha1), ("found_md5", md5), ("found_sha256", sha256)] {
+                if let Some(v) = value {
+                    details.insert(key.into(), json!(v));
+                }
+            }
+            details.insert("differ".into(), json!(differ));
+            if !sha256_rows.is_empty() {
+                details.insert("pfile_sha256".into(), sha256_rows.iter().map(|(pk, h)| (pk.to_string(), json!(h))).collect::<serde_json::Map<_, _>>().into());
+            }
+            (Rule::ContentMismatch, format!("content does not match: {}", what.join("; ")), details)
+        }
         Problem::Missing => (Rule::FileMissing, "no object in the repository".to_string(), serde_json::Map::new()),
     }
 }

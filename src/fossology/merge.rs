@@ -148,7 +148,10 @@ impl Run<'_> {
     }
 
     /// Checks a present copy at level size/content; `Some(problem)` when it is damaged.
-    fn verify(&self, found: &Found) -> Option<Problem> {
+    /// SHA-256 (when computed) is compared with the `pfile_sha256` of the object's rows: a
+    /// name several rows share (they differ only in SHA-256, or one is NULL) is intact
+    /// when any filled one matches; rows that leave it NULL ask nothing.
+    fn verify(&self, found: &Found, object: &DbObject) -> Option<Problem> {
         if self.opts.level >= Level::Size
             && let Some(meta) = found.meta
             && meta.size != found.key.size
@@ -159,8 +162,30 @@ impl Run<'_> {
             if d.size != found.key.size {
                 return Some(Problem::Size { found: d.size });
             }
-            if d.sha1.is_some_and(|h| h != found.key.sha1) || d.md5.is_some_and(|h| h != found.key.md5) {
-                return Some(Problem::Content { sha1: d.sha1_hex(), md5: d.md5_hex() });
+            let mut differ = Vec::new();
+            if d.sha1.is_some_and(|h| h != found.key.sha1) {
+                differ.push("sha1".to_string());
+            }
+            if d.md5.is_some_and(|h| h != found.key.md5) {
+                differ.push("md5".to_string());
+            }
+            let mut sha256_rows = Vec::new();
+            if let Some(h) = d.sha256 {
+                let filled: Vec<(i64, [u8; 32])> = object.pfiles.iter().zip(&object.sha256).filter_map(|(pk, s)| s.map(|s| (*pk, s))).collect();
+                if !filled.is_empty() && !filled.iter().any(|(_, s)| *s == h) {
+                    differ.push("sha256".to_string());
+                    sha256_rows = filled.iter().map(|(pk, s)| (*pk, hex::encode(s))).collect();
+                }
+            }
+            if !differ.is_empty() {
+                let found = |on: bool, hex: String| on.then_some(hex);
+                return Some(Problem::Content {
+                    sha1: found(d.sha1.is_some(), d.sha1_hex()),
+                    md5: found(d.md5.is_some(), d.md5_hex()),
+                    sha256: found(d.sha256.is_some(), d.sha256_hex()),
+                    differ,
+                    sha256_rows,
+                });
             }
         }
         None
@@ -201,7 +226,7 @@ impl Run<'_> {
                 state = GoldState::NotChecked;
                 continue;
             }
-            match self.verify(found) {
+            match self.verify(found, object) {
                 None => state = GoldState::Usable,
                 Some(problem) if in_scope => self.report_damaged_gold(object, found, &problem),
                 Some(_) => {}
@@ -270,7 +295,7 @@ impl Run<'_> {
                 intact = true;
                 continue;
             }
-            match self.verify(found) {
+            match self.verify(found, object) {
                 None => intact = true,
                 Some(problem) => damage = Some((found.rel.clone(), problem)),
             }
@@ -391,9 +416,9 @@ mod tests {
         /// An upload whose gold is `gold` and whose tree references `files`.
         fn upload(&mut self, id: i64, gold: ObjectKey, files: &[ObjectKey]) {
             self.uploads.insert(id, Upload { pfile_fk: Some(id), filename: format!("upload-{id}.tar"), tree_rows: 1 + files.len() as u64, mode: 1 << 5, ..Upload::default() });
-            self.objects.push(DbObject { key: gold, pfiles: vec![id], tree_uploads: vec![id], gold_of: vec![id] });
+            self.objects.push(DbObject { key: gold, pfiles: vec![id], sha256: vec![None], tree_uploads: vec![id], gold_of: vec![id] });
             for (i, f) in files.iter().enumerate() {
-                self.objects.push(DbObject { key: *f, pfiles: vec![id * 100 + i as i64], tree_uploads: vec![id], gold_of: vec![] });
+                self.objects.push(DbObject { key: *f, pfiles: vec![id * 100 + i as i64], sha256: vec![None], tree_uploads: vec![id], gold_of: vec![] });
             }
         }
 

@@ -133,6 +133,9 @@ pub struct DbObject {
     pub key: ObjectKey,
     /// `pfile_pk`s with this name (several when they differ only in SHA-256).
     pub pfiles: Vec<i64>,
+    /// Each pfile row's `pfile_sha256`, in the order of `pfiles` (`NULL` before FOSSology
+    /// 3.6 and where its migration found no file).
+    pub sha256: Vec<Option<[u8; 32]>>,
     /// Uploads whose `uploadtree` rows reference it.
     pub tree_uploads: Vec<i64>,
     /// Uploads whose `upload.pfile_fk` is it: it is their gold.
@@ -162,7 +165,7 @@ pub struct Metadata {
 }
 
 const TABLES: &[TableSpec] = &[
-    TableSpec { schema: "public", name: "pfile", children: None, columns: &["pfile_pk", "pfile_sha1", "pfile_md5", "pfile_size"], optional: false },
+    TableSpec { schema: "public", name: "pfile", children: None, columns: &["pfile_pk", "pfile_sha1", "pfile_md5", "pfile_size", "pfile_sha256"], optional: false },
     TableSpec { schema: "public", name: "upload", children: None, columns: &["upload_pk", "pfile_fk", "user_fk", "upload_mode", "upload_origin", "upload_filename", "upload_ts"], optional: false },
     // `uploadtree_a` and the `uploadtree_<upload_pk>` tables ununpack creates for big uploads.
     TableSpec { schema: "public", name: "uploadtree", children: Some(is_uploadtree_child), columns: &["upload_fk", "pfile_fk"], optional: false },
@@ -214,8 +217,13 @@ impl TableSink for Reader<'_> {
                 let sha1 = row.str(1)?.unwrap_or_default();
                 let md5 = row.str(2)?.unwrap_or_default();
                 let size = row.i64(3)?.unwrap_or(-1);
+                // Upper-case hex like the other two; a value that is not hex is as good as NULL.
+                let sha256 = row.str(4)?.and_then(|h| {
+                    let mut d = [0u8; 32];
+                    hex::decode_to_slice(h.trim_end(), &mut d).ok().map(|_| d)
+                });
                 match ObjectKey::from_columns(sha1, md5, size) {
-                    Some(key) => self.pfiles.push(PfileRec { pk, key })?,
+                    Some(key) => self.pfiles.push(PfileRec { pk, key, sha256 })?,
                     None => {
                         self.invalid_pfiles.insert(pk, format!("{}.{}.{size}", sha1.trim(), md5.trim()));
                     }
@@ -381,14 +389,14 @@ fn join(pfiles: SortedIter<PfileRec>, refs: SortedIter<RefRec>, invalid: &HashMa
                     pfiles.next();
                 }
                 Ok(p) if p.pk == pfile => {
-                    found = Some(p.key);
+                    found = Some((p.key, p.sha256));
                     break;
                 }
                 Ok(_) => break,
             }
         }
         match found {
-            Some(key) => out.push(DbRec { key, pk: pfile, tree_uploads, gold_of })?,
+            Some((key, sha256)) => out.push(DbRec { key, pk: pfile, sha256, tree_uploads, gold_of })?,
             None => report_bad_reference(pfile, invalid.get(&pfile), &tree_uploads, &gold_of, sink),
         }
     }
@@ -442,13 +450,14 @@ impl Iterator for DbObjects {
             Ok(r) => r,
             Err(e) => return Some(Err(e)),
         };
-        let mut object = DbObject { key: first.key, pfiles: vec![first.pk], tree_uploads: first.tree_uploads, gold_of: first.gold_of };
+        let mut object = DbObject { key: first.key, pfiles: vec![first.pk], sha256: vec![first.sha256], tree_uploads: first.tree_uploads, gold_of: first.gold_of };
         while let Some(Ok(next)) = self.inner.peek() {
             if next.key != object.key {
                 break;
             }
             let Some(Ok(next)) = self.inner.next() else { break };
             object.pfiles.push(next.pk);
+            object.sha256.push(next.sha256);
             object.tree_uploads.extend(next.tree_uploads);
             object.gold_of.extend(next.gold_of);
         }
@@ -466,6 +475,7 @@ impl Iterator for DbObjects {
 struct PfileRec {
     pk: i64,
     key: ObjectKey,
+    sha256: Option<[u8; 32]>,
 }
 
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -479,6 +489,7 @@ struct RefRec {
 struct DbRec {
     key: ObjectKey,
     pk: i64,
+    sha256: Option<[u8; 32]>,
     tree_uploads: Vec<i64>,
     gold_of: Vec<i64>,
 }
@@ -487,6 +498,27 @@ pub(super) fn put_key(out: &mut impl Write, key: &ObjectKey) -> io::Result<()> {
     out.write_all(&key.sha1)?;
     out.write_all(&key.md5)?;
     codec::put_u64(out, key.size)
+}
+
+fn put_sha256(out: &mut impl Write, sha256: &Option<[u8; 32]>) -> io::Result<()> {
+    match sha256 {
+        Some(d) => {
+            out.write_all(&[1])?;
+            out.write_all(d)
+        }
+        None => out.write_all(&[0]),
+    }
+}
+
+fn get_sha256(input: &mut impl Read) -> io::Result<Option<[u8; 32]>> {
+    let mut flag = [0u8];
+    input.read_exact(&mut flag)?;
+    if flag[0] == 0 {
+        return Ok(None);
+    }
+    let mut d = [0u8; 32];
+    input.read_exact(&mut d)?;
+    Ok(Some(d))
 }
 
 pub(super) fn get_key(input: &mut impl Read) -> io::Result<ObjectKey> {
@@ -503,11 +535,12 @@ impl SortRecord for PfileRec {
     }
     fn write_to(&self, out: &mut impl Write) -> io::Result<()> {
         codec::put_i64(out, self.pk)?;
-        put_key(out, &self.key)
+        put_key(out, &self.key)?;
+        put_sha256(out, &self.sha256)
     }
     fn read_from(input: &mut impl Read) -> io::Result<Option<Self>> {
         let Some(pk) = codec::first_u64(input)? else { return Ok(None) };
-        Ok(Some(PfileRec { pk: pk as i64, key: get_key(input)? }))
+        Ok(Some(PfileRec { pk: pk as i64, key: get_key(input)?, sha256: get_sha256(input)? }))
     }
 }
 
@@ -539,6 +572,7 @@ impl SortRecord for DbRec {
         out.write_all(&self.key.sha1)?;
         out.write_all(&self.key.md5)?;
         codec::put_i64(out, self.pk)?;
+        put_sha256(out, &self.sha256)?;
         codec::put_i64s(out, &self.tree_uploads)?;
         codec::put_i64s(out, &self.gold_of)
     }
@@ -548,8 +582,9 @@ impl SortRecord for DbRec {
         input.read_exact(&mut key.sha1)?;
         input.read_exact(&mut key.md5)?;
         let pk = codec::get_i64(input)?;
+        let sha256 = get_sha256(input)?;
         let tree_uploads = codec::get_i64s(input)?;
         let gold_of = codec::get_i64s(input)?;
-        Ok(Some(DbRec { key, pk, tree_uploads, gold_of }))
+        Ok(Some(DbRec { key, pk, sha256, tree_uploads, gold_of }))
     }
 }

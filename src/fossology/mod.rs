@@ -49,7 +49,7 @@ crate::product_rules! {
         FileOrphaned = "file-orphaned",
         /// An object's size differs from the size in its name.
         SizeMismatch = "size-mismatch",
-        /// An object's SHA-1 or MD5 differs from its name.
+        /// An object's SHA-1 or MD5 differs from its name (or its SHA-256 from `pfile_sha256`).
         ContentMismatch = "content-mismatch",
         /// A well-named object in the wrong directory or on the wrong host.
         MisplacedFile = "misplaced-file",
@@ -148,19 +148,22 @@ pub struct ScratchLeftoverParams {
     pub dirs: Vec<String>,
 }
 
-/// `digests = ["sha1", "md5"]`: one or both, nothing else.
+/// `digests = ["sha1"]` (the default), `["sha1", "md5"]`, `["sha1", "md5", "sha256"]`: at
+/// least one digest of the name; `sha256` is compared where `pfile.pfile_sha256` is filled.
 fn digests<'de, D: serde::Deserializer<'de>>(d: D) -> Result<crate::engine::hash::Which, D::Error> {
     #[derive(Deserialize, PartialEq)]
     #[serde(rename_all = "lowercase")]
     enum Digest {
         Sha1,
         Md5,
+        Sha256,
     }
     let names = Vec::<Digest>::deserialize(d)?;
-    if names.is_empty() {
-        return Err(serde::de::Error::custom("digests must name sha1, md5 or both"));
+    let which = crate::engine::hash::Which { sha1: names.contains(&Digest::Sha1), md5: names.contains(&Digest::Md5), sha256: names.contains(&Digest::Sha256) };
+    if !which.sha1 && !which.md5 {
+        return Err(serde::de::Error::custom("digests must name sha1, md5 or both (the digests of an object's name), and may add sha256"));
     }
-    Ok(crate::engine::hash::Which { sha1: names.contains(&Digest::Sha1), md5: names.contains(&Digest::Md5) })
+    Ok(which)
 }
 
 /// The repairs FOSSology findings call for (besides the engine's restore-from-backup).

@@ -36,7 +36,8 @@ pub enum Level {
     Exists,
     /// …and its size is the size in its name.
     Size,
-    /// …and its SHA-1 and MD5 are the ones in its name.
+    /// …and its content hashes to its name (SHA-1 by default; the digests of
+    /// `fossology/content-mismatch`).
     Content,
 }
 
@@ -45,7 +46,7 @@ impl Level {
     pub const CHOICES: &'static [(Level, &'static str, &'static str)] = &[
         (Level::Exists, "exists", "the object is there"),
         (Level::Size, "size", "…and its size is the size in its name (stat)"),
-        (Level::Content, "content", "…and its SHA-1 and MD5 are the ones in its name (reads every byte)"),
+        (Level::Content, "content", "…and its content hashes to its name (SHA-1; MD5, SHA-256 too as the digests parameter asks; reads every byte)"),
     ];
 
     pub fn as_str(self) -> &'static str {
