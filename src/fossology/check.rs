@@ -90,6 +90,9 @@ pub fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
     if let Some(s) = &opts.subset {
         sink.scope("subset", json!(s.to_string()));
     }
+    if opts.range.is_some() || opts.host.is_some() || opts.subset.is_some() {
+        sink.stats.start_share();
+    }
 
     if let Some(conf) = &conf {
         for (path, why) in &conf.problems {
