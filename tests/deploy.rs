@@ -167,3 +167,160 @@ fn gnu_parallel_per_host_shares_merge_into_the_whole_run() {
     }
     assert_eq!(said(&read_json(&tmp.path().join("reports/all.json"))), said(&whole));
 }
+
+/// The fenced `sh` block of the README that contains `needle`.
+fn readme_block_with(needle: &str) -> String {
+    let readme = readme();
+    let blocks: Vec<&str> = readme.split("```sh\n").skip(1).filter_map(|b| b.split("```").next()).collect();
+    blocks.into_iter().find(|b| b.contains(needle)).unwrap_or_else(|| panic!("README.md has no ```sh block with {needle:?}")).to_string()
+}
+
+/// A one-node Slurm cluster from Debian's packages, started here: munged with a key made
+/// for it, slurmctld and slurmd in the foreground with a `slurm.conf` in a temporary
+/// directory (clients find it through `SLURM_CONF`). Dropped, it stops them by their PID.
+struct Cluster {
+    dir: tempfile::TempDir,
+    daemons: Vec<(&'static str, std::process::Child)>,
+}
+
+impl Cluster {
+    fn start() -> Cluster {
+        // Made first: whatever fails below, dropping it stops what was started.
+        let mut cluster = Cluster { daemons: Vec::new(), dir: tempfile::tempdir().unwrap() };
+        let d = &cluster.dir.path().to_path_buf();
+        for sub in ["munge", "state", "spool", "log"] {
+            std::fs::create_dir_all(d.join(sub)).unwrap();
+        }
+        ok(Command::new("mungekey").arg("--create").arg("--keyfile").arg(d.join("munge/munge.key")).args(["--bits", "1024"]));
+        let munged = Command::new("munged")
+            .args(["--foreground", "--force"])
+            .arg(format!("--key-file={}", d.join("munge/munge.key").display()))
+            .arg(format!("--socket={}", d.join("munge/munge.socket").display()))
+            .arg(format!("--pid-file={}", d.join("munge/munged.pid").display()))
+            .arg(format!("--log-file={}", d.join("log/munged.log").display()))
+            .arg(format!("--seed-file={}", d.join("munge/munged.seed").display()))
+            .spawn()
+            .expect("munged (Debian package munge)");
+        cluster.daemons.push(("munged", munged));
+        wait_for(|| d.join("munge/munge.socket").exists(), "munged's socket");
+        // This node as slurmd sees it (its name and CPUs), and two free ports.
+        let node = String::from_utf8(ok(Command::new("slurmd").arg("-C")).stdout).unwrap().lines().next().unwrap().to_string();
+        let host = node.split_whitespace().next().unwrap().trim_start_matches("NodeName=").to_string();
+        let port = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let (ctld_port, d_port) = (port(), port());
+        let p = |rel: &str| d.join(rel).display().to_string();
+        let conf = format!(
+            "ClusterName=repocheck-test\nSlurmctldHost={host}\nSlurmUser=root\nSlurmdUser=root\nAuthType=auth/munge\nAuthInfo=socket={}\nCredType=cred/munge\n\
+             MpiDefault=none\nProctrackType=proctrack/linuxproc\nTaskPlugin=task/none\nReturnToService=2\nSlurmctldPidFile={}\nSlurmctldPort={ctld_port}\n\
+             SlurmdPidFile={}\nSlurmdPort={d_port}\nSlurmdSpoolDir={}\nStateSaveLocation={}\nSchedulerType=sched/backfill\nSelectType=select/cons_tres\n\
+             SelectTypeParameters=CR_Core\nJobCompType=jobcomp/none\nJobAcctGatherType=jobacct_gather/none\nAccountingStorageType=accounting_storage/none\n\
+             SlurmctldLogFile={}\nSlurmdLogFile={}\nMinJobAge=600\n{node} State=UNKNOWN\nPartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP\n",
+            p("munge/munge.socket"),
+            p("slurmctld.pid"),
+            p("slurmd.pid"),
+            p("spool"),
+            p("state"),
+            p("log/slurmctld.log"),
+            p("log/slurmd.log"),
+        );
+        std::fs::write(d.join("slurm.conf"), conf).unwrap();
+        for daemon in ["slurmctld", "slurmd"] {
+            let child = Command::new(daemon).arg("-D").env("SLURM_CONF", d.join("slurm.conf")).spawn().unwrap_or_else(|e| panic!("{daemon} (Debian package slurm-wlm): {e}"));
+            cluster.daemons.push((daemon, child));
+        }
+        wait_for(|| cluster.slurm("sinfo", &["-h", "-o", "%T"]).trim() == "idle", "the node idle in sinfo");
+        cluster
+    }
+
+    fn conf(&self) -> PathBuf {
+        self.dir.path().join("slurm.conf")
+    }
+
+    /// A Slurm client's standard output (empty when it fails).
+    fn slurm(&self, cmd: &str, args: &[&str]) -> String {
+        let out = run(Command::new(cmd).args(args).env("SLURM_CONF", self.conf()));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn logs(&self) -> String {
+        ["log/slurmctld.log", "log/slurmd.log"].iter().map(|l| std::fs::read_to_string(self.dir.path().join(l)).unwrap_or_default()).collect::<Vec<_>>().join("\n")
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for (_, child) in self.daemons.iter_mut().rev() {
+            let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while child.try_wait().ok().flatten().is_none() && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Polls `cond` for up to three minutes.
+fn wait_for(mut cond: impl FnMut() -> bool, what: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    while !cond() {
+        assert!(std::time::Instant::now() < deadline, "gave up waiting for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+}
+
+/// `JobState` and `ExitCode` of every job `scontrol` still knows, by job name and id.
+fn job_states(cluster: &Cluster) -> Vec<(String, String, String)> {
+    cluster
+        .slurm("scontrol", &["show", "job", "--oneliner"])
+        .lines()
+        .filter(|l| l.starts_with("JobId="))
+        .map(|l| {
+            let field = |k: &str| l.split_whitespace().find_map(|w| w.strip_prefix(k)).unwrap_or_default().to_string();
+            (field("JobName="), field("JobState="), field("ExitCode="))
+        })
+        .collect()
+}
+
+/// The README's Slurm submission run as printed, on a one-node cluster of 2 CPUs: the
+/// array's tasks get the node's CPUs (no fixed --cpus-per-task to stay pending), make their
+/// report directory, take the shard count from the array, and the merge job that waits for
+/// them says what one whole run says.
+#[test]
+fn slurm_array_and_its_merge_job_equal_the_whole_run() {
+    let array = shown_in_readme("deploy/slurm/repocheck-array.sh", "sh", "#");
+    shown_in_readme("deploy/slurm/repocheck-merge.sh", "sh", "#");
+    assert!(!array.contains("--cpus-per-task") && array.contains("SLURM_ARRAY_TASK_COUNT") && array.contains("mkdir -p"));
+    let submit = readme_block_with("sbatch --parsable --array=0-3");
+    assert!(submit.contains("--dependency=afterok:"), "{submit}");
+    let cluster = Cluster::start();
+    let tmp = tempfile::tempdir().unwrap();
+    damaged_example(tmp.path());
+    let (whole, code) = whole_run_as_scripts_do(tmp.path());
+    assert_eq!(code, 1);
+    ok(Command::new("cp").arg("-a").arg(root().join("deploy")).arg(tmp.path()));
+    let mut cmd = Command::new("sh");
+    cmd.current_dir(tmp.path()).arg("-ec").arg(&submit).env("SLURM_CONF", cluster.conf()).env("REPOCHECK_REPORTS", tmp.path().join("reports"));
+    installation_env(&mut cmd, tmp.path());
+    ok(&mut cmd);
+    wait_for(
+        || {
+            let states = job_states(&cluster);
+            states.len() == 5 && states.iter().all(|(_, s, _)| s != "PENDING" && s != "RUNNING" && s != "COMPLETING")
+        },
+        "the array and the merge job to end",
+    );
+    let states = job_states(&cluster);
+    let shards: Vec<_> = states.iter().filter(|(n, _, _)| n == "repocheck-shard").collect();
+    assert_eq!(shards.len(), 4, "{states:?}\n{}", cluster.logs());
+    assert!(shards.iter().all(|(_, s, e)| s == "COMPLETED" && e == "0:0"), "{states:?}");
+    // The merge job's exit code is the verdict: findings, as the whole run's.
+    assert!(states.iter().any(|(n, s, e)| n == "repocheck-merge" && s == "FAILED" && e == "1:0"), "{states:?}");
+    let dirs: Vec<PathBuf> = std::fs::read_dir(tmp.path().join("reports")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(dirs.len(), 1, "one directory per array job");
+    for k in 1..=4 {
+        assert_eq!(read_json(&dirs[0].join(format!("shard-{k}.json")))["targets"][0]["scope"]["range"], ["0000-3fff", "4000-7fff", "8000-bfff", "c000-ffff"][k - 1]);
+    }
+    assert_eq!(said(&read_json(&dirs[0].join("all.json"))), said(&whole));
+}
