@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use serde::Deserialize;
 use serde_json::Value;
 
 fn root() -> PathBuf {
@@ -323,4 +324,142 @@ fn slurm_array_and_its_merge_job_equal_the_whole_run() {
         assert_eq!(read_json(&dirs[0].join(format!("shard-{k}.json")))["targets"][0]["scope"]["range"], ["0000-3fff", "4000-7fff", "8000-bfff", "c000-ffff"][k - 1]);
     }
     assert_eq!(said(&read_json(&dirs[0].join("all.json"))), said(&whole));
+}
+
+fn yaml_docs(rel: &str) -> Vec<serde_yaml::Value> {
+    let text = std::fs::read_to_string(root().join(rel)).unwrap();
+    serde_yaml::Deserializer::from_str(&text).map(|d| serde_yaml::Value::deserialize(d).unwrap_or_else(|e| panic!("{rel}: {e}"))).collect()
+}
+
+/// A string at a path of keys (numbers index sequences).
+fn at<'a>(v: &'a serde_yaml::Value, path: &str) -> &'a serde_yaml::Value {
+    path.split('.').fold(v, |v, k| match k.parse::<usize>() {
+        Ok(i) => &v[i],
+        Err(_) => &v[k],
+    })
+}
+
+fn s<'a>(v: &'a serde_yaml::Value, path: &str) -> &'a str {
+    at(v, path).as_str().unwrap_or_else(|| panic!("{path} is not a string: {:?}", at(v, path)))
+}
+
+/// The `sh -c` script of a container, after checking it is `sh -c <one script>`.
+fn shell_script(container: &serde_yaml::Value) -> String {
+    let cmd: Vec<&str> = container["command"].as_sequence().expect("a command").iter().map(|c| c.as_str().unwrap()).collect();
+    assert_eq!(&cmd[..2], ["sh", "-c"], "{cmd:?}");
+    assert_eq!(cmd.len(), 3);
+    cmd[2].to_string()
+}
+
+/// Runs a manifest's shell script here, with the installation's paths in place of the
+/// cluster's and `repocheck` the binary under test.
+fn run_script(script: &str, subst: &[(&str, String)], env: &[(&str, String)]) -> Output {
+    let mut script = script.to_string();
+    for (from, to) in subst {
+        assert!(script.contains(from), "{from} not in {script}");
+        script = script.replace(from, to);
+    }
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(&script).env("PATH", path_with_bin());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    run(&mut cmd)
+}
+
+/// The Indexed Job as a Job needs it, and its scripts run here as the pods would run them:
+/// the 8 shards' reports merged by the merge Job's command say what one whole run says.
+#[test]
+fn kubernetes_indexed_job_shards_and_merge_step_equal_the_whole_run() {
+    let rel = "deploy/kubernetes/repocheck-indexed-job.yaml";
+    shown_in_readme(rel, "yaml", "#");
+    let docs = yaml_docs(rel);
+    assert_eq!(docs.len(), 2);
+    let (shards, merge) = (&docs[0], &docs[1]);
+    for job in &docs {
+        assert_eq!(s(job, "apiVersion"), "batch/v1");
+        assert_eq!(s(job, "kind"), "Job");
+        assert!(["Never", "OnFailure"].contains(&s(job, "spec.template.spec.restartPolicy")));
+    }
+    assert_eq!(s(shards, "spec.completionMode"), "Indexed");
+    let n = at(shards, "spec.completions").as_u64().unwrap();
+    assert_eq!(at(shards, "spec.parallelism").as_u64(), Some(n));
+    assert_eq!(s(shards, "metadata.labels.step"), "shards");
+    assert_eq!(s(merge, "metadata.labels.step"), "merge");
+    let check = at(shards, "spec.template.spec.containers.0");
+    let mounts = check["volumeMounts"].as_sequence().unwrap();
+    let mount = |name: &str| mounts.iter().find(|m| m["name"] == name).unwrap_or_else(|| panic!("no {name} mount"));
+    assert_eq!(mount("repository")["readOnly"].as_bool(), Some(true));
+    assert_ne!(mount("reports")["readOnly"].as_bool(), Some(true));
+    let volumes = at(shards, "spec.template.spec.volumes").as_sequence().unwrap();
+    for m in mounts {
+        assert!(volumes.iter().any(|v| v["name"] == m["name"]), "volume {:?} not defined", m["name"]);
+    }
+    let repo_claim = volumes.iter().find(|v| v["name"] == "repository").unwrap();
+    assert_eq!(repo_claim["persistentVolumeClaim"]["readOnly"].as_bool(), Some(true));
+    let script = shell_script(check);
+    assert!(script.contains(&format!("/{n}\"")), "the shard count is the Job's completions: {script}");
+    assert!(script.contains(&format!("--repo {}", s(&mount("repository").clone(), "mountPath"))));
+    let merger = at(merge, "spec.template.spec.containers.0");
+    let merge_reports = merger["volumeMounts"].as_sequence().unwrap().iter().find(|m| m["name"] == "reports").expect("the merge mounts the reports");
+    assert_eq!(merge_reports["mountPath"], mount("reports")["mountPath"]);
+    let reports_claim =
+        |doc: &serde_yaml::Value| at(doc, "spec.template.spec.volumes").as_sequence().unwrap().iter().find(|v| v["name"] == "reports").unwrap()["persistentVolumeClaim"]["claimName"].clone();
+    assert_eq!(reports_claim(shards), reports_claim(merge), "the merge reads the shards' volume");
+
+    let tmp = tempfile::tempdir().unwrap();
+    damaged_example(tmp.path());
+    let (whole, code) = whole_run_as_scripts_do(tmp.path());
+    let reports = tmp.path().join("reports");
+    std::fs::create_dir(&reports).unwrap();
+    let subst = |extra: bool| {
+        let mut v = vec![("/reports/", format!("{}/", reports.display()))];
+        if extra {
+            v.push(("/srv/fossology/repository", tmp.path().join("repository").display().to_string()));
+            v.push(("/etc/fossology", tmp.path().join("etc/fossology.conf").display().to_string()));
+        }
+        v
+    };
+    for index in 0..n {
+        let o = run_script(&script, &subst(true), &[("DB_URL", example().join("fossology.sql.gz").display().to_string()), ("JOB_COMPLETION_INDEX", index.to_string())]);
+        assert_eq!(o.status.code(), Some(0), "shard {index}: {}", String::from_utf8_lossy(&o.stderr));
+    }
+    let o = run_script(&shell_script(merger), &subst(false), &[]);
+    assert_eq!(o.status.code(), Some(code), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(said(&read_json(&reports.join("all.json"))), said(&whole));
+    assert!(reports.join("all.html").is_file());
+}
+
+/// The compose service beside FOSSology's own stack: its repository volume (read-only) and
+/// its `db` service, and a command that is a valid check (run here on the example).
+#[test]
+fn compose_service_checks_fossologys_volume_and_database() {
+    let rel = "deploy/compose/docker-compose.repocheck.yml";
+    shown_in_readme(rel, "yaml", "#");
+    let docs = yaml_docs(rel);
+    let service = &docs[0]["services"]["repocheck"];
+    assert!(docs[0]["volumes"].as_mapping().unwrap().contains_key("repository"), "FOSSology's named volume");
+    assert!(service["depends_on"].as_sequence().unwrap().iter().any(|d| d == "db"));
+    let volumes: Vec<&str> = service["volumes"].as_sequence().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert!(volumes.contains(&"repository:/srv/fossology/repository:ro"), "{volumes:?}");
+    let reports = volumes.iter().find_map(|v| v.strip_suffix(":/reports")).expect("a reports mount");
+    assert!(!reports.is_empty());
+    // Compose makes $$ a $; the password comes from the environment, as FOSSology's own.
+    let script = shell_script(service).replace("$$", "$");
+    assert!(script.contains("@db/fossology"), "{script}");
+    let tmp = tempfile::tempdir().unwrap();
+    damaged_example(tmp.path());
+    let (whole, code) = whole_run_as_scripts_do(tmp.path());
+    std::fs::create_dir(tmp.path().join("reports")).unwrap();
+    let subst = [
+        ("\"postgres://fossy:$FOSSOLOGY_DB_PASSWORD@db/fossology\"", example().join("fossology.sql.gz").display().to_string()),
+        ("/srv/fossology/repository", tmp.path().join("repository").display().to_string()),
+        ("/reports/", format!("{}/", tmp.path().join("reports").display())),
+    ];
+    let o = run_script(&script, &subst, &[("FOSSOLOGY_DB_PASSWORD", "fossy".into())]);
+    assert_eq!(o.status.code(), Some(code), "{}", String::from_utf8_lossy(&o.stderr));
+    let report = read_json(&tmp.path().join("reports/repocheck.json"));
+    // The same findings as a whole run with the configuration (the layout is inferred).
+    assert_eq!(said(&report)["findings"], said(&whole)["findings"]);
+    assert!(tmp.path().join("reports/repocheck.html").is_file());
 }
