@@ -35,9 +35,14 @@ fn readme() -> String {
 /// The repository file `rel`, after checking that the README shows it verbatim in a fenced
 /// block of `lang` headed by a comment naming it.
 fn shown_in_readme(rel: &str, lang: &str, comment: &str) -> String {
+    shown_in_readme_as(rel, rel, lang, comment)
+}
+
+/// As [`shown_in_readme`], the block naming the file `name` (where it is installed).
+fn shown_in_readme_as(rel: &str, name: &str, lang: &str, comment: &str) -> String {
     let text = std::fs::read_to_string(root().join(rel)).unwrap();
-    let block = format!("```{lang}\n{comment} {rel}\n{text}```\n");
-    assert!(readme().contains(&block), "README.md does not show {rel} as it is (expected a ```{lang} block starting with `{comment} {rel}`)");
+    let block = format!("```{lang}\n{comment} {name}\n{text}```\n");
+    assert!(readme().contains(&block), "README.md does not show {rel} as it is (expected a ```{lang} block starting with `{comment} {name}`)");
     text
 }
 
@@ -462,4 +467,177 @@ fn compose_service_checks_fossologys_volume_and_database() {
     // The same findings as a whole run with the configuration (the layout is inferred).
     assert_eq!(said(&report)["findings"], said(&whole)["findings"]);
     assert!(tmp.path().join("reports/repocheck.html").is_file());
+}
+
+/// A `containers.conf` for this VM: runc (crun refuses its cgroup layout) and ulimits it
+/// allows (it withholds CAP_SYS_RESOURCE).
+fn containers_conf(dir: &Path) -> PathBuf {
+    let conf = dir.join("containers.conf");
+    std::fs::write(&conf, "[containers]\ndefault_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]\n\n[engine]\nruntime = \"runc\"\n").unwrap();
+    conf
+}
+
+/// Removes the image when dropped.
+struct Image(String, PathBuf);
+
+impl Drop for Image {
+    fn drop(&mut self) {
+        let _ = Command::new("podman").args(["rmi", "--force", &self.0]).env("CONTAINERS_CONF", &self.1).output();
+    }
+}
+
+/// The image built by deploy/container/build.sh with podman (Debian's package; FROM scratch,
+/// no registry), from the binary under test: a check of the example with the repository
+/// mounted read-only says what the check says outside it, and the repository stays as it
+/// was (the container cannot write to it).
+#[test]
+fn container_image_checks_a_read_only_repository() {
+    let containerfile = std::fs::read_to_string(root().join("deploy/container/Containerfile")).unwrap();
+    assert!(containerfile.lines().any(|l| l == "FROM scratch"), "{containerfile}");
+    let tmp = tempfile::tempdir().unwrap();
+    let conf = containers_conf(tmp.path());
+    let tag = format!("localhost/repocheck-test:{}", std::process::id());
+    let image = Image(tag.clone(), conf.clone());
+    let block = readme_block_with("deploy/container/build.sh");
+    let lines: Vec<&str> = block.lines().collect();
+    assert_eq!(lines.len(), 3, "{block}");
+    assert_eq!(lines[0], "cargo build --release --locked");
+    assert_eq!(lines[1], "sh deploy/container/build.sh target/release/repocheck");
+    ok(Command::new("sh").current_dir(root()).arg("deploy/container/build.sh").arg(bin()).env("IMAGE", &image.0).env("CONTAINERS_CONF", &conf));
+    // The README's first check in the image, as printed (the image under its test tag).
+    assert!(lines[2].starts_with("podman run ") && lines[2].contains(":ro\" "), "{}", lines[2]);
+    let o = run(Command::new("sh").current_dir(root()).arg("-c").arg(lines[2].replace("localhost/repocheck:latest", &image.0)).env("CONTAINERS_CONF", &conf));
+    assert_eq!(o.status.code(), Some(0), "{}: {}", lines[2], String::from_utf8_lossy(&o.stderr));
+    let first: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(first["summary"]["error"], 0);
+    assert!(first["stats"]["entries_walked"].as_u64().unwrap() > 0);
+    damaged_example(tmp.path());
+    let (whole, code) = whole_run_as_scripts_do(tmp.path());
+    std::fs::copy(example().join("fossology.sql.gz"), tmp.path().join("fossology.sql.gz")).unwrap();
+    let before = walk(&tmp.path().join("repository"));
+    let mount = format!("{}:/srv/fossology:ro", tmp.path().display());
+    let podman = |args: &[&str]| run(Command::new("podman").args(["run", "--rm", "--network=none", "-v", &mount]).args(args).env("CONTAINERS_CONF", &conf));
+    let o = podman(&[&image.0, "check", "fossology", "--db", "/srv/fossology/fossology.sql.gz", "--repo", "/srv/fossology/repository", "--conf", "/srv/fossology/etc", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(code), "{}", String::from_utf8_lossy(&o.stderr));
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["targets"][0]["inputs"]["repo"], "/srv/fossology/repository");
+    for part in ["findings", "summary", "repairs", "plan"] {
+        assert_eq!(said(&report)[part], said(&whole)[part], "{part}");
+    }
+    // The shell the manifests' `sh -c` needs, with repocheck on its PATH; the mount is
+    // read-only inside.
+    let o = podman(&["--entrypoint", "sh", &image.0, "-c", "repocheck --version && ! touch /srv/fossology/repository/x 2>/dev/null && echo read-only"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).ends_with("read-only\n"), "{}", String::from_utf8_lossy(&o.stdout));
+    assert_eq!(walk(&tmp.path().join("repository")), before);
+}
+
+/// The README's package block: build it as printed (the binary under test in place of the
+/// release build), unpack it into a scratch root, run what it installed, and verify its
+/// units there with `systemd-analyze verify`.
+#[test]
+fn debian_package_installs_a_working_binary_site_file_and_valid_units() {
+    let block = readme_block_with("deploy/debian/build-deb.sh");
+    let lines: Vec<&str> = block.lines().collect();
+    assert_eq!(lines.len(), 3, "{block}");
+    assert_eq!(lines[0], "cargo build --release --locked");
+    let build = lines[1].strip_prefix("sh deploy/debian/build-deb.sh ").expect(lines[1]);
+    assert_eq!(build, "target/release/repocheck");
+    let deb = root().join(lines[2].strip_prefix("sudo dpkg -i ").expect(lines[2]));
+    let _ = std::fs::remove_file(&deb);
+    ok(Command::new("sh").current_dir(root()).arg("deploy/debian/build-deb.sh").arg(bin()));
+    assert!(deb.is_file(), "the README names the package the script builds: {}", deb.display());
+    let info = String::from_utf8(ok(Command::new("dpkg-deb").arg("--field").arg(&deb).args(["Package", "Version", "Architecture"])).stdout).unwrap();
+    let cargo = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    let version = cargo.lines().find_map(|l| l.strip_prefix("version = \"")).unwrap().trim_end_matches('"');
+    assert!(info.contains("Package: repocheck") && info.contains(&format!("Version: {version}")), "{info}");
+    let conffiles = String::from_utf8(ok(Command::new("dpkg-deb").arg("--info").arg(&deb).arg("conffiles")).stdout).unwrap();
+    assert_eq!(conffiles.trim(), "/etc/repocheck/site.toml");
+
+    let tmp = tempfile::tempdir().unwrap();
+    let r = tmp.path().join("root");
+    ok(Command::new("dpkg").arg("-x").arg(&deb).arg(&r));
+    let installed = r.join("usr/bin/repocheck");
+    // The installed binary on the bundled example, with the installed rules as a site's own.
+    let e = example();
+    let o = run(Command::new(&installed)
+        .args(["check", "fossology", "--db"])
+        .arg(e.join("fossology.sql.gz"))
+        .arg("--repo")
+        .arg(e.join("repository"))
+        .arg("--conf")
+        .arg(e.join("etc/fossology.conf"))
+        .arg("--rules")
+        .arg(r.join("usr/share/repocheck/rules"))
+        .args(["--format", "json"]));
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["summary"]["error"], 0);
+    assert!(report["stats"]["db_rows"].as_u64().unwrap() > 0);
+    for rules in std::fs::read_dir(root().join("rules")).unwrap() {
+        let name = rules.unwrap().file_name();
+        assert_eq!(std::fs::read(r.join("usr/share/repocheck/rules").join(&name)).unwrap(), std::fs::read(root().join("rules").join(&name)).unwrap());
+    }
+    // Man pages, one per command, and completions for three shells.
+    for page in ["repocheck.1.gz", "repocheck-check-fossology.1.gz", "repocheck-merge.1.gz"] {
+        let text = ok(Command::new("sh").arg("-c").arg(format!("zcat '{}'", r.join("usr/share/man/man1").join(page).display()))).stdout;
+        assert!(String::from_utf8_lossy(&text).contains(".TH"), "{page}");
+    }
+    for c in ["usr/share/bash-completion/completions/repocheck", "usr/share/zsh/vendor-completions/_repocheck", "usr/share/fish/vendor_completions.d/repocheck.fish"] {
+        assert!(std::fs::read_to_string(r.join(c)).unwrap().contains("repocheck"), "{c}");
+    }
+    let site = shown_in_readme_as("deploy/debian/site.toml", "/etc/repocheck/site.toml", "toml", "#");
+    assert_eq!(std::fs::read_to_string(r.join("etc/repocheck/site.toml")).unwrap(), site);
+    let service = shown_in_readme_as("deploy/debian/repocheck.service", "/lib/systemd/system/repocheck.service", "ini", "#");
+    let timer = shown_in_readme_as("deploy/debian/repocheck.timer", "/lib/systemd/system/repocheck.timer", "ini", "#");
+    assert!(service.contains("\nUser=fossy\n") && service.contains("\nType=oneshot\n"));
+    assert!(timer.contains("\nOnCalendar=*-*-* 01:30:00\n") && timer.contains("\nWantedBy=timers.target\n"));
+
+    // The service's command and the cron line's, on the example: the installed site file
+    // with the example in place of the installation, outputs in the scratch directory.
+    let exec = service.lines().find_map(|l| l.strip_prefix("ExecStart=")).unwrap();
+    let cron_block = readme().split("```cron\n").nth(1).unwrap().split("```").next().unwrap().to_string();
+    let cron: Vec<&str> = cron_block.trim().splitn(7, ' ').collect();
+    assert_eq!(cron[..6], ["30", "1", "*", "*", "*", "fossy"], "cron runs as fossy when the timer does");
+    assert_eq!(cron[6], exec, "the cron line runs what the service runs");
+    let site_copy = tmp.path().join("site.toml");
+    let text = site
+        .replace("postgres://fossy@localhost/fossology?host=/var/run/postgresql", &e.join("fossology.sql.gz").display().to_string())
+        .replace("/srv/fossology/repository", &e.join("repository").display().to_string())
+        .replace("/usr/local/etc/fossology", &e.join("etc").display().to_string());
+    assert_ne!(text, site);
+    std::fs::write(&site_copy, text).unwrap();
+    let prom = tmp.path().join("repocheck.prom");
+    let last = tmp.path().join("last.json");
+    let command = exec
+        .replace("/usr/bin/repocheck", &installed.display().to_string())
+        .replace("/etc/repocheck/site.toml", &site_copy.display().to_string())
+        .replace("/var/lib/prometheus/node-exporter/repocheck.prom", &prom.display().to_string())
+        .replace("/var/log/repocheck/last.json", &last.display().to_string());
+    let o = run(Command::new("sh").arg("-c").arg(&command));
+    assert_eq!(o.status.code(), Some(0), "{command}: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(std::fs::read_to_string(&prom).unwrap().contains("repocheck_success 1"));
+    assert_eq!(read_json(&last)["targets"][0]["product"], "fossology");
+
+    // systemd-analyze verify in the scratch root, with the system's own units beside the
+    // package's (the targets they name) and the installed man pages for Documentation=.
+    for unit in std::fs::read_dir("/lib/systemd/system").unwrap() {
+        let unit = unit.unwrap();
+        let to = r.join("lib/systemd/system").join(unit.file_name());
+        if !to.exists() {
+            ok(Command::new("cp").arg("-a").arg(unit.path()).arg(&to));
+        }
+    }
+    let verify = |root: &Path| {
+        run(Command::new("systemd-analyze")
+            .arg("verify")
+            .arg(format!("--root={}", root.display()))
+            .args(["/lib/systemd/system/repocheck.service", "/lib/systemd/system/repocheck.timer"])
+            .env("MANPATH", root.join("usr/share/man")))
+    };
+    let o = verify(&r);
+    assert!(o.status.success() && o.stderr.is_empty(), "{}", String::from_utf8_lossy(&o.stderr));
+    // The same verify fails on a timer with an error in it (it checks what it is given).
+    std::fs::write(r.join("lib/systemd/system/repocheck.timer"), timer.replace("OnCalendar=*-*-* 01:30:00", "OnCalendar=*-*-* 25:30:00")).unwrap();
+    assert!(!verify(&r).status.success() || !verify(&r).stderr.is_empty(), "systemd-analyze verify took a broken timer");
 }
