@@ -641,3 +641,18 @@ fn debian_package_installs_a_working_binary_site_file_and_valid_units() {
     std::fs::write(r.join("lib/systemd/system/repocheck.timer"), timer.replace("OnCalendar=*-*-* 01:30:00", "OnCalendar=*-*-* 25:30:00")).unwrap();
     assert!(!verify(&r).status.success() || !verify(&r).stderr.is_empty(), "systemd-analyze verify took a broken timer");
 }
+
+/// The README's first check, as printed, from the repository's top with repocheck on the
+/// PATH: the bundled example is consistent.
+#[test]
+fn readme_first_check_runs_as_printed() {
+    let block = readme_block_with("repocheck check fossology --db testdata/fossology/example/fossology.sql.gz");
+    assert_eq!(block.lines().count(), 1, "{block}");
+    let o = run(Command::new("sh").current_dir(root()).arg("-ec").arg(&block).env("PATH", path_with_bin()));
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    // (Only the hard links a git checkout does not keep are noted, as info.)
+    assert_eq!((report["summary"]["error"].as_u64(), report["summary"]["warning"].as_u64()), (Some(0), Some(0)));
+    assert!(report["findings"].as_array().unwrap().iter().all(|f| f["rule"] == "fossology/gold-files-not-linked"), "{}", report["findings"]);
+    assert_eq!(report["targets"][0]["inputs"]["repo"], "testdata/fossology/example/repository");
+}
