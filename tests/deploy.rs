@@ -47,8 +47,7 @@ fn shown_in_readme_as(rel: &str, name: &str, lang: &str, comment: &str) -> Strin
 }
 
 fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    out
+    cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"))
 }
 
 fn ok(cmd: &mut Command) -> Output {
