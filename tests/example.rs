@@ -13,8 +13,12 @@ fn root() -> PathBuf {
 #[test]
 fn the_readme_command_checks_the_example_from_its_dump() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let line = readme.lines().find(|l| l.starts_with("cargo run --release -- check fossology")).expect("README shows the main command");
-    let args: Vec<&str> = line.trim_start_matches("cargo run --release -- ").split_whitespace().collect();
+    // The set-up line (`cargo run --release -- …`) and the first check once installed
+    // (`repocheck …`) are the same command.
+    let setup = readme.lines().find(|l| l.starts_with("cargo run --release -- check fossology --db testdata/")).expect("README's set-up shows the example check");
+    let line = readme.lines().find(|l| l.starts_with("repocheck check fossology --db testdata/")).expect("README shows the first check");
+    assert_eq!(setup.trim_start_matches("cargo run --release -- "), line.trim_start_matches("repocheck "));
+    let args: Vec<&str> = line.trim_start_matches("repocheck ").split_whitespace().collect();
     let out = Command::cargo_bin("repocheck").unwrap().current_dir(root()).args(&args).args(["--format", "json"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();

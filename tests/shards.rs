@@ -18,13 +18,21 @@ fn example() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fossology/example")
 }
 
-/// The findings (a multiset: a finding twice is a defect), summary and repairs of a report.
-fn outcome(report: &Value) -> (Vec<String>, Value, BTreeSet<String>) {
+/// What a report says: the findings (a multiset: a finding twice is a defect), summary and
+/// repairs, and what it says was checked — the targets with their scope (a merged report's
+/// is the union of its shards': no `range` where a whole run has none) and the stats (rows
+/// of the database read once, entries walked and objects hashed as one run walks and
+/// hashes them; only the time differs, and the share a shard's report has).
+type Outcome = (Vec<String>, Value, BTreeSet<String>, Value, Value);
+
+fn outcome(report: &Value) -> Outcome {
     let canon = |v: &Value| serde_json::to_string(&sorted(v)).unwrap();
     let mut findings: Vec<String> = report["findings"].as_array().unwrap().iter().map(canon).collect();
     findings.sort();
     let repairs = report["repairs"].as_array().unwrap().iter().map(canon).collect();
-    (findings, report["summary"].clone(), repairs)
+    let mut stats = report["stats"].clone();
+    stats.as_object_mut().unwrap().remove("elapsed_ms");
+    (findings, report["summary"].clone(), repairs, report["targets"].clone(), stats)
 }
 
 /// Keys sorted at every level, so equal findings compare equal whatever their field order.
@@ -274,8 +282,18 @@ fn n_shards_run_as_separate_processes_in_parallel_merge_into_the_whole_run() {
     }
     let shard_scope = serde_json::from_str::<Value>(&std::fs::read_to_string(&reports[1]).unwrap()).unwrap()["targets"][0]["scope"]["range"].clone();
     assert_eq!(shard_scope, "4000-7fff");
+    // Each shard read the whole database and listed the directories every shard lists: the
+    // merge adds up neither.
+    let shards: Vec<Value> = reports.iter().map(|r| serde_json::from_str(&std::fs::read_to_string(r).unwrap()).unwrap()).collect();
+    assert!(shards.iter().all(|s| s["stats"]["db_rows"] == whole["stats"]["db_rows"]));
+    let walked: u64 = shards.iter().map(|s| s["stats"]["entries_walked"].as_u64().unwrap()).sum();
+    assert!(walked > whole["stats"]["entries_walked"].as_u64().unwrap(), "{walked}");
     let merged = merge(&reports, &tmp.path().join("merged.json"));
     assert_eq!(outcome(&merged), outcome(&whole));
+    assert!(merged["targets"][0]["scope"].get("range").is_none() && merged["targets"].as_array().unwrap().len() == 1, "{}", merged["targets"]);
+    // Three of the four: their union, not the first one's range.
+    let part = merge(&[reports[0].clone(), reports[1].clone(), reports[3].clone()], &tmp.path().join("part.json"));
+    assert_eq!(part["targets"][0]["scope"]["range"], serde_json::json!(["0000-7fff", "c000-ffff"]));
 }
 
 /// A cycle of `--subset K/N` content runs re-hashes every object once: merged, the N

@@ -7,13 +7,15 @@
 //! with memory flat however many there are. Then the products say what the shards could
 //! not see alone (`fossology::shards`).
 
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use anyhow::Result;
+use serde_json::{Map, Value};
 
 use super::MergeCmd;
 use crate::engine::extsort::ExternalSorter;
-use crate::engine::report::stream_report_with;
+use crate::engine::report::{Share, StatsOut, Target, stream_report_with};
 use crate::engine::spool::{Line, LineSpool};
 
 /// Bytes of findings the deduplicating sort holds in memory.
@@ -30,6 +32,8 @@ pub fn run(cmd: MergeCmd) -> Result<ExitCode> {
         let mut sorter = ExternalSorter::new(SORT_BUDGET);
         let mut side = LineSpool::new()?;
         let mut titles = Vec::new();
+        let mut targets = Vec::new();
+        let mut stats = Vec::new();
         for path in &cmd.reports {
             let (mut failure, mut side_failure) = (None, None);
             let report = stream_report_with(
@@ -48,13 +52,15 @@ pub fn run(cmd: MergeCmd) -> Result<ExitCode> {
             if let Some(e) = failure.or(side_failure) {
                 return Err(e);
             }
-            for target in report.targets {
-                sink.record_target(target);
-            }
-            sink.add_stats(&report.stats);
+            stats.push((database_key(&report.targets), report.stats));
+            targets.extend(report.targets);
             // The plan is rebuilt from the findings; its titles come from the shards.
             titles.extend(report.plan.into_iter().map(|u| (u.product, u.unit, u.key, u.title, u.owner)));
         }
+        for target in merge_targets(targets) {
+            sink.record_target(target);
+        }
+        sink.add_stats(&merge_stats(&stats));
         // Exactly equal findings are one.
         let mut unique = LineSpool::new()?;
         let mut previous: Option<Vec<u8>> = None;
@@ -71,4 +77,53 @@ pub fn run(cmd: MergeCmd) -> Result<ExitCode> {
         }
         Ok(())
     })
+}
+
+/// The targets of the reports, those that are one installation checked in parts (the same
+/// product, inputs, level and rules: shards, hosts, subsets) made one, with the scope of
+/// their union; others are kept as they are, in the order they came.
+fn merge_targets(targets: Vec<Target>) -> Vec<Target> {
+    let mut groups: Vec<(String, Vec<Target>)> = Vec::new();
+    for t in targets {
+        let key = serde_json::to_string(&(&t.product, &t.inputs, &t.level, &t.rules)).unwrap_or_default();
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, parts)) => parts.push(t),
+            None => groups.push((key, vec![t])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(_, parts)| {
+            let scopes: Vec<Map<String, Value>> = parts.iter().map(|t| t.scope.clone().unwrap_or_default()).collect();
+            let mut target = parts.into_iter().next().expect("a group has a target");
+            let scope = crate::fossology::shards::merge_scope(&scopes);
+            target.scope = (!scope.is_empty()).then_some(scope);
+            target
+        })
+        .collect()
+}
+
+/// What says which database a report read: its targets' products and inputs.
+fn database_key(targets: &[Target]) -> String {
+    serde_json::to_string(&targets.iter().map(|t| (&t.product, &t.inputs)).collect::<Vec<_>>()).unwrap_or_default()
+}
+
+/// The counters of a whole run from its parts' reports: every part of one installation
+/// reads its whole database, so its rows count once (the most any part read); what a
+/// shard walked and hashed counts by its share (`stats.share`), so directories every shard
+/// lists count once; a report without a share (a whole run, a merged report) counts whole.
+fn merge_stats(parts: &[(String, StatsOut)]) -> StatsOut {
+    let mut out = StatsOut::default();
+    let mut rows: BTreeMap<&str, u64> = BTreeMap::new();
+    for (key, s) in parts {
+        let r = rows.entry(key.as_str()).or_default();
+        *r = (*r).max(s.db_rows);
+        let share = s.share.unwrap_or(Share { entries_walked: s.entries_walked, bytes_hashed: s.bytes_hashed, objects_hashed: s.objects_hashed });
+        out.entries_walked += share.entries_walked;
+        out.bytes_hashed += share.bytes_hashed;
+        out.objects_hashed += share.objects_hashed;
+        out.elapsed_ms = out.elapsed_ms.max(s.elapsed_ms);
+    }
+    out.db_rows = rows.values().sum();
+    out
 }

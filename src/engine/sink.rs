@@ -33,6 +33,8 @@ pub struct Stats {
     pub resolved_on_second_look: AtomicU64,
     /// Candidate findings reported as in flight (a job of the product was working on them).
     pub in_flight: AtomicU64,
+    /// A shard's part of the counts above (`StatsOut::share`), when the run is a shard.
+    pub share: Mutex<Option<super::report::Share>>,
     /// What the check is doing now, for the progress line.
     pub phase: Mutex<String>,
 }
@@ -55,6 +57,20 @@ impl Stats {
     }
     pub fn add_in_flight(&self, n: u64) {
         self.in_flight.fetch_add(n, Ordering::Relaxed);
+    }
+    /// Marks the run as a shard: its report carries its share of the counts.
+    pub fn start_share(&self) {
+        let mut share = self.share.lock().unwrap_or_else(|e| e.into_inner());
+        share.get_or_insert_with(Default::default);
+    }
+    /// Adds to the shard's share (see [`Stats::start_share`]).
+    pub fn add_share(&self, entries: u64, bytes_hashed: u64, objects_hashed: u64) {
+        let mut share = self.share.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = share.as_mut() {
+            s.entries_walked += entries;
+            s.bytes_hashed += bytes_hashed;
+            s.objects_hashed += objects_hashed;
+        }
     }
     pub fn set_phase(&self, phase: impl Into<String>) {
         if let Ok(mut p) = self.phase.lock() {
@@ -407,6 +423,7 @@ impl Sink {
             resolved_on_second_look: self.stats.resolved_on_second_look.load(Ordering::Relaxed),
             in_flight: self.stats.in_flight.load(Ordering::Relaxed),
             elapsed_ms,
+            share: *self.stats.share.lock().unwrap_or_else(|e| e.into_inner()),
         };
         let side = match spool.side {
             None => None,

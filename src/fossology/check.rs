@@ -91,6 +91,9 @@ pub fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
         // Which digests the content verdict rests on (the rule's `digests` parameter).
         sink.scope("digests", json!(params.content_mismatch.digests.names()));
     }
+    if opts.range.is_some() || opts.host.is_some() || opts.subset.is_some() {
+        sink.stats.start_share();
+    }
 
     if let Some(conf) = &conf {
         for (path, why) in &conf.problems {

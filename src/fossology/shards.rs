@@ -215,3 +215,108 @@ type Made = (String, (String, serde_json::Map<String, Value>, Option<crate::engi
 fn finding(g: &Foreign, referenced: bool, duplicate_of: Option<&str>) -> Made {
     (g.rel.clone(), misplaced_finding(&g.object_type, &g.rel, &g.name, &g.why, &g.expected, referenced, duplicate_of))
 }
+
+/// The scope of the union of parts of one installation (`--range`, `--shard`, `--host`,
+/// `--subset` runs): the ranges, hosts or subsets they covered together — none where they
+/// cover all of it, as a whole run's scope names none. Other keys are the first part's.
+pub fn merge_scope(scopes: &[serde_json::Map<String, Value>]) -> serde_json::Map<String, Value> {
+    let mut out = scopes.first().cloned().unwrap_or_default();
+    let strings = |key: &str| -> Option<Vec<String>> {
+        // A part without the key covered all of what the key limits.
+        scopes
+            .iter()
+            .map(|s| s.get(key).map(|v| v.as_array().map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect()).unwrap_or_else(|| v.as_str().map(str::to_string).into_iter().collect())))
+            .collect()
+    };
+    let put = |out: &mut serde_json::Map<String, Value>, key: &str, mut values: Vec<String>| match values.len() {
+        0 => {
+            out.shift_remove(key);
+        }
+        1 => {
+            out.insert(key.into(), values.remove(0).into());
+        }
+        _ => {
+            out.insert(key.into(), values.into());
+        }
+    };
+    match strings("range") {
+        Some(ranges) => put(&mut out, "range", range_union(&ranges)),
+        None => {
+            out.shift_remove("range");
+        }
+    }
+    match strings("host") {
+        Some(hosts) => {
+            let hosts: std::collections::BTreeSet<String> = hosts.into_iter().collect();
+            let all: std::collections::BTreeSet<String> = out
+                .get("layout")
+                .and_then(|l| l.get("hosts"))
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).filter_map(|line| line.split("[]").next()).map(str::to_string).collect())
+                .unwrap_or_default();
+            put(&mut out, "host", if !all.is_empty() && hosts == all { Vec::new() } else { hosts.into_iter().collect() });
+        }
+        None => {
+            out.shift_remove("host");
+        }
+    }
+    match strings("subset") {
+        Some(subsets) => {
+            let mut by_n: BTreeMap<u64, std::collections::BTreeSet<u64>> = BTreeMap::new();
+            let mut odd = Vec::new();
+            for s in &subsets {
+                match s.split_once('/').and_then(|(k, n)| Some((k.parse::<u64>().ok()?, n.parse::<u64>().ok()?))) {
+                    Some((k, n)) => {
+                        by_n.entry(n).or_default().insert(k);
+                    }
+                    None => odd.push(s.clone()),
+                }
+            }
+            let whole = odd.is_empty() && by_n.iter().any(|(n, ks)| ks.len() as u64 == *n);
+            let listed = by_n.iter().flat_map(|(n, ks)| ks.iter().map(move |k| format!("{k}/{n}"))).chain(odd).collect();
+            put(&mut out, "subset", if whole { Vec::new() } else { listed });
+        }
+        None => {
+            out.shift_remove("subset");
+        }
+    }
+    out
+}
+
+/// The union of hex name ranges `lo-hi`: the fewest ranges covering them, none when they
+/// cover every name.
+fn range_union(ranges: &[String]) -> Vec<String> {
+    // Bounds widened to whole names: `lo` with zeros, `hi` with f's.
+    let mut spans: Vec<(String, String, &str, &str)> = ranges.iter().filter_map(|r| r.split_once('-')).map(|(lo, hi)| (format!("{lo:0<40}"), format!("{hi:f<40}"), lo, hi)).collect();
+    spans.sort();
+    let mut merged: Vec<(String, String, &str, &str)> = Vec::new();
+    for span in spans {
+        match merged.last_mut() {
+            Some(last) if span.0 <= last.1 || next_name(&last.1).as_deref() == Some(span.0.as_str()) => {
+                if span.1 > last.1 {
+                    last.1 = span.1;
+                    last.3 = span.3;
+                }
+            }
+            _ => merged.push(span),
+        }
+    }
+    if merged.len() == 1 && merged[0].0.bytes().all(|b| b == b'0') && merged[0].1.bytes().all(|b| b == b'f') {
+        return Vec::new();
+    }
+    merged.into_iter().map(|(_, _, lo, hi)| format!("{lo}-{hi}")).collect()
+}
+
+/// The hex name after `name` (same length), none after the last.
+fn next_name(name: &str) -> Option<String> {
+    let mut digits: Vec<u8> = name.bytes().collect();
+    for d in digits.iter_mut().rev() {
+        if *d == b'f' {
+            *d = b'0';
+        } else {
+            *d = if *d == b'9' { b'a' } else { *d + 1 };
+            return Some(String::from_utf8_lossy(&digits).into_owned());
+        }
+    }
+    None
+}

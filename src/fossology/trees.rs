@@ -12,7 +12,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use super::CheckOptions;
 use super::conf::Layout;
 use super::layout::{ObjectKey, ObjectType};
-use super::walk::{Batch, Found, Misplaced, TreeWalk, WHYS, read_dir_sorted};
+use super::walk::{Batch, Found, Misplaced, ShareOf, TreeWalk, WHYS, read_dir_sorted};
 use crate::engine::extsort::{ExternalSorter, SortRecord, codec};
 use crate::engine::hash::Which;
 use crate::engine::sink::Sink;
@@ -206,6 +206,22 @@ pub(super) fn tree_hosts(opts: &CheckOptions, layout: &Layout, object_type: Obje
     hosts
 }
 
+/// In a shard, which part of a tree's walk is its share of a whole run's counts: what its
+/// range holds, and of a tree every `--host` run walks (gold), only its own host's (a host
+/// the layout does not name goes to the layout's first host); of a `--subset` run, what it
+/// hashes (its listings only for the first subset).
+fn share_of<'a>(opts: &'a CheckOptions, layout: &Layout, tree_host: Option<&str>) -> Option<ShareOf<'a>> {
+    if opts.range.is_none() && opts.host.is_none() && opts.subset.is_none() {
+        return None;
+    }
+    let tree = match (&opts.host, tree_host) {
+        (None, _) => true,
+        (Some(only), Some(h)) if h == only => true,
+        (Some(only), h) => !h.is_some_and(|h| layout.hosts.iter().any(|x| x.host == h)) && layout.hosts.first().is_some_and(|first| &first.host == only),
+    };
+    Some(ShareOf { tree, range: opts.range.as_ref(), lists: opts.subset.is_none_or(|s| s.k == 1) })
+}
+
 /// Starts a walker thread per host of each type tree in `scope`; returns the gold and
 /// files trees fed by them.
 pub(super) fn spawn_walkers<'scope, 'env>(
@@ -238,6 +254,7 @@ pub(super) fn spawn_walkers<'scope, 'env>(
                 manifest: sink.manifest().filter(|_| opts.range.is_none() && opts.host.is_none()).map(|r| (r, super::REPO_INPUT)),
                 digests,
                 sink,
+                share: share_of(opts, layout, host.as_deref()),
             };
             scope.spawn(move || walk.run(&tx));
             streams.push((host, rx));

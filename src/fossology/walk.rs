@@ -279,6 +279,31 @@ pub struct TreeWalk<'a> {
     pub sink: &'a Sink,
     /// Hand every file met to this manifest, as the files of the input named here.
     pub manifest: Option<(&'a Recorder, &'a str)>,
+    /// In a shard: which listings and hashes of this walk are the shard's share.
+    pub share: Option<ShareOf<'a>>,
+}
+
+/// Which of a walk's listings and hashes are its shard's part of a whole run's counts.
+/// Shards of a partition list some directories alike (the tree's top, a directory their
+/// ranges split, the gold every shard walks); each listing is counted by the one shard whose
+/// range holds the lowest name the directory stands for, and a tree every host's run walks
+/// by the run of its host. Runs of a `--subset` cycle hash disjoint objects but all list
+/// every directory: the listings are the first subset's.
+#[derive(Debug, Clone, Copy)]
+pub struct ShareOf<'a> {
+    /// Whether this tree is the run's to count at all.
+    pub tree: bool,
+    pub range: Option<&'a NameRange>,
+    /// Whether this run counts its listings (not a subset's but the first).
+    pub lists: bool,
+}
+
+impl ShareOf<'_> {
+    /// Whether the object so named, or the directory standing for names starting with
+    /// `prefix`, is counted by this run.
+    fn holds(&self, prefix: &str) -> bool {
+        self.tree && self.range.is_none_or(|r| r.contains(&format!("{prefix:0<40}")))
+    }
 }
 
 /// How many units are walked together.
@@ -347,7 +372,7 @@ impl TreeWalk<'_> {
                 }
                 _ => {
                     // Off the layout at this level: examined on its own, in place.
-                    let out = self.walk_entry(&dir.join(&name), child_rel, kind, name.to_str(), level, false);
+                    let out = self.walk_entry(&dir.join(&name), child_rel, kind, name.to_str(), level, false, &prefix);
                     side.absorb(out);
                 }
             }
@@ -407,9 +432,16 @@ impl TreeWalk<'_> {
         let hash = self.level == Level::Content && self.subset.is_none_or(|s| s.contains(&found.key.name()));
         if hash {
             self.sink.stats.add_objects_hashed(1);
+            let counted = self.share.is_some_and(|s| s.holds(&found.key.name()));
+            if counted {
+                self.sink.stats.add_share(0, 0, 1);
+            }
             match hash_file(&path, self.digests) {
                 Ok(d) => {
                     self.sink.stats.add_hashed(d.size);
+                    if counted {
+                        self.sink.stats.add_share(0, d.size, 0);
+                    }
                     found.content = Some(Ok(d));
                 }
                 Err(e) => found.content = Some(Err(e.to_string())),
@@ -462,12 +494,12 @@ impl TreeWalk<'_> {
                             out.found.push(Found { key, rel: child_rel, meta: None, content: None });
                         }
                     } else {
-                        let sub = self.walk_entry(&child, child_rel, kind, Some(n), level, true);
+                        let sub = self.walk_entry(&child, child_rel, kind, Some(n), level, true, prefix.unwrap_or_default());
                         out.absorb(sub);
                     }
                 }
                 _ => {
-                    let sub = self.walk_entry(&child, child_rel, kind, name.to_str(), level, true);
+                    let sub = self.walk_entry(&child, child_rel, kind, name.to_str(), level, true, prefix.unwrap_or_default());
                     out.absorb(sub);
                 }
             }
@@ -480,7 +512,9 @@ impl TreeWalk<'_> {
     /// report, whatever its name — one named outside the range goes to another shard, and
     /// `merge` pairs it with that shard's missing object. Off the layout near the top of a
     /// tree every shard looks, and each takes the names of its own range.
-    fn walk_entry(&self, path: &Path, rel: String, kind: EntryKind, name: Option<&str>, level: u32, owned: bool) -> Batch {
+    /// `at`: the name prefix of the layout directory it lies in (for the shard's share).
+    #[allow(clippy::too_many_arguments)]
+    fn walk_entry(&self, path: &Path, rel: String, kind: EntryKind, name: Option<&str>, level: u32, owned: bool, at: &str) -> Batch {
         let take = |name: &str| owned || self.range.is_none_or(|r| r.contains(name));
         let mut out = Batch::default();
         if kind != EntryKind::Dir {
@@ -515,7 +549,7 @@ impl TreeWalk<'_> {
                 }
                 // Look inside for objects that belong elsewhere; other entries below an
                 // off-layout directory are covered by the finding above.
-                self.collect_misplaced(path, &rel, level + 1, layout_dir, owned, &mut out);
+                self.collect_misplaced(path, &rel, level + 1, layout_dir, owned, at, &mut out);
             }
         }
         out
@@ -523,7 +557,8 @@ impl TreeWalk<'_> {
 
     /// Walks an off-layout directory for well-named objects (misplaced); reports entries
     /// individually only inside hex-pair directories (a layout of another depth).
-    fn collect_misplaced(&self, dir: &Path, rel: &str, level: u32, report_entries: bool, owned: bool, out: &mut Batch) {
+    #[allow(clippy::too_many_arguments)]
+    fn collect_misplaced(&self, dir: &Path, rel: &str, level: u32, report_entries: bool, owned: bool, at: &str, out: &mut Batch) {
         let entries = match read_dir_sorted(dir) {
             Ok(e) => e,
             Err(e) => {
@@ -532,7 +567,7 @@ impl TreeWalk<'_> {
                 return;
             }
         };
-        self.sink.stats.add_entries(entries.len() as u64);
+        self.count_entries(entries.len(), at);
         for (name, kind) in entries {
             let child_rel = format!("{rel}/{}", name.to_string_lossy());
             let child = dir.join(&name);
@@ -542,7 +577,7 @@ impl TreeWalk<'_> {
                     if report_entries && !pair {
                         self.unexpected(&child_rel, "bad directory", "a directory that is not part of the repository layout");
                     }
-                    self.collect_misplaced(&child, &child_rel, level + 1, report_entries && pair, owned, out);
+                    self.collect_misplaced(&child, &child_rel, level + 1, report_entries && pair, owned, at, out);
                 }
                 EntryKind::File => {
                     let n = name.to_str();
@@ -556,14 +591,14 @@ impl TreeWalk<'_> {
                             }
                         }
                         None if report_entries => {
-                            let sub = self.walk_entry(&child, child_rel, kind, n, level, owned);
+                            let sub = self.walk_entry(&child, child_rel, kind, n, level, owned, at);
                             out.absorb(sub);
                         }
                         None => self.met(out, &child_rel, kind),
                     }
                 }
                 _ if report_entries => {
-                    let sub = self.walk_entry(&child, child_rel, kind, name.to_str(), level, owned);
+                    let sub = self.walk_entry(&child, child_rel, kind, name.to_str(), level, owned, at);
                     out.absorb(sub);
                 }
                 _ => self.met(out, &child_rel, kind),
@@ -574,7 +609,7 @@ impl TreeWalk<'_> {
     fn read_sorted(&self, dir: &Path, rel: &str, prefix: Option<&str>, out: &mut Batch) -> Option<Vec<(std::ffi::OsString, EntryKind)>> {
         match read_dir_sorted(dir) {
             Ok(entries) => {
-                self.sink.stats.add_entries(entries.len() as u64);
+                self.count_entries(entries.len(), prefix.unwrap_or_default());
                 if let Some(p) = self.perms
                     && let Ok(m) = fs::symlink_metadata(dir)
                 {
@@ -590,6 +625,14 @@ impl TreeWalk<'_> {
                 }
                 None
             }
+        }
+    }
+
+    /// Counts a directory listing standing for names starting with `at`.
+    fn count_entries(&self, n: usize, at: &str) {
+        self.sink.stats.add_entries(n as u64);
+        if self.share.is_some_and(|s| s.lists && s.holds(at)) {
+            self.sink.stats.add_share(n as u64, 0, 0);
         }
     }
 

@@ -177,6 +177,20 @@ pub struct StatsOut {
     #[serde(default, skip_serializing_if = "is_zero")]
     pub in_flight: u64,
     pub elapsed_ms: u64,
+    /// In the report of a shard (`--range`, `--shard`, `--host`): its part of a whole
+    /// run's counts, which `merge` adds up. Every shard reads the whole database and walks
+    /// some directories every shard walks; each directory listing and each hashed object
+    /// is in the share of exactly one shard of a partition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share: Option<Share>,
+}
+
+/// A shard's part of a whole run's `stats` (see [`StatsOut::share`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Share {
+    pub entries_walked: u64,
+    pub bytes_hashed: u64,
+    pub objects_hashed: u64,
 }
 
 /// The distinct repairs of a run, on disk: a run of a million moves keeps none in memory.
