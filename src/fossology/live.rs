@@ -126,10 +126,10 @@ pub(super) fn second_look(db: &DbSource, repo: &Path, uploads: &BTreeMap<i64, Up
     // While any upload-writing job is open, an entry younger than the grace period may be
     // its write too (a job queued now ran a moment ago). On a quiet system a file's age
     // alone proves nothing: a restore with `cp -r` makes every file new.
-    let writing = !busy.is_empty() || writers_since.is_some();
+    let by_age = writers_since.is_none() && !busy.is_empty();
     let writers_since = match writers_since {
         Some(t) => Some(t),
-        None if writing => Some(local_now() - params.grace_seconds),
+        None if by_age => Some(local_now() - params.grace_seconds),
         None => None,
     };
     let fresh_ts: HashMap<i64, i64> = fresh.iter().flat_map(|f| f.uploads.iter().filter_map(|(u, x)| Some((*u, x.1?)))).collect();
@@ -209,7 +209,11 @@ pub(super) fn second_look(db: &DbSource, repo: &Path, uploads: &BTreeMap<i64, Up
     }
     for (tree, (n, first)) in &state.writes {
         in_flight += n;
-        let since = writers_since.map(|t| format!("written since {} while FOSSology's jobs ran", format_epoch(t))).unwrap_or_default();
+        let since = match writers_since {
+            _ if by_age => format!("younger than {}s while FOSSology has jobs open", params.grace_seconds),
+            Some(t) => format!("written since {} while FOSSology's jobs ran", format_epoch(t)),
+            None => String::new(),
+        };
         sink.emit(
             Rule::InFlight,
             tree.clone(),
