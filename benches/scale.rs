@@ -4,16 +4,26 @@
 //! ```sh
 //! cargo bench --bench scale                         # 100,000 and 1,000,000 objects
 //! cargo bench --bench scale -- --objects 200000     # one size only
+//! cargo bench --bench scale -- --objects 100000 --content-only --runs 1   # the read path
 //! ```
 //!
 //! For each size it builds (once, cached under `target/bench/`) a FOSSology installation:
 //! objects with sizes drawn from a skewed distribution (most a few KB, a long tail to MB),
 //! named by their real SHA-1/MD5, grouped into uploads with gold archives, the database in a
 //! PostgreSQL server the harness starts, and a `pg_dump | gzip` of it. Then it times:
+//! - single-core SHA-1, MD5, both, SHA-256 on a buffer in memory: the SHA-1 ceiling is the
+//!   cores times the first;
 //! - `check --level exists` (live database) against `find <repo> -type f | wc -l`;
 //! - `check --level exists` from the dump file against the live database;
-//! - `check --level content` throughput against `find … -print0 | xargs -0 -P<cores> md5sum`,
-//!   and the same with `--manifest-out` (restore proof) against it;
+//! - at the default digests (SHA-1), on the many-small-files mix (the largest size) and on a
+//!   mix of files of megabytes (`--mb-objects`, 1–8 MiB each): `check --level content`
+//!   against `find … -print0 | xargs -0 -P<cores> md5sum` and the same with `sha1sum`, warm,
+//!   with the fraction of the SHA-1 ceiling reached; with `digests = ["sha1", "md5"]`; cold
+//!   (the page cache dropped before each run, as root; skipped with the reason otherwise)
+//!   content against md5sum and exists against `find | wc -l`; and on the small mix a
+//!   nightly `--subset auto/30` run;
+//! - the earlier content mix (`--content-objects`, real skewed sizes): content against
+//!   md5sum, and the same with `--manifest-out` (restore proof) against it;
 //! - the table digests of a manifest (a check of an empty repository with `--manifest-out`)
 //!   against `pg_dump` of the same database;
 //! - a custom-format (`pg_dump -Fc`) and a directory-format (`-Fd`) dump against the plain
@@ -50,8 +60,13 @@ impl Rng {
         }
     }
 
-    /// File sizes of source trees: most a few KB, some tens of KB, a long tail to MB.
-    fn file_size(&mut self, scale_down: u64) -> usize {
+    /// File sizes of source trees: most a few KB, some tens of KB, a long tail to MB; or
+    /// (the megabyte mix) 1 to 8 MiB each.
+    fn file_size(&mut self, mix: Mix) -> usize {
+        let scale_down = match mix {
+            Mix::Skewed { scale_down } => scale_down,
+            Mix::Megabytes => return (1 << 20) + (self.next() % (7 << 20)) as usize,
+        };
         let r = self.next() % 1000;
         let (lo, hi) = match r {
             0..=799 => (200, 8 << 10),
@@ -63,7 +78,30 @@ impl Rng {
     }
 }
 
-const FILES_PER_UPLOAD: u64 = 1000;
+/// The sizes of an installation's files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mix {
+    /// Source trees (most files a few KB), sizes divided by `scale_down`.
+    Skewed { scale_down: u64 },
+    /// Files of megabytes (1–8 MiB).
+    Megabytes,
+}
+
+impl Mix {
+    fn files_per_upload(self) -> u64 {
+        match self {
+            Mix::Skewed { .. } => 1000,
+            Mix::Megabytes => 50,
+        }
+    }
+
+    fn dir_name(self, objects: u64) -> String {
+        match self {
+            Mix::Skewed { scale_down } => format!("fossology-{objects}-{scale_down}"),
+            Mix::Megabytes => format!("fossology-mb-{objects}"),
+        }
+    }
+}
 
 /// An upload's member objects and its gold: (name, size) each.
 type UploadObjects = (Vec<(String, u64)>, (String, u64));
@@ -74,6 +112,7 @@ struct Installation {
     sql: PathBuf,
     objects: u64,
     bytes: u64,
+    mix: Mix,
 }
 
 fn object_path(repo: &Path, kind: &str, name: &str) -> PathBuf {
@@ -81,12 +120,12 @@ fn object_path(repo: &Path, kind: &str, name: &str) -> PathBuf {
 }
 
 /// Builds (or reuses) an installation of `objects` files objects.
-fn build(objects: u64, scale_down: u64, server: &TestServer) -> Installation {
+fn build(objects: u64, mix: Mix, server: &TestServer) -> Installation {
     // The dump is made from a database loaded here once; every run loads the SQL into its
     // own server (see `load`).
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("target/bench/fossology-{objects}-{scale_down}"));
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench").join(mix.dir_name(objects));
     let repo = dir.join("repository");
-    let inst = Installation { repo: repo.clone(), dump: dir.join("fossology.sql.gz"), sql: dir.join("fossology.sql"), objects, bytes: 0 };
+    let inst = Installation { repo: repo.clone(), dump: dir.join("fossology.sql.gz"), sql: dir.join("fossology.sql"), objects, bytes: 0, mix };
     let done = dir.join("complete");
     if let Ok(text) = std::fs::read_to_string(&done) {
         return Installation { bytes: text.trim().parse().unwrap_or(0), ..inst };
@@ -94,17 +133,18 @@ fn build(objects: u64, scale_down: u64, server: &TestServer) -> Installation {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&repo).unwrap();
     eprintln!("building {objects} objects in {} …", dir.display());
-    let uploads = objects.div_ceil(FILES_PER_UPLOAD);
+    let per = mix.files_per_upload();
+    let uploads = objects.div_ceil(per);
     // Each upload: a gold archive (its own object) and FILES_PER_UPLOAD member objects.
     let per_upload: Vec<UploadObjects> = (0..uploads)
         .into_par_iter()
         .map(|u| {
             let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (u + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
-            let n = FILES_PER_UPLOAD.min(objects - u * FILES_PER_UPLOAD);
+            let n = per.min(objects - u * per);
             let mut members = Vec::with_capacity(n as usize);
             let mut buf = Vec::new();
             for _ in 0..n {
-                buf.resize(rng.file_size(scale_down), 0);
+                buf.resize(rng.file_size(mix), 0);
                 rng.fill(&mut buf);
                 members.push(write_object(&repo, "files", &buf));
             }
@@ -165,7 +205,7 @@ fn build(objects: u64, scale_down: u64, server: &TestServer) -> Installation {
     }
     writeln!(sql, "\\.").unwrap();
     drop(sql);
-    let db = server.create_database(&format!("bench{objects}")).unwrap();
+    let db = server.create_database(&format!("bench_{}", mix.dir_name(objects).replace('-', "_"))).unwrap();
     db.psql_file(&inst.sql).unwrap();
     db.pg_dump_gzip(&inst.dump).unwrap();
     std::fs::write(&done, total.to_string()).unwrap();
@@ -218,7 +258,17 @@ fn best(n: usize, mut f: impl FnMut() -> Measure) -> Measure {
 
 fn repocheck_bin() -> PathBuf {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let status = Command::new(env!("CARGO")).args(["build", "--release", "--bin", "repocheck"]).current_dir(&root).status().unwrap();
+    // Without the variables cargo sets for this harness: build scripts that watch them
+    // (ring's) would otherwise rebuild everything above them each time a build from a shell
+    // and one from here alternate.
+    let mut build = Command::new(env!("CARGO"));
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy().into_owned();
+        if ["CARGO_PKG_", "CARGO_MANIFEST_", "CARGO_CRATE_", "CARGO_BIN_", "CARGO_PRIMARY_PACKAGE", "CARGO_TARGET_TMPDIR", "CARGO_RUSTC_CURRENT_DIR"].iter().any(|p| name.starts_with(p)) {
+            build.env_remove(&name);
+        }
+    }
+    let status = build.args(["build", "--release", "--locked", "--bin", "repocheck"]).current_dir(&root).status().unwrap();
     assert!(status.success());
     root.join("target/release/repocheck")
 }
@@ -226,13 +276,22 @@ fn repocheck_bin() -> PathBuf {
 fn main() {
     let mut sizes: Vec<u64> = Vec::new();
     let mut content_objects = 100_000u64;
+    let mut mb_objects = 1_000u64;
     let mut runs = 3usize;
+    let mut skip_scale = false;
+    let mut cold_max = 100_000u64;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--objects" => sizes.push(args.next().and_then(|v| v.parse().ok()).expect("--objects N")),
             "--content-objects" => content_objects = args.next().and_then(|v| v.parse().ok()).expect("--content-objects N"),
             "--runs" => runs = args.next().and_then(|v| v.parse().ok()).expect("--runs N"),
+            "--mb-objects" => mb_objects = args.next().and_then(|v| v.parse().ok()).expect("--mb-objects N"),
+            // Only the content measurements (while iterating on the read path).
+            "--content-only" => skip_scale = true,
+            // Cold-cache runs read every file from the disk: only on installations of at most
+            // this many objects (0: none).
+            "--cold-max-objects" => cold_max = args.next().and_then(|v| v.parse().ok()).expect("--cold-max-objects N"),
             "--bench" => {}
             other => panic!("unknown argument {other}"),
         }
@@ -245,9 +304,41 @@ fn main() {
     let server = TestServer::start().expect("a PostgreSQL server for the benchmark");
     let mut results = Vec::new();
     let mut table = String::new();
+    // The SHA-1 ceiling: what the cores could hash if they did nothing else.
+    let speeds = hash_speeds();
+    println!(
+        "single core, in memory: SHA-1 {:.2} GB/s, MD5 {:.2} GB/s, SHA-1 + MD5 {:.2} GB/s, SHA-256 {:.2} GB/s; SHA-1 ceiling {cores} × {:.2} = {:.2} GB/s",
+        speeds.sha1,
+        speeds.md5,
+        speeds.sha1_md5,
+        speeds.sha256,
+        speeds.sha1,
+        cores as f64 * speeds.sha1
+    );
+    results.push(serde_json::json!({
+        "single_core_gb_s": {"sha1": speeds.sha1, "md5": speeds.md5, "sha1_md5": speeds.sha1_md5, "sha256": speeds.sha256},
+        "sha1_ceiling_gb_s": cores as f64 * speeds.sha1,
+    }));
+    let cold = drop_caches();
+    if let Err(why) = &cold {
+        println!("cold-cache runs skipped: {why}");
+    }
+    let cold_for = |objects: u64| match &cold {
+        Err(why) => Err(why.clone()),
+        Ok(()) if objects > cold_max => Err(format!("not run at {objects} objects (--cold-max-objects {cold_max}: every cold run reads each file from the disk)")),
+        Ok(()) => Ok(()),
+    };
     for &objects in &sizes {
+        let largest = Some(&objects) == sizes.iter().max();
+        if skip_scale {
+            // The small-file content mix still needs the installation.
+            let inst = build(objects, Mix::Skewed { scale_down: 8 }, &server);
+            let (db, _) = load(&server, &inst);
+            results.push(content_mix("small files", &inst, &db, &bin, cores, runs, speeds.sha1, &cold_for(objects), largest));
+            continue;
+        }
         // At scale the sizes are scaled down 8× to keep the disk use sane; names stay real.
-        let inst = build(objects, 8, &server);
+        let inst = build(objects, Mix::Skewed { scale_down: 8 }, &server);
         let (db, dbname) = load(&server, &inst);
         // Warm the page cache and the server once.
         let _ = measure(Command::new("sh").arg("-c").arg(format!("find '{}' -type f | wc -l", inst.repo.display())));
@@ -368,45 +459,53 @@ fn main() {
         }));
         print!("{table}");
         table.clear();
+        // The many-small-files mix: this installation (the nightly subset at the largest size).
+        results.push(content_mix("small files", &inst, &db, &bin, cores, runs, speeds.sha1, &cold_for(objects), largest));
     }
-    // Content: real file sizes (no scaling), fewer objects.
-    let inst = build(content_objects, 1, &server);
-    let (db, _) = load(&server, &inst);
-    let md5sum = format!("find '{}' -type f -print0 | xargs -0 -P{cores} -n 256 md5sum > /dev/null", inst.repo.join("localhost/files").display());
-    let _ = measure(Command::new("sh").arg("-c").arg(&md5sum));
-    let base = best(runs, || measure(Command::new("sh").arg("-c").arg(&md5sum)));
-    let content = best(runs, || measure(Command::new(&bin).args(["check", "fossology", "--quiet", "--level", "content", "--db", &db, "--repo"]).arg(&inst.repo)));
-    // The same with the rule parameter digests = ["sha1"] (MD5 is the expensive one).
-    let rules = tempfile::tempdir().unwrap();
-    std::fs::write(rules.path().join("fossology.toml"), repocheck::fossology::RULES_TOML.replace("params = { digests = [\"sha1\", \"md5\"] }", "params = { digests = [\"sha1\"] }")).unwrap();
-    let sha1_only = best(runs, || measure(Command::new(&bin).args(["check", "fossology", "--quiet", "--level", "content", "--rules"]).arg(rules.path()).args(["--db", &db, "--repo"]).arg(&inst.repo)));
-    // Restore proof: the same content check recording a manifest.
-    let manifest_dir = tempfile::tempdir().unwrap();
-    let with_manifest = best(runs, || {
-        measure(Command::new(&bin).args(["check", "fossology", "--quiet", "--level", "content", "--db", &db, "--repo"]).arg(&inst.repo).arg("--manifest-out").arg(manifest_dir.path().join("m.gz")))
-    });
-    println!("{content_objects:>9} objects  check --level content --manifest-out {:>6.2}s = {:.2}× without (target ≤ 1.15)", with_manifest.secs, with_manifest.secs / content.secs);
-    let gb = inst.bytes as f64 / 1e9;
-    println!("{content_objects:>9} objects  check --level content, digests = [sha1] {:>6.2}s = {:.2} GB/s = {:.2}× md5sum", sha1_only.secs, gb / sha1_only.secs, base.secs / sha1_only.secs);
-    let line = format!(
-        "{content_objects:>9} objects, {:.2} GB  md5sum -P{cores} {:>6.2}s = {:.2} GB/s  check --level content {:>6.2}s = {:.2} GB/s = {:.2}× md5sum (target ≥ 0.8)  RSS {} MB",
-        gb,
-        base.secs,
-        gb / base.secs,
-        content.secs,
-        gb / content.secs,
-        base.secs / content.secs,
-        content.max_rss_kb / 1024
-    );
-    println!("{line}");
-    results.push(serde_json::json!({
-        "content_objects": content_objects, "bytes": inst.bytes, "cores": cores,
-        "md5sum_s": base.secs, "content_s": content.secs,
-        "md5sum_gb_s": gb / base.secs, "content_gb_s": gb / content.secs, "ratio_content_vs_md5sum": base.secs / content.secs,
-        "content_sha1_only_s": sha1_only.secs, "ratio_sha1_only_vs_md5sum": base.secs / sha1_only.secs,
-        "rss_content_mb": content.max_rss_kb / 1024,
-        "content_manifest_s": with_manifest.secs, "ratio_manifest_vs_content": with_manifest.secs / content.secs,
-    }));
+    // Files of megabytes.
+    let mb = build(mb_objects, Mix::Megabytes, &server);
+    let (mb_db, _) = load(&server, &mb);
+    results.push(content_mix("megabyte files", &mb, &mb_db, &bin, cores, runs, speeds.sha1, &cold_for(0), false));
+    // Content: real file sizes (no scaling), fewer objects — the mix of earlier runs
+    // (`--content-objects 0` leaves it out).
+    if content_objects > 0 {
+        let inst = build(content_objects, Mix::Skewed { scale_down: 1 }, &server);
+        let (db, _) = load(&server, &inst);
+        let md5sum = format!("find '{}' -type f -print0 | xargs -0 -P{cores} -n 256 md5sum > /dev/null", inst.repo.join("localhost/files").display());
+        let _ = measure(Command::new("sh").arg("-c").arg(&md5sum));
+        let base = best(runs, || measure(Command::new("sh").arg("-c").arg(&md5sum)));
+        let content = best(runs, || measure(Command::new(&bin).args(["check", "fossology", "--quiet", "--level", "content", "--db", &db, "--repo"]).arg(&inst.repo)));
+        // Every digest of the name (SHA-1 and MD5), the complete check a site may ask for.
+        let rules = both_digests_rules();
+        let both = best(runs, || measure(Command::new(&bin).args(["check", "fossology", "--quiet", "--level", "content", "--rules"]).arg(rules.path()).args(["--db", &db, "--repo"]).arg(&inst.repo)));
+        // Restore proof: the same content check recording a manifest.
+        let manifest_dir = tempfile::tempdir().unwrap();
+        let with_manifest = best(runs, || {
+            measure(Command::new(&bin).args(["check", "fossology", "--quiet", "--level", "content", "--db", &db, "--repo"]).arg(&inst.repo).arg("--manifest-out").arg(manifest_dir.path().join("m.gz")))
+        });
+        println!("{content_objects:>9} objects  check --level content --manifest-out {:>6.2}s = {:.2}× without (target ≤ 1.15)", with_manifest.secs, with_manifest.secs / content.secs);
+        let gb = inst.bytes as f64 / 1e9;
+        println!("{content_objects:>9} objects  check --level content, digests = [sha1, md5] {:>6.2}s = {:.2} GB/s = {:.2}× md5sum", both.secs, gb / both.secs, base.secs / both.secs);
+        let line = format!(
+            "{content_objects:>9} objects, {:.2} GB  md5sum -P{cores} {:>6.2}s = {:.2} GB/s  check --level content (digests = [sha1]) {:>6.2}s = {:.2} GB/s = {:.2}× md5sum  RSS {} MB",
+            gb,
+            base.secs,
+            gb / base.secs,
+            content.secs,
+            gb / content.secs,
+            base.secs / content.secs,
+            content.max_rss_kb / 1024
+        );
+        println!("{line}");
+        results.push(serde_json::json!({
+            "content_objects": content_objects, "bytes": inst.bytes, "cores": cores,
+            "md5sum_s": base.secs, "content_s": content.secs,
+            "md5sum_gb_s": gb / base.secs, "content_gb_s": gb / content.secs, "ratio_content_vs_md5sum": base.secs / content.secs,
+            "content_sha1_md5_s": both.secs, "ratio_sha1_md5_vs_md5sum": base.secs / both.secs,
+            "rss_content_mb": content.max_rss_kb / 1024,
+            "content_manifest_s": with_manifest.secs, "ratio_manifest_vs_content": with_manifest.secs / content.secs,
+        }));
+    }
     let out_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("reports/bench");
     std::fs::create_dir_all(&out_dir).unwrap();
     let stamp = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap();
@@ -416,10 +515,170 @@ fn main() {
     println!("written: {}", file.display());
 }
 
+/// A rules directory whose `fossology/content-mismatch` checks SHA-1 and MD5.
+fn both_digests_rules() -> tempfile::TempDir {
+    let rules = tempfile::tempdir().unwrap();
+    let toml = repocheck::fossology::RULES_TOML.replace("params = { digests = [\"sha1\"] }", "params = { digests = [\"sha1\", \"md5\"] }");
+    assert!(toml.contains("\"sha1\", \"md5\""), "the bundled rules no longer say digests = [\"sha1\"]");
+    std::fs::write(rules.path().join("fossology.toml"), toml).unwrap();
+    rules
+}
+
+/// Single-core throughput of the digests on a buffer in memory (GB/s), best of three.
+struct Speeds {
+    sha1: f64,
+    md5: f64,
+    sha1_md5: f64,
+    sha256: f64,
+}
+
+fn hash_speeds() -> Speeds {
+    use repocheck::engine::hash::{Which, hash_reader_with};
+    let mut buf = vec![0u8; 256 << 20];
+    Rng(7).fill(&mut buf);
+    let speed = |which: Which| {
+        (0..3)
+            .map(|_| {
+                let start = Instant::now();
+                let d = hash_reader_with(&buf[..], which).unwrap();
+                assert_eq!(d.size, buf.len() as u64);
+                buf.len() as f64 / 1e9 / start.elapsed().as_secs_f64()
+            })
+            .fold(0.0, f64::max)
+    };
+    Speeds {
+        sha1: speed(Which { sha1: true, md5: false, sha256: false }),
+        md5: speed(Which { sha1: false, md5: true, sha256: false }),
+        sha1_md5: speed(Which { sha1: true, md5: true, sha256: false }),
+        sha256: speed(Which { sha1: false, md5: false, sha256: true }),
+    }
+}
+
+/// Empties the page cache (as root: `sync`, then `echo 3 > /proc/sys/vm/drop_caches`), or
+/// says why it cannot.
+fn drop_caches() -> Result<(), String> {
+    let _ = Command::new("sync").status();
+    std::fs::write("/proc/sys/vm/drop_caches", "3\n").map_err(|e| format!("cannot drop the page cache (echo 3 > /proc/sys/vm/drop_caches: {e}; it needs root)"))
+}
+
+/// One run with a cold page cache.
+fn cold_run(cmd: &mut Command) -> Measure {
+    drop_caches().expect("the page cache was dropped before");
+    measure(cmd)
+}
+
+/// The content measurements on one installation: warm against `md5sum` and `sha1sum` (in
+/// parallel over the cores, as xargs runs them), the fraction of the SHA-1 ceiling reached,
+/// both digests of the name, cold-cache runs of content and exists against `md5sum` and
+/// `find` run cold the same way, and (`subset`) a nightly `--subset auto/30` run.
+#[allow(clippy::too_many_arguments)]
+fn content_mix(mix: &str, inst: &Installation, db: &str, bin: &Path, cores: usize, runs: usize, sha1_core_gb_s: f64, cold: &Result<(), String>, subset: bool) -> serde_json::Value {
+    let files = inst.repo.join("localhost/files");
+    let sum = |tool: &str| format!("find '{}' -type f -print0 | xargs -0 -P{cores} -n 256 {tool} > /dev/null", files.display());
+    let find = format!("find '{}' -type f | wc -l", inst.repo.display());
+    let sh = |script: &str| {
+        let mut c = Command::new("sh");
+        c.arg("-c").arg(script);
+        c
+    };
+    let check = |level: &str, extra: &[&str]| {
+        let mut c = Command::new(bin);
+        c.args(["check", "fossology", "--quiet", "--db", db, "--repo"]).arg(&inst.repo).args(["--level", level]).args(extra);
+        c
+    };
+    // Warm the page cache.
+    let _ = measure(&mut sh(&sum("md5sum")));
+    let _ = measure(&mut check("content", &[]));
+    let md5sum = best(runs, || measure(&mut sh(&sum("md5sum"))));
+    let sha1sum = best(runs, || measure(&mut sh(&sum("sha1sum"))));
+    let content = best(runs, || measure(&mut check("content", &[])));
+    let rules = both_digests_rules();
+    let both = best(runs, || measure(check("content", &[]).arg("--rules").arg(rules.path())));
+    let gb = inst.bytes as f64 / 1e9;
+    let ceiling = cores as f64 * sha1_core_gb_s;
+    let n = inst.objects;
+    println!(
+        "{mix}: {n} objects, {gb:.2} GB  warm: content {:.2}s = {:.2} GB/s = {:.2}× md5sum -P{cores} ({:.2}s), {:.2}× sha1sum ({:.2}s) (target ≥ 2.0), {:.0}% of the SHA-1 ceiling ({ceiling:.2} GB/s); digests = [sha1, md5] {:.2}s = {:.2}× md5sum; RSS {} MB",
+        content.secs,
+        gb / content.secs,
+        md5sum.secs / content.secs,
+        md5sum.secs,
+        sha1sum.secs / content.secs,
+        sha1sum.secs,
+        100.0 * gb / content.secs / ceiling,
+        both.secs,
+        md5sum.secs / both.secs,
+        content.max_rss_kb / 1024
+    );
+    let mut out = serde_json::json!({
+        "mix": mix, "objects": n, "bytes": inst.bytes, "cores": cores, "digests": ["sha1"],
+        "md5sum_s": md5sum.secs, "sha1sum_s": sha1sum.secs, "content_s": content.secs, "content_gb_s": gb / content.secs,
+        "ratio_content_vs_md5sum": md5sum.secs / content.secs, "ratio_content_vs_sha1sum": sha1sum.secs / content.secs,
+        "sha1_ceiling_gb_s": ceiling, "fraction_of_sha1_ceiling": gb / content.secs / ceiling,
+        "content_sha1_md5_s": both.secs, "ratio_sha1_md5_vs_md5sum": md5sum.secs / both.secs,
+        "rss_content_mb": content.max_rss_kb / 1024,
+    });
+    if subset {
+        let exists = best(runs, || measure(&mut check("exists", &[])));
+        let size = best(runs, || measure(&mut check("size", &[])));
+        let nightly = best(runs, || measure(&mut check("content", &["--subset", "auto/30"])));
+        println!(
+            "{mix}: {n} objects  nightly --subset auto/30 {:.2}s = {:.2}× the full content run, {:.2}× --level size ({:.2}s), {:.2}× exists ({:.2}s); RSS {} MB; a 30-night cycle {:.0}s",
+            nightly.secs,
+            nightly.secs / content.secs,
+            nightly.secs / size.secs,
+            size.secs,
+            nightly.secs / exists.secs,
+            exists.secs,
+            nightly.max_rss_kb / 1024,
+            30.0 * nightly.secs
+        );
+        let o = out.as_object_mut().unwrap();
+        o.insert("exists_warm_s".into(), exists.secs.into());
+        o.insert("size_warm_s".into(), size.secs.into());
+        o.insert("subset_auto_30_s".into(), nightly.secs.into());
+        o.insert("ratio_subset_vs_content".into(), (nightly.secs / content.secs).into());
+        o.insert("rss_subset_mb".into(), (nightly.max_rss_kb / 1024).into());
+    }
+    match cold {
+        Err(why) => {
+            println!("{mix}: {n} objects  cold: {why}");
+            out.as_object_mut().unwrap().insert("cold_skipped".into(), why.clone().into());
+        }
+        Ok(()) => {
+            // One run each: every one reads the installation from the disk.
+            let md5sum = cold_run(&mut sh(&sum("md5sum")));
+            let content = cold_run(&mut check("content", &[]));
+            let find = cold_run(&mut sh(&find));
+            let exists = cold_run(&mut check("exists", &[]));
+            println!(
+                "{mix}: {n} objects  cold: content {:.2}s = {:.2} GB/s = {:.2}× md5sum ({:.2}s); exists {:.2}s = {:.2}× find | wc -l ({:.2}s) (target ≤ 0.5); RSS {} MB",
+                content.secs,
+                gb / content.secs,
+                md5sum.secs / content.secs,
+                md5sum.secs,
+                exists.secs,
+                exists.secs / find.secs,
+                find.secs,
+                content.max_rss_kb.max(exists.max_rss_kb) / 1024
+            );
+            let o = out.as_object_mut().unwrap();
+            o.insert("cold_md5sum_s".into(), md5sum.secs.into());
+            o.insert("cold_content_s".into(), content.secs.into());
+            o.insert("cold_ratio_content_vs_md5sum".into(), (md5sum.secs / content.secs).into());
+            o.insert("cold_find_wc_s".into(), find.secs.into());
+            o.insert("cold_exists_s".into(), exists.secs.into());
+            o.insert("cold_ratio_exists_vs_find".into(), (exists.secs / find.secs).into());
+            o.insert("cold_rss_mb".into(), (content.max_rss_kb.max(exists.max_rss_kb) / 1024).into());
+        }
+    }
+    out
+}
+
 /// Loads the installation's SQL into this run's server (each run starts its own); returns
 /// the database's URL and name.
 fn load(server: &TestServer, inst: &Installation) -> (String, String) {
-    let db = server.create_database(&format!("bench{}", inst.objects)).unwrap();
+    let db = server.create_database(&format!("load_{}", inst.mix.dir_name(inst.objects).replace('-', "_"))).unwrap();
     db.psql_file(&inst.sql).unwrap();
     db.psql("VACUUM ANALYZE").unwrap();
     (db.url(), db.name.clone())

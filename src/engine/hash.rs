@@ -62,6 +62,11 @@ pub fn hash_file(path: &Path, which: Which) -> io::Result<Digests> {
     hash_reader_with(open_nofollow(path)?, which)
 }
 
+/// Hashes an open file (the walk opens it once, for its `fstat` and its bytes).
+pub fn hash_open(file: File, which: Which) -> io::Result<Digests> {
+    hash_reader_with(file, which)
+}
+
 /// SHA-1 and MD5 of everything `file` yields.
 pub fn hash_reader(file: impl Read) -> io::Result<Digests> {
     hash_reader_with(file, Which::BOTH)
