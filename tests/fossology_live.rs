@@ -258,17 +258,22 @@ fn reunpack_sql_anyway(dry_run: &[u8], upload: i64) -> String {
     format!("BEGIN;\n{}COMMIT;\n", repocheck::fossology::repair::reunpack_sql(&r, 2))
 }
 
+/// The standard uploads with Debian's nobody:nogroup as FOSSology's project user and group,
+/// the repository theirs as FOSSology leaves it; for the tests of what a repair run as
+/// root does, so they need root (CI runs as root).
+fn project_nobody_case(name: &str) -> Case {
+    assert!(rustix::process::geteuid().is_root(), "this test checks what a repair run as root does: run the suite as root (CI does)");
+    let mut f = repocheck_testkit::fossology::FossologyFixture::new().project("nobody", "nogroup");
+    repocheck_testkit::fossology::add_standard_uploads(&mut f).unwrap();
+    Case::new(f, name)
+}
+
 /// Run as root (as CI is), a move into a directory that does not exist yet creates it for
 /// FOSSology's project user and group with mode 2770, not root's: the agents can still
 /// write there (a re-unpack into a root-owned directory fails with permission denied).
 #[test]
 fn directories_a_repair_creates_belong_to_the_project_user() {
-    assert!(rustix::process::geteuid().is_root(), "this test checks what a repair run as root leaves: run the suite as root (CI does)");
-    // The project user and group of this installation: Debian's nobody:nogroup, the
-    // repository theirs as FOSSology leaves it.
-    let mut f = repocheck_testkit::fossology::FossologyFixture::new().project("nobody", "nogroup");
-    repocheck_testkit::fossology::add_standard_uploads(&mut f).unwrap();
-    let c = Case::new(f, "live_owner");
+    let c = project_nobody_case("live_owner");
     for dir in [c.tmp.path(), c.inst.dir.as_path()] {
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
@@ -335,10 +340,7 @@ fn checks_racing_a_free_running_writer_report_only_real_damage() {
 /// with permission denied in ununpack, so the queue refuses it and says why.
 #[test]
 fn no_reunpack_is_queued_into_a_repository_the_agents_cannot_write() {
-    assert!(rustix::process::geteuid().is_root(), "this test checks a repository restored as root: run the suite as root (CI does)");
-    let mut f = repocheck_testkit::fossology::FossologyFixture::new().project("nobody", "nogroup");
-    repocheck_testkit::fossology::add_standard_uploads(&mut f).unwrap();
-    let c = Case::new(f, "live_unwritable");
+    let c = project_nobody_case("live_unwritable");
     let member = &c.inst.uploads[0].members[0];
     std::fs::remove_file(c.inst.path_of("files", member)).unwrap();
     let status = std::process::Command::new("chown").args(["-R", "root:root"]).arg(&c.inst.repo).status().unwrap();
