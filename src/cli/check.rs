@@ -14,7 +14,7 @@ pub fn run(cmd: CheckCmd) -> Result<ExitCode> {
         return super::site::run(site, &cmd.out);
     }
     let Some(product) = cmd.product else {
-        bail!("name a product to check (fossology, js7, fiorano, connectware, hubble), or --site <site.toml>; see repocheck check --help");
+        bail!("name a product to check ({}), or --site <site.toml>; see repocheck check --help", crate::products::names().join(", "));
     };
     let catalogue = cmd.out.catalogue()?;
     let planned = product.plan()?;

@@ -71,12 +71,56 @@ pub fn run(cmd: MergeCmd) -> Result<ExitCode> {
                 previous = Some(line);
             }
         }
-        crate::fossology::shards::merge(&mut unique, &mut side, sink)?;
+        merge_products(&mut unique, &mut side, sink)?;
         for (product, unit, key, title, owner) in titles {
             sink.describe_unit(&product, &unit, &key, title, owner);
         }
         Ok(())
     })
+}
+
+/// Hands each product's findings and side records to the product's `merge` (in the order
+/// of the product names, as the sorted findings come), which makes what its shards could
+/// not see alone; findings of no product (the manifest comparison's) go as they are.
+fn merge_products(unique: &mut LineSpool, side: &mut LineSpool, sink: &crate::engine::sink::Sink) -> Result<()> {
+    #[derive(serde::Deserialize)]
+    struct Rule {
+        rule: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct Product {
+        product: Option<String>,
+    }
+    type Parts = BTreeMap<String, (LineSpool, LineSpool)>;
+    fn part<'a>(parts: &'a mut Parts, name: &str) -> Result<&'a mut (LineSpool, LineSpool)> {
+        if !parts.contains_key(name) {
+            parts.insert(name.to_string(), (LineSpool::new()?, LineSpool::new()?));
+        }
+        Ok(parts.get_mut(name).expect("inserted"))
+    }
+    let mut parts = Parts::new();
+    for line in unique.lines()? {
+        let line = line?;
+        let rule: Rule = serde_json::from_str(&line)?;
+        let product = rule.rule.split('/').next().unwrap_or_default();
+        part(&mut parts, product)?.0.push_raw(line.as_bytes())?;
+    }
+    for line in side.lines()? {
+        let line = line?;
+        let record: Product = serde_json::from_str(&line)?;
+        part(&mut parts, record.product.as_deref().unwrap_or_default())?.1.push_raw(line.as_bytes())?;
+    }
+    for (name, (findings, records)) in &mut parts {
+        match crate::products::find(name) {
+            Some(p) => (p.merge)(findings, records, sink)?,
+            None => {
+                for f in findings.read::<crate::engine::finding::Finding>()? {
+                    sink.record(f?);
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The targets of the reports, those that are one installation checked in parts (the same
@@ -96,7 +140,10 @@ fn merge_targets(targets: Vec<Target>) -> Vec<Target> {
         .map(|(_, parts)| {
             let scopes: Vec<Map<String, Value>> = parts.iter().map(|t| t.scope.clone().unwrap_or_default()).collect();
             let mut target = parts.into_iter().next().expect("a group has a target");
-            let scope = crate::fossology::shards::merge_scope(&scopes);
+            let scope = match crate::products::find(&target.product) {
+                Some(p) => (p.merge_scope)(&scopes),
+                None => scopes.into_iter().next().unwrap_or_default(),
+            };
             target.scope = (!scope.is_empty()).then_some(scope);
             target
         })

@@ -4,9 +4,7 @@ mod check;
 mod diff;
 mod merge;
 mod output;
-mod plan;
 pub mod products;
-mod repair;
 mod rules;
 mod site;
 
@@ -16,7 +14,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 pub use output::OutputArgs;
-pub use products::{CheckProduct, FossologyInputs};
+pub use products::CheckProduct;
 
 #[derive(Debug, Parser)]
 #[command(name = "repocheck", version, about = "Verifies installations whose state is split between a filesystem repository and database metadata or journals", max_term_width = 100)]
@@ -55,74 +53,13 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct PlanCmd {
     #[command(subcommand)]
-    pub product: PlanProduct,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum PlanProduct {
-    /// The FOSSology repository paths a backup must contain.
-    Fossology(FossologyPlanArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct FossologyPlanArgs {
-    #[command(flatten)]
-    pub inputs: FossologyInputs,
-    /// What the backup keeps.
-    #[arg(long, value_parser = products::choices(crate::fossology::plan::Strategy::CHOICES))]
-    pub strategy: crate::fossology::plan::Strategy,
-    /// Leave out gold whose upload came from a URL (it can be downloaded again).
-    #[arg(long)]
-    pub skip_refetchable: bool,
-    /// Write the list here instead of standard output.
-    #[arg(long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    pub product: products::ProductSubcommand<products::Plan>,
 }
 
 #[derive(Debug, Args)]
 pub struct RepairCmd {
     #[command(subcommand)]
-    pub product: RepairProduct,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum RepairProduct {
-    /// Queue FOSSology re-unpack jobs (printed as SQL unless --apply), move misplaced objects.
-    Fossology(FossologyRepairArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct FossologyRepairArgs {
-    /// A JSON report of `repocheck check fossology` (or of `repocheck merge`).
-    #[arg(long, value_name = "REPORT.json")]
-    pub queue: PathBuf,
-    /// The live FOSSology database (postgres:// URL).
-    #[arg(long, value_name = "URL")]
-    pub db: String,
-    /// The repository root, for moving misplaced objects and linking gold back (with --apply).
-    #[arg(long, value_name = "DIR")]
-    pub repo: Option<PathBuf>,
-    /// Queue the jobs of uploads whose owner is no longer in `users` as this user (an administrator's user_pk).
-    #[arg(long, value_name = "USER_PK")]
-    pub user: Option<i64>,
-    /// Tell the scheduler to look at the queue now (host:port of [FOSSOLOGY] address/port, e.g. localhost:24693).
-    #[arg(long, value_name = "HOST:PORT")]
-    pub notify: Option<String>,
-    /// fossology.conf (or its directory): directories a move or link creates get its
-    /// `[DIRECTORIES] PROJECTUSER`/`PROJECTGROUP` (without it, their parent's owner).
-    #[arg(long, value_name = "FILE|DIR")]
-    pub conf: Option<PathBuf>,
-    /// Print the moves and links as a shell script to run in the repository root (`| sh`)
-    /// instead of the SQL.
-    #[arg(long, conflicts_with = "apply")]
-    pub shell: bool,
-    /// Rule files overriding the bundled ones (the in-flight grace period is read from them).
-    #[arg(long, value_name = "DIR")]
-    pub rules: Option<PathBuf>,
-    /// Make the changes. Without it, nothing is changed: the SQL (or with --shell the shell
-    /// script) is printed.
-    #[arg(long)]
-    pub apply: bool,
+    pub product: products::ProductSubcommand<products::Repair>,
 }
 
 #[derive(Debug, Args)]
@@ -206,8 +143,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rules(cmd) => rules::run(cmd),
         Command::Merge(cmd) => merge::run(cmd),
         Command::Diff(cmd) => diff::run(cmd),
-        Command::Repair(cmd) => repair::run(cmd),
-        Command::Plan(cmd) => plan::run(cmd),
+        Command::Repair(cmd) => cmd.product.run(),
+        Command::Plan(cmd) => cmd.product.run(),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "repocheck", &mut std::io::stdout());

@@ -95,7 +95,7 @@ pub fn run(site: &Path, out: &OutputArgs) -> Result<ExitCode> {
 fn parse_target(mut table: toml::Table, base: &Path) -> Result<(CheckProduct, Vec<(String, RuleOverride)>)> {
     let product = match table.remove("product") {
         Some(toml::Value::String(p)) => p,
-        _ => bail!("needs product = \"<fossology|js7|fiorano|connectware|hubble>\""),
+        _ => bail!("needs product = \"<{}>\"", crate::products::names().join("|")),
     };
     let mut overrides = Vec::new();
     if let Some(rules) = table.remove("rules") {
@@ -187,6 +187,7 @@ fn resolve(base: &Path, value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::tables::DbSource;
 
     fn target(toml_text: &str) -> CheckProduct {
         let table: toml::Table = toml::from_str(toml_text).unwrap();
@@ -195,15 +196,18 @@ mod tests {
 
     #[test]
     fn only_path_options_are_resolved_and_an_equals_sign_is_part_of_a_path() {
-        let CheckProduct::Fossology(a) = target("product = \"fossology\"\nrepo = \"/srv/a=b\"\ndb = \"dump=1.sql\"\ndb_name = \"x=y\"\nhost = \"h\"") else { panic!() };
+        let t = target("product = \"fossology\"\nrepo = \"/srv/a=b\"\ndb = \"dump=1.sql\"\ndb_name = \"x=y\"\nhost = \"h\"");
+        assert_eq!(t.product().name(), "fossology");
+        let a: crate::fossology::CheckOptions = t.options().unwrap();
         assert_eq!(a.inputs.repo, PathBuf::from("/srv/a=b"));
-        assert_eq!(a.inputs.db, "/site/dump=1.sql");
+        assert_eq!(a.inputs.db, DbSource::Dump(PathBuf::from("/site/dump=1.sql")));
         assert_eq!(a.inputs.db_name, "x=y");
         assert_eq!(a.host.as_deref(), Some("h"));
-        let CheckProduct::Js7(a) = target("product = \"js7\"\ncontroller = \"c\"\nagent = [\"/agent-1=a1\", \"agent-2=/abs/a=2\"]\njoc_db = \"postgres://u@h/joc\"") else { panic!() };
+        let t = target("product = \"js7\"\ncontroller = \"c\"\nagent = [\"/agent-1=a1\", \"agent-2=/abs/a=2\"]\njoc_db = \"postgres://u@h/joc\"");
+        let a: crate::js7::CheckOptions = t.options().unwrap();
         assert_eq!(a.controller, PathBuf::from("/site/c"));
-        assert_eq!(a.agent, vec![("/agent-1".to_string(), PathBuf::from("/site/a1")), ("agent-2".to_string(), PathBuf::from("/abs/a=2"))]);
-        assert_eq!(a.joc_db.as_deref(), Some("postgres://u@h/joc"));
+        assert_eq!(a.agents, vec![("/agent-1".to_string(), PathBuf::from("/site/a1")), ("agent-2".to_string(), PathBuf::from("/abs/a=2"))]);
+        assert_eq!(a.joc_db, Some(DbSource::Url("postgres://u@h/joc".into())));
     }
 
     #[test]
@@ -212,5 +216,37 @@ mod tests {
         assert!(format!("{e:#}").contains("no such product (fossology, js7, fiorano, connectware, hubble)"), "{e:#}");
         let e = parse_target(toml::from_str("product = \"hubble\"\narchive = \"a\"\ncolour = \"red\"").unwrap(), Path::new("/")).err().unwrap();
         assert!(format!("{e:#}").contains("--colour"), "{e:#}");
+    }
+
+    /// Every target is vetted and resolved (its layout found, `--host` known to it) before
+    /// the first one runs: a wrong third target fails the run, named, and nothing is written.
+    #[test]
+    fn a_wrong_third_target_fails_before_the_first_is_checked() {
+        #[derive(Debug, clap::Parser)]
+        struct Out {
+            #[command(flatten)]
+            out: OutputArgs,
+        }
+        let testdata = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site.toml");
+        let fossology = testdata.join("fossology/example");
+        std::fs::write(
+            &site,
+            format!(
+                "[[target]]\nproduct = \"fiorano\"\nruntimedata = \"{fiorano}/runtimedata\"\n\n[[target]]\nproduct = \"hubble\"\narchive = \"{hubble}\"\n\n\
+                 [[target]]\nproduct = \"fossology\"\ndb = \"{f}/fossology.sql.gz\"\nrepo = \"{f}/repository\"\nconf = \"{f}/etc/fossology.conf\"\nhost = \"nope\"\n",
+                fiorano = testdata.join("fiorano").display(),
+                hubble = std::fs::read_dir(testdata.join("hubble")).unwrap().flatten().map(|e| e.path()).find(|p| p.to_string_lossy().ends_with(".tar.gz")).expect("a hubble example archive").display(),
+                f = fossology.display(),
+            ),
+        )
+        .unwrap();
+        let report = dir.path().join("report.json");
+        let out = <Out as clap::Parser>::try_parse_from(["out", "--quiet", "--output", report.to_str().unwrap()]).unwrap().out;
+        let e = run(&site, &out).err().expect("an unknown --host fails the run");
+        let message = format!("{e:#}");
+        assert!(message.contains("target 3") && message.contains("--host nope: not a [REPOSITORY] host"), "{message}");
+        assert!(!report.exists(), "nothing ran, so no report was written");
     }
 }

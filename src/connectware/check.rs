@@ -15,11 +15,20 @@ use crate::engine::io;
 use crate::engine::report::Target;
 use crate::engine::sink::Sink;
 
-#[derive(Debug, Clone)]
+/// What `check connectware` is asked to do.
+#[derive(Debug, Clone, clap::Args)]
 pub struct CheckOptions {
+    /// The volume backup: a directory like /var/lib/docker/volumes, or its tar czf archive.
+    #[arg(long, value_name = "DIR|ARCHIVE", value_hint = clap::ValueHint::AnyPath)]
     pub volumes: PathBuf,
+    /// The database backup file downloaded from /api/maintenance/db/backup.
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub db_backup: PathBuf,
+    /// The maintenance status JSON (GET /api/maintenance/db).
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub status: Option<PathBuf>,
+    /// The installed Connectware version.
+    #[arg(long, value_name = "VERSION")]
     pub version: Option<String>,
 }
 

@@ -73,13 +73,15 @@ pub struct Connectware;
 
 impl Product for Connectware {
     const NAME: &'static str = "connectware";
+    const ABOUT: &'static str = "Cybus Connectware: the volume backup against the database backup";
     const RULES_TOML: &'static str = RULES_TOML;
     type Rule = Rule;
     type Params = Params;
     type Options = CheckOptions;
+    type Valid = CheckOptions;
 
-    fn target(opts: &CheckOptions) -> Result<Target> {
-        check::target(opts)
+    fn validate(opts: CheckOptions) -> Result<(Target, CheckOptions)> {
+        Ok((check::target(&opts)?, opts))
     }
 
     fn runs(rule: Rule, opts: &CheckOptions) -> bool {

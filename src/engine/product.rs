@@ -1,28 +1,35 @@
 //! What the engine needs of a product, and the one way every product's check runs.
 //!
-//! A product is a folder with its rules (`product_rules!`), its typed rule parameters, its
-//! options and its check; it implements [`Product`] and is listed once in
-//! `crate::products::PRODUCTS`. The command line (`cli`) adds the product's arguments.
+//! A product is a folder: its rules (`product_rules!`), its typed rule parameters, its
+//! options (one struct deriving `clap::Args`), its check, and the hooks of the commands
+//! that are not the check (`plan`, `repair`, what `merge` makes of its shards). It
+//! implements [`Product`] and is registered with one line in `crate::products::PRODUCTS`;
+//! the command line, site files and the rule catalogue take every product from there.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Result;
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use clap::{ArgMatches, Args, FromArgMatches, ValueHint};
 use serde::de::DeserializeOwned;
-use serde_json::json;
+use serde_json::{Map, Value, json};
 
 use super::finding::Finding;
 use super::manifest;
 use super::plan::{self, PlanUnit, Unit};
-
 use super::report::Target;
 use super::rules::{Catalogue, ProductRules, RuleCode};
 use super::sink::Sink;
+use super::spool::LineSpool;
 
 /// One product repocheck checks.
 pub trait Product: 'static {
     /// The product's name: the prefix of its rule ids, `check <name>`, `product = "<name>"`.
     const NAME: &'static str;
+    /// What `check <name>` checks, in one line (its `--help`).
+    const ABOUT: &'static str;
     /// The bundled `rules/<name>.toml`.
     const RULES_TOML: &'static str;
     /// The rules its code emits.
@@ -30,26 +37,31 @@ pub trait Product: 'static {
     /// Its rule parameters, typed: `#[serde(deny_unknown_fields)]` and no defaults (the
     /// bundled rule file holds them), so a wrong name or type fails when the catalogue loads.
     type Params: DeserializeOwned;
-    /// What one check of it is asked to do: its inputs and how deeply to look.
-    type Options;
+    /// What one check of it is asked to do, as the command line and a site file's target
+    /// give it: its inputs and how deeply to look.
+    type Options: Args + FromArgMatches;
+    /// The options vetted and resolved (inputs that exist, a configuration read, a layout
+    /// found): what the check runs on.
+    type Valid: 'static;
 
-    /// The report's target for these options (inputs as given, level, scope). Fails on an
-    /// input that cannot be checked at all (a missing directory), before anything runs, so
-    /// a site file's bad target is found before its other targets take an hour.
-    fn target(opts: &Self::Options) -> Result<Target>;
+    /// Vets and resolves the options, and builds the report's target (inputs as given,
+    /// level). Fails on an input that cannot be checked at all (a missing directory, an
+    /// unknown `--host`), before anything runs, so a site file's bad target is found before
+    /// its other targets take an hour.
+    fn validate(opts: Self::Options) -> Result<(Target, Self::Valid)>;
 
-    /// Whether a rule runs with these options (one that compares with an input not given
-    /// does not; it is then not listed as passed).
-    fn runs(_rule: Self::Rule, _opts: &Self::Options) -> bool {
+    /// Whether a rule runs on this check (one that compares with an input not given does
+    /// not; it is then not listed as passed).
+    fn runs(_rule: Self::Rule, _check: &Self::Valid) -> bool {
         true
     }
 
     /// Runs every rule that [`Product::runs`] on one installation.
-    fn check(opts: &Self::Options, params: &Self::Params, sink: &Sink) -> Result<()>;
+    fn check(check: &Self::Valid, params: &Self::Params, sink: &Sink) -> Result<()>;
 
     /// What a manifest of this check records: its input trees and files, and the names of
     /// its database inputs (whose tables the check hands to `Sink::manifest` as it reads).
-    fn manifest_inputs(opts: &Self::Options) -> ManifestInputs;
+    fn manifest_inputs(check: &Self::Valid) -> ManifestInputs;
 
     /// The repair plan unit a finding belongs to (an upload, an Agent); `None`: the
     /// installation as a whole.
@@ -61,6 +73,59 @@ pub trait Product: 'static {
     fn plan_action(unit: &PlanUnit) -> String {
         plan::generic_action(unit)
     }
+
+    /// `repocheck plan <name>`: what a backup must contain, where the product has it.
+    const PLAN: Option<Command> = None;
+    /// `repocheck repair <name>`: the report's repairs as the product's own jobs.
+    const REPAIR: Option<Command> = None;
+
+    /// What `merge` makes of the deduplicated findings of this product's shards and the
+    /// side records they left (`Sink::side`), into `sink`: by default each finding as it is.
+    fn merge(findings: &mut LineSpool, _side: &mut LineSpool, sink: &Sink) -> Result<()> {
+        for f in findings.read::<Finding>()? {
+            sink.record(f?);
+        }
+        Ok(())
+    }
+
+    /// The scope of the union of parts of one installation (each part's target scope): by
+    /// default the first part's.
+    fn merge_scope(scopes: &[Map<String, Value>]) -> Map<String, Value> {
+        scopes.first().cloned().unwrap_or_default()
+    }
+}
+
+/// A command of a product besides the check (`plan <name>`, `repair <name>`): its
+/// arguments, one struct deriving `clap::Args`, and what running it does.
+pub trait ProductCommand: Args + FromArgMatches {
+    /// What the command does, in one line (its `--help`).
+    const ABOUT: &'static str;
+    fn run(self) -> Result<ExitCode>;
+}
+
+/// A [`ProductCommand`] as the command line sees it.
+#[derive(Clone, Copy)]
+pub struct Command {
+    pub about: &'static str,
+    /// Adds its arguments to a `clap::Command`.
+    pub args: fn(clap::Command) -> clap::Command,
+    pub run: fn(&ArgMatches) -> Result<ExitCode>,
+}
+
+/// The [`Command`] of a [`ProductCommand`].
+pub const fn command<C: ProductCommand>() -> Command {
+    Command { about: C::ABOUT, args: <C as Args>::augment_args, run: run_command::<C> }
+}
+
+fn run_command<C: ProductCommand>(matches: &ArgMatches) -> Result<ExitCode> {
+    C::from_arg_matches(matches)?.run()
+}
+
+/// A value parser for an enum given as `(value, name, help)` choices (a product's
+/// `--level`, say).
+pub fn choices<T: Copy + Send + Sync + 'static>(choices: &'static [(T, &'static str, &'static str)]) -> impl TypedValueParser<Value = T> {
+    PossibleValuesParser::new(choices.iter().map(|(_, name, help)| PossibleValue::new(*name).help(*help)))
+        .map(move |s| choices.iter().find(|(_, name, _)| *name == s).map(|(v, _, _)| *v).expect("clap accepted only listed names"))
 }
 
 /// The inputs a manifest records for one check.
@@ -70,12 +135,16 @@ pub struct ManifestInputs {
     pub databases: Vec<String>,
 }
 
-/// `--manifest-out` and `--against` of one check.
-#[derive(Debug, Clone, Default)]
+/// `--manifest-out` and `--against` of one check: restore proof, for every product.
+#[derive(Debug, Clone, Default, Args)]
 pub struct ManifestOptions {
-    /// Record a manifest of what the check read here.
+    /// Pre-backup audit: also record a manifest of every file and table the check read
+    /// (keep it beside the backup).
+    #[arg(id = "manifest_out", long = "manifest-out", value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub out: Option<PathBuf>,
-    /// Compare what the check reads with this manifest.
+    /// Post-restore validation: also compare with the manifest recorded at the audit, so a
+    /// restore that lost files and rows alike does not pass.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub against: Option<PathBuf>,
 }
 
@@ -85,18 +154,81 @@ impl ManifestOptions {
     }
 }
 
-/// A product as the catalogue sees it (`crate::products::PRODUCTS` lists one per product).
-pub const fn rules_of<P: Product>() -> ProductRules {
-    ProductRules { name: P::NAME, rules_toml: P::RULES_TOML, ids: P::Rule::IDS, validate: validate::<P>, unit_of: P::plan_unit, action: P::plan_action }
+/// A product as the rest of repocheck sees it: what `crate::products::PRODUCTS` lists,
+/// one per product, made by [`register`].
+#[derive(Clone, Copy)]
+pub struct Registered {
+    /// Its name, rules and plan hooks, as the catalogue sees them.
+    pub rules: ProductRules,
+    pub about: &'static str,
+    /// Adds the arguments of `check <name>` (its options and the restore proof's).
+    pub check_args: fn(clap::Command) -> clap::Command,
+    /// Vets the parsed arguments of `check <name>` into a check ready to run.
+    pub prepare: fn(&ArgMatches) -> Result<Prepared>,
+    pub plan: Option<Command>,
+    pub repair: Option<Command>,
+    pub merge: fn(&mut LineSpool, &mut LineSpool, &Sink) -> Result<()>,
+    pub merge_scope: MergeScope,
 }
 
-fn validate<P: Product>(catalogue: &Catalogue) -> Result<()> {
+impl Registered {
+    pub fn name(&self) -> &'static str {
+        self.rules.name
+    }
+}
+
+/// How the scopes of a product's parts make one ([`Product::merge_scope`]).
+pub type MergeScope = fn(&[Map<String, Value>]) -> Map<String, Value>;
+
+/// The registry's entry of a product.
+pub const fn register<P: Product>() -> Registered {
+    Registered {
+        rules: ProductRules { name: P::NAME, rules_toml: P::RULES_TOML, ids: P::Rule::IDS, validate: validate_params::<P>, unit_of: P::plan_unit, action: P::plan_action },
+        about: P::ABOUT,
+        check_args: check_args::<P>,
+        prepare: prepare::<P>,
+        plan: P::PLAN,
+        repair: P::REPAIR,
+        merge: P::merge,
+        merge_scope: P::merge_scope,
+    }
+}
+
+fn validate_params<P: Product>(catalogue: &Catalogue) -> Result<()> {
     catalogue.params::<P::Params>(P::NAME).map(|_| ())
+}
+
+fn check_args<P: Product>(cmd: clap::Command) -> clap::Command {
+    let cmd = ManifestOptions::augment_args(cmd.next_help_heading("Restore proof"));
+    P::Options::augment_args(cmd)
+}
+
+/// A check whose inputs were vetted and whose target is built, ready to run into a sink.
+pub struct Prepared(Box<RunCheck>);
+
+type RunCheck = dyn FnOnce(&Sink) -> Result<()>;
+
+impl Prepared {
+    pub fn run(self, sink: &Sink) -> Result<()> {
+        (self.0)(sink)
+    }
+}
+
+fn prepare<P: Product>(matches: &ArgMatches) -> Result<Prepared> {
+    let manifest = ManifestOptions::from_arg_matches(matches)?;
+    let opts = P::Options::from_arg_matches(matches)?;
+    if let (Some(out), Some(against)) = (&manifest.out, &manifest.against)
+        && out == against
+    {
+        anyhow::bail!("--manifest-out {} is also --against: record to another file", out.display());
+    }
+    let (target, valid) = P::validate(opts)?;
+    Ok(Prepared(Box::new(move |sink| run_target::<P>(&valid, target, &manifest, sink))))
 }
 
 /// Records `target` and the rules that run on it, then runs the check, recording and
 /// comparing a manifest as `manifest` asks.
-pub fn run_target<P: Product>(opts: &P::Options, target: Target, manifest: &ManifestOptions, sink: &Sink) -> Result<()> {
+fn run_target<P: Product>(opts: &P::Valid, target: Target, manifest: &ManifestOptions, sink: &Sink) -> Result<()> {
     let params: P::Params = sink.catalogue().params(P::NAME)?;
     let mut rules: Vec<&'static str> = P::Rule::ALL.iter().filter(|r| P::runs(**r, opts)).map(|r| r.id()).collect();
     if !manifest.wanted() {

@@ -90,7 +90,7 @@ struct RuleFile {
 }
 
 /// What the catalogue needs to know of a product: its bundled rule file, the rules its code
-/// emits, and how to check its parameters (see `engine::product::ProductEntry`).
+/// emits, and how to check its parameters (part of `engine::product::Registered`).
 #[derive(Clone, Copy)]
 pub struct ProductRules {
     pub name: &'static str,

@@ -36,11 +36,16 @@ impl LineSpool {
 
     /// Every line from the start, parsed.
     pub fn read<T: DeserializeOwned>(&mut self) -> Result<impl Iterator<Item = Result<T>> + '_> {
+        Ok(self.lines()?.map(|line| Ok(serde_json::from_str(&line?)?)))
+    }
+
+    /// Every line from the start, as it was written.
+    pub fn lines(&mut self) -> Result<impl Iterator<Item = Result<String>> + '_> {
         self.writer.flush()?;
         let file = self.writer.get_mut();
         file.rewind()?;
         let reader = BufReader::with_capacity(1 << 16, file.try_clone()?);
-        Ok(reader.lines().map(|line| Ok(serde_json::from_str(&line.context("cannot read a temporary file")?)?)))
+        Ok(reader.lines().map(|line| line.context("cannot read a temporary file")))
     }
 }
 

@@ -13,9 +13,14 @@ use crate::details;
 use crate::engine::report::Target;
 use crate::engine::sink::Sink;
 
-#[derive(Debug, Clone)]
+/// What `check fiorano` is asked to do.
+#[derive(Debug, Clone, clap::Args)]
 pub struct CheckOptions {
+    /// FIORANO_HOME/runtimedata (or a backup copy of it).
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub runtimedata: PathBuf,
+    /// FIORANO_INSTALL_DIR, for the system component and application repositories.
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub install: Option<PathBuf>,
 }
 

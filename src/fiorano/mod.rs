@@ -92,13 +92,15 @@ pub struct Fiorano;
 
 impl Product for Fiorano {
     const NAME: &'static str = "fiorano";
+    const ABOUT: &'static str = "Fiorano ESB: event processes, components, policies and alerts, transient stores";
     const RULES_TOML: &'static str = RULES_TOML;
     type Rule = Rule;
     type Params = Params;
     type Options = CheckOptions;
+    type Valid = CheckOptions;
 
-    fn target(opts: &CheckOptions) -> Result<Target> {
-        check::target(opts)
+    fn validate(opts: CheckOptions) -> Result<(Target, CheckOptions)> {
+        Ok((check::target(&opts)?, opts))
     }
 
     fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
@@ -108,12 +110,10 @@ impl Product for Fiorano {
     /// Event processes and components by their folders (`…/applications/<GUID>/<version>`,
     /// `…/components/<GUID>/<version>`), policies, and the backup set's transient stores.
     fn plan_unit(f: &Finding) -> Option<Unit> {
-        let rule = f.rule.strip_prefix("fiorano/")?;
-        if rule == "transient-in-backup" {
-            return Some(Unit { unit: "backup set", key: String::new(), bytes: 0 });
-        }
-        if rule == "policy-alert-missing" {
-            return Some(Unit { unit: "policies", key: String::new(), bytes: 0 });
+        match Rule::from_id(&f.rule)? {
+            Rule::TransientInBackup => return Some(Unit { unit: "backup set", key: String::new(), bytes: 0 }),
+            Rule::PolicyAlertMissing => return Some(Unit { unit: "policies", key: String::new(), bytes: 0 }),
+            _ => {}
         }
         if let Some(s) = f.subject.strip_prefix("serviceref ") {
             return Some(Unit { unit: "component", key: s.replace(':', " "), bytes: 0 });

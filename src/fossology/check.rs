@@ -3,80 +3,82 @@
 //! decisions that wait for the end (`decide.rs`), and the scratch directories
 //! (`scratch.rs`).
 
-use std::path::PathBuf;
-
 use anyhow::{Context, Result, bail};
 use serde_json::json;
 
 use super::Params;
 use super::Rule;
-use super::conf::{HostRange, read_conf};
+use super::conf::{ConfFiles, HostRange, Layout, read_conf};
 use super::layout::infer_layout;
 use super::merge::Run;
 use super::metadata;
-use super::walk::{Level, NameRange, Subset};
+pub use super::options::CheckOptions;
+use super::options::{Inputs, Level};
 use crate::details;
 use crate::engine::finding::Repair;
 use crate::engine::report::Target;
 use crate::engine::sink::Sink;
 use crate::engine::tables::{DbSource, check_dump};
 
-/// What `check fossology` was asked to do.
-#[derive(Debug, Clone)]
-pub struct CheckOptions {
-    pub db: DbSource,
-    /// The database of a `pg_dumpall` file.
-    pub db_name: String,
-    pub repo: PathBuf,
-    pub conf: Option<PathBuf>,
-    pub level: Level,
-    /// Only objects whose names start in this range (one shard).
-    pub range: Option<NameRange>,
-    /// Only this `[REPOSITORY]` host's share.
-    pub host: Option<String>,
-    /// At `--level content`, re-hash only this subset (the rest at size level).
-    pub subset: Option<Subset>,
+/// A FOSSology check, vetted and resolved before anything runs: the options, the
+/// configuration read, the layout found (from the configuration, or inferred from the
+/// repository), `--host` known to it.
+#[derive(Debug)]
+pub struct Resolved {
+    pub opts: CheckOptions,
+    pub conf: Option<ConfFiles>,
+    pub layout: Layout,
 }
 
-/// The report's target: the inputs as given. The repository must be a readable
-/// directory and a dump file must exist.
-pub fn target(opts: &CheckOptions) -> Result<Target> {
-    let repo = &opts.repo;
+/// The report's target (the inputs as given) and the resolved check. The repository must
+/// be a readable directory, a dump file must exist, `--host` must be a host of the layout.
+pub fn validate(mut opts: CheckOptions) -> Result<(Target, Resolved)> {
+    // One name range from here on: `--shard K/N` is the range it names.
+    opts.range = opts.range.take().or(opts.shard.take());
+    let repo = &opts.inputs.repo;
     match std::fs::metadata(repo) {
         Ok(m) if m.is_dir() => {}
         Ok(_) => bail!("--repo {}: not a directory", repo.display()),
         Err(e) => bail!("--repo {}: {}", repo.display(), e),
     }
     std::fs::read_dir(repo).with_context(|| format!("--repo {}: cannot read the repository root", repo.display()))?;
-    if let DbSource::Dump(path) = &opts.db {
+    if let DbSource::Dump(path) = &opts.inputs.db {
         check_dump("--db", path)?;
     }
-    let mut target = Target::new("fossology").input("db", opts.db.display()).input("repo", repo.display().to_string());
-    if let Some(c) = &opts.conf {
+    let mut target = Target::new("fossology").input("db", opts.inputs.db.display()).input("repo", repo.display().to_string());
+    if let Some(c) = &opts.inputs.conf {
         target = target.input("conf", c.display().to_string());
     }
-    if matches!(opts.db, DbSource::Dump(_)) {
-        target = target.input("db_name", opts.db_name.clone());
+    if matches!(opts.inputs.db, DbSource::Dump(_)) {
+        target = target.input("db_name", opts.inputs.db_name.clone());
     }
     target.level = Some(opts.level.as_str().to_string());
     if opts.subset.is_some() && opts.level != Level::Content {
         bail!("--subset chooses which objects --level content re-hashes: give --level content too");
     }
-    Ok(target)
-}
-
-/// Runs every FOSSology rule on one installation.
-pub fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
-    let conf = opts.conf.as_deref().map(read_conf).transpose()?;
-    let layout = match conf.as_ref().and_then(|c| c.layout.clone()) {
-        Some(layout) => layout,
-        None => infer_layout(&opts.repo),
-    };
+    let (conf, layout) = resolve_layout(&opts.inputs)?;
     if let Some(host) = &opts.host
         && !layout.hosts.iter().any(|h| &h.host == host)
     {
         bail!("--host {host}: not a [REPOSITORY] host of {} (hosts: {})", layout.origin, layout.host_dirs().join(", "));
     }
+    Ok((target, Resolved { opts, conf, layout }))
+}
+
+/// The configuration (when `--conf` names one) and the layout it gives, or the layout
+/// inferred from the repository: what `check`, `plan` and `repair` all go by.
+pub fn resolve_layout(inputs: &Inputs) -> Result<(Option<ConfFiles>, Layout)> {
+    let conf = inputs.conf.as_deref().map(read_conf).transpose()?;
+    let layout = match conf.as_ref().and_then(|c| c.layout.clone()) {
+        Some(layout) => layout,
+        None => infer_layout(&inputs.repo),
+    };
+    Ok((conf, layout))
+}
+
+/// Runs every FOSSology rule on one installation.
+pub fn check(resolved: &Resolved, params: &Params, sink: &Sink) -> Result<()> {
+    let Resolved { opts, conf, layout } = resolved;
     sink.scope("layout", json!({"depth": layout.depth, "hosts": layout.hosts.iter().map(describe_host).collect::<Vec<_>>(), "from": layout.origin}));
     if let Some(r) = &opts.range {
         sink.scope("range", json!(r.to_string()));
@@ -110,16 +112,17 @@ pub fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
 
     // What a moving FOSSology can cause is held back and looked at again at the end.
     let (held_sink, hold) = sink.holding(&super::live::held_ids())?;
-    let meta = metadata::read(&opts.db, &opts.db_name, &held_sink)?;
+    let meta = metadata::read(&opts.inputs.db, &opts.inputs.db_name, &held_sink)?;
     report_active_jobs(&meta.active_jobs, sink);
     let running = meta.open_jobs.iter().filter(|j| j.started.is_some()).count();
     sink.scope("jobs", json!({"quiet": running == 0, "running": running, "queued": meta.open_jobs.len() - running}));
 
     let open_jobs = meta.open_jobs.clone();
-    let perms = super::perms::Perms::new(&opts.repo, conf.as_ref().map(|c| c.project.clone()).unwrap_or_default(), opts.level, opts.range.is_some() || opts.host.is_some(), &params.permissions, sink);
-    Run::new(opts, &layout, &held_sink, &meta.uploads, params.layout_mismatch.clone()).perms(&perms).merge(meta.objects, params.content_mismatch.digests)?;
-    perms.finish(&opts.repo, &layout.host_dirs(), &params.scratch_leftover.dirs, sink);
-    super::live::second_look(&opts.db, &opts.repo, &meta.uploads, &open_jobs, &params.in_flight, &hold, sink)?;
+    let perms =
+        super::perms::Perms::new(&opts.inputs.repo, conf.as_ref().map(|c| c.project.clone()).unwrap_or_default(), opts.level, opts.range.is_some() || opts.host.is_some(), &params.permissions, sink);
+    Run::new(opts, layout, &held_sink, &meta.uploads, params.layout_mismatch.clone()).perms(&perms).merge(meta.objects, params.content_mismatch.digests)?;
+    perms.finish(&opts.inputs.repo, &layout.host_dirs(), &params.scratch_leftover.dirs, sink);
+    super::live::second_look(&opts.inputs.db, &opts.inputs.repo, &meta.uploads, &open_jobs, &params.in_flight, &hold, sink)?;
     drop(held_sink);
     // The plan names each upload it lists by its file name.
     for key in sink.unit_keys("fossology", "upload") {
@@ -128,7 +131,7 @@ pub fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
             sink.describe_unit("fossology", "upload", &key, format!("upload {key} ({})", upload.filename), owner);
         }
     }
-    super::scratch::report_scratch(&opts.repo, &params.scratch_leftover.dirs, sink);
+    super::scratch::report_scratch(&opts.inputs.repo, &params.scratch_leftover.dirs, sink);
     Ok(())
 }
 

@@ -159,7 +159,7 @@ impl Run<'_> {
         if hosts.is_empty() {
             hosts.push(None);
         }
-        let copy = hosts.into_iter().map(|h| object_path(self.layout, h, object_type, &name)).find(|rel| self.opts.repo.join(rel).is_file());
+        let copy = hosts.into_iter().map(|h| object_path(self.layout, h, object_type, &name)).find(|rel| self.opts.inputs.repo.join(rel).is_file());
         match copy {
             Some(rel) => self.misplaced(object_type, m, true, Some(&rel)),
             None => self.misplaced(object_type, m, false, None),
@@ -176,7 +176,7 @@ impl Run<'_> {
             .map(Some)
             .chain(self.layout.hosts.is_empty().then_some(None))
             .map(|h| object_path(self.layout, h, ObjectType::Files, name))
-            .find(|rel| self.opts.repo.join(rel).is_file());
+            .find(|rel| self.opts.inputs.repo.join(rel).is_file());
         let state = if files_copy.is_some() { GoldState::FilesCopyOnly } else { GoldState::Missing };
         for u in &p.gold_of {
             self.gold_state.insert(*u, state);

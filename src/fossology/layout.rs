@@ -11,7 +11,8 @@ use super::walk::{EntryKind, read_dir_sorted};
 
 /// The two repository types this tool checks. (`logs`, `license` and `test` hold no
 /// pfile objects.)
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ObjectType {
     /// Each upload's original file.
     Gold,

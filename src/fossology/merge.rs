@@ -13,9 +13,10 @@ use super::conf::Layout;
 use super::decide::{GoldState, Pending, Problem, Spool, damage_finding, insert_pfiles};
 use super::layout::{ObjectKey, ObjectType, object_path, preferred_path};
 use super::metadata::{DbObject, Upload, capped};
+use super::options::Level;
 use super::summary::{Class, Summary, Totals};
 use super::trees::{Tree, spawn_walkers};
-use super::walk::{Found, Level, Misplaced};
+use super::walk::{Found, Misplaced, Why};
 use super::{LayoutMismatchParams, Repair};
 use crate::details;
 use crate::engine::hash::Which;
@@ -91,10 +92,10 @@ impl Run<'_> {
         self.report_uploads(&unrecoverable);
         let mut totals = Totals { objects: BTreeMap::new(), depths: BTreeMap::new() };
         for tree in [&gold, &files] {
-            let t = tree.object_type.as_str().to_string();
-            totals.objects.insert(t.clone(), tree.in_place + tree.misplaced_count);
+            let t = tree.object_type;
+            totals.objects.insert(t, tree.in_place + tree.misplaced_count);
             for (d, n) in &tree.other_depths {
-                totals.depths.insert((t.clone(), *d), *n);
+                totals.depths.insert((t, *d), *n);
             }
         }
         let summary = std::mem::take(&mut self.summary);
@@ -135,7 +136,7 @@ impl Run<'_> {
             && !allowed.is_empty()
             && !allowed.contains(&h.as_str())
         {
-            self.misplaced(tree.object_type, &Misplaced { key: found.key, rel: found.rel, why: "on the wrong host" }, false, None);
+            self.misplaced(tree.object_type, &Misplaced { key: found.key, rel: found.rel, why: Why::WrongHost }, false, None);
             return;
         }
         let size = found.meta.map(|m| m.size).unwrap_or(found.key.size);
@@ -235,7 +236,7 @@ impl Run<'_> {
         for (i, (_, found)) in wrong.into_iter().enumerate() {
             let duplicate = !good.is_empty() || i > 0;
             if in_scope {
-                self.misplaced(ObjectType::Gold, &Misplaced { key: found.key, rel: found.rel, why: "on the wrong host" }, true, duplicate.then_some(path.as_str()));
+                self.misplaced(ObjectType::Gold, &Misplaced { key: found.key, rel: found.rel, why: Why::WrongHost }, true, duplicate.then_some(path.as_str()));
             }
             if state == GoldState::Missing {
                 state = GoldState::Misplaced;
@@ -280,7 +281,7 @@ impl Run<'_> {
             let allowed = self.layout.hosts_for(ObjectType::Files.as_str(), &name);
             for (host, found) in tree.take(&object.key) {
                 let ok = host.as_deref().is_some_and(|h| allowed.contains(&h));
-                self.foreign(ObjectType::Files, &Misplaced { key: found.key, rel: found.rel, why: "on the wrong host" }, ok, Some(true));
+                self.foreign(ObjectType::Files, &Misplaced { key: found.key, rel: found.rel, why: Why::WrongHost }, ok, Some(true));
             }
             return Ok(());
         }
@@ -303,7 +304,7 @@ impl Run<'_> {
         // Copies on a host the ranges do not give it are misplaced like any other: decided
         // at the end with the rest (the first, by path, of a missing object is its move).
         for (_, found) in wrong {
-            tree.found_misplaced(Misplaced { key: found.key, rel: found.rel, why: "on the wrong host" });
+            tree.found_misplaced(Misplaced { key: found.key, rel: found.rel, why: Why::WrongHost });
         }
         if !intact {
             let (path, problem) = damage.unwrap_or((path, Problem::Missing));
@@ -327,12 +328,12 @@ impl Run<'_> {
             return;
         }
         let to = preferred_path(self.layout, object_type, &name);
-        let (message, details, repair) = misplaced_finding(object_type.as_str(), &m.rel, &name, m.why, &to, referenced, duplicate_of);
+        let (message, details, repair) = misplaced_finding(object_type, &m.rel, &name, m.why, &to, referenced, duplicate_of);
         // Held when it may belong to a layout found other than the one configured.
-        let class = if m.why == "on the wrong host" && self.opts.host.is_none() {
-            m.rel.split('/').next().filter(|_| !self.layout.hosts.is_empty()).map(|h| Class::Host(object_type.as_str().into(), h.to_string()))
+        let class = if m.why == Why::WrongHost && self.opts.host.is_none() {
+            m.rel.split('/').next().filter(|_| !self.layout.hosts.is_empty()).map(|h| Class::Host(object_type, h.to_string()))
         } else {
-            m.other_depth(object_type.as_str(), self.layout.depth).map(|d| Class::Depth(object_type.as_str().into(), d))
+            m.other_depth(object_type.as_str(), self.layout.depth).map(|d| Class::Depth(object_type, d))
         };
         match class {
             Some(class) => self.summary.hold(class, &m.rel, message, details, repair, referenced, object_type, &name, m.key.size),
@@ -349,9 +350,9 @@ impl Run<'_> {
         if hosts.is_empty() {
             hosts.push(None);
         }
-        let copy_at = hosts.into_iter().map(|h| object_path(self.layout, h, object_type, &name)).find(|rel| *rel != m.rel && self.opts.repo.join(rel).is_file());
+        let copy_at = hosts.into_iter().map(|h| object_path(self.layout, h, object_type, &name)).find(|rel| *rel != m.rel && self.opts.inputs.repo.join(rel).is_file());
         self.sink.side(json!({
-            "product": "fossology", "record": "foreign-object", "type": object_type.as_str(), "name": name, "rel": m.rel, "why": m.why,
+            "product": "fossology", "record": "foreign-object", "type": object_type.as_str(), "name": name, "rel": m.rel, "why": m.why.as_str(),
             "expected": preferred_path(self.layout, object_type, &name), "allowed": allowed, "copy_at": copy_at, "referenced": referenced,
         }));
     }
@@ -361,10 +362,10 @@ impl Run<'_> {
 /// referenced and alone it is a move; with a copy elsewhere it can be removed; referenced
 /// by nothing it is only reported. (`merge` makes the same findings from shards' records.)
 pub fn misplaced_finding(
-    object_type: &str,
+    object_type: ObjectType,
     rel: &str,
     name: &str,
-    why: &str,
+    why: Why,
     to: &str,
     referenced: bool,
     duplicate_of: Option<&str>,
@@ -374,7 +375,7 @@ pub fn misplaced_finding(
         (true, Some(d)) => (format!("{object_type} object {why}, and a copy is also at {d}: this one can be removed"), None),
         (false, _) => (format!("{object_type} object {why}; no database row references it"), None),
     };
-    (message, details! { "type" => object_type, "name" => name, "why" => why, "expected" => to, "referenced" => referenced, "duplicate_of" => duplicate_of }, repair)
+    (message, details! { "type" => object_type.as_str(), "name" => name, "why" => why.as_str(), "expected" => to, "referenced" => referenced, "duplicate_of" => duplicate_of }, repair)
 }
 
 /// The merge and its decisions on in-memory streams: no walk, no database.
@@ -385,6 +386,7 @@ mod tests {
     use super::*;
     use crate::engine::finding::Finding;
     use crate::engine::tables::DbSource;
+    use crate::fossology::options::Inputs;
     use crate::fossology::trees::tree_of;
     use crate::fossology::walk::Batch;
 
@@ -427,12 +429,10 @@ mod tests {
             self.gold.sort_by_key(|f| f.key);
             self.files.sort_by_key(|f| f.key);
             let opts = CheckOptions {
-                db: DbSource::Dump("in-memory".into()),
-                db_name: "fossology".into(),
-                repo: self.repo.path().to_path_buf(),
-                conf: None,
+                inputs: Inputs { db: DbSource::Dump("in-memory".into()), db_name: "fossology".into(), repo: self.repo.path().to_path_buf(), conf: None },
                 level: Level::Exists,
                 range: None,
+                shard: None,
                 host: None,
                 subset: None,
             };
@@ -496,7 +496,7 @@ mod tests {
             c.gold.push(found(&c.layout, ObjectType::Gold, g));
             if placed < misplaced {
                 let name = g.name();
-                c.files_misplaced.push(Misplaced { key: g, rel: format!("localhost/files/{}/{}/{}/{name}", &name[0..2], &name[2..4], &name[4..6]), why: "at the wrong depth" });
+                c.files_misplaced.push(Misplaced { key: g, rel: format!("localhost/files/{}/{}/{}/{name}", &name[0..2], &name[2..4], &name[4..6]), why: Why::WrongDepth });
                 placed += 1;
             } else {
                 c.files.push(found(&c.layout, ObjectType::Files, g));
@@ -578,7 +578,7 @@ mod tests {
         c.upload(1, g, &[f]);
         c.gold.push(found(&c.layout, ObjectType::Gold, g));
         c.files.push(found(&c.layout, ObjectType::Files, g));
-        c.files_misplaced.push(Misplaced { key: f, rel: format!("localhost/files/ff/ff/ff/{}", f.name()), why: "in the wrong directory" });
+        c.files_misplaced.push(Misplaced { key: f, rel: format!("localhost/files/ff/ff/ff/{}", f.name()), why: Why::WrongDirectory });
         let findings = c.run();
         assert_eq!(rules(&findings), [("fossology/misplaced-file", "move")]);
         assert_eq!(findings[0].repair.as_ref().unwrap().field_str("to"), Some(object_path(&Layout::shipped(), Some("localhost"), ObjectType::Files, &f.name()).as_str()));
@@ -591,7 +591,7 @@ mod tests {
         c.upload(1, g, &[]);
         c.gold.push(found(&c.layout, ObjectType::Gold, g));
         c.files.extend([found(&c.layout, ObjectType::Files, g), found(&c.layout, ObjectType::Files, stray)]);
-        c.files_misplaced.push(Misplaced { key: stray2, rel: format!("localhost/files/00/{}", stray2.name()), why: "at the wrong depth" });
+        c.files_misplaced.push(Misplaced { key: stray2, rel: format!("localhost/files/00/{}", stray2.name()), why: Why::WrongDepth });
         let findings = c.run();
         assert_eq!(rules(&findings), [("fossology/file-orphaned", "-"), ("fossology/misplaced-file", "-")]);
         assert!(findings[1].message.contains("no database row references it"), "{}", findings[1].message);

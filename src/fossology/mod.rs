@@ -12,6 +12,7 @@ pub mod layout;
 mod live;
 pub(crate) mod merge;
 pub mod metadata;
+pub mod options;
 mod perms;
 pub mod plan;
 pub mod repair;
@@ -27,12 +28,12 @@ use serde::{Deserialize, Serialize};
 use crate::engine::finding::Finding;
 use crate::engine::manifest::Input;
 use crate::engine::plan::{PlanUnit, Unit, generic_action, plural};
-use crate::engine::product::{ManifestInputs, Product};
+use crate::engine::product::{Command, ManifestInputs, Product, command};
 use crate::engine::report::Target;
 use crate::engine::rules::RuleCode;
 use crate::engine::sink::Sink;
-pub use check::CheckOptions;
-use walk::Level;
+use crate::engine::spool::LineSpool;
+pub use options::{CheckOptions, Level};
 
 crate::product_rules! {
     /// Every FOSSology rule. Ids, severities and explanations: `rules/fossology.toml`.
@@ -198,26 +199,39 @@ pub struct Fossology;
 
 impl Product for Fossology {
     const NAME: &'static str = "fossology";
+    const ABOUT: &'static str = "FOSSology: the database (pfile, upload, uploadtree, jobs) against the repository tree";
     const RULES_TOML: &'static str = RULES_TOML;
     type Rule = Rule;
     type Params = Params;
     type Options = CheckOptions;
+    type Valid = check::Resolved;
 
-    fn target(opts: &CheckOptions) -> Result<Target> {
-        check::target(opts)
+    fn validate(opts: CheckOptions) -> Result<(Target, check::Resolved)> {
+        check::validate(opts)
     }
 
-    fn runs(rule: Rule, opts: &CheckOptions) -> bool {
+    fn runs(rule: Rule, check: &check::Resolved) -> bool {
         match rule {
-            Rule::SizeMismatch => opts.level >= Level::Size,
-            Rule::ContentMismatch => opts.level == Level::Content,
-            Rule::ConfigMissing => opts.conf.is_some(),
+            Rule::SizeMismatch => check.opts.level >= Level::Size,
+            Rule::ContentMismatch => check.opts.level == Level::Content,
+            Rule::ConfigMissing => check.opts.inputs.conf.is_some(),
             _ => true,
         }
     }
 
-    fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
-        check::check(opts, params, sink)
+    fn check(check: &check::Resolved, params: &Params, sink: &Sink) -> Result<()> {
+        check::check(check, params, sink)
+    }
+
+    const PLAN: Option<Command> = Some(command::<plan::PlanArgs>());
+    const REPAIR: Option<Command> = Some(command::<repair::RepairArgs>());
+
+    fn merge(findings: &mut LineSpool, side: &mut LineSpool, sink: &Sink) -> Result<()> {
+        shards::merge(findings, side, sink)
+    }
+
+    fn merge_scope(scopes: &[serde_json::Map<String, serde_json::Value>]) -> serde_json::Map<String, serde_json::Value> {
+        shards::merge_scope(scopes)
     }
 
     /// Findings about objects and uploads go to the upload whose repair restores them;
@@ -299,15 +313,16 @@ impl Product for Fossology {
         format!("{todo}: {what}{bytes}")
     }
 
-    fn manifest_inputs(opts: &CheckOptions) -> ManifestInputs {
-        let mut repo = Input::tree(REPO_INPUT, &opts.repo).main().addressed(layout::object_path_size);
+    fn manifest_inputs(check: &check::Resolved) -> ManifestInputs {
+        let opts = &check.opts;
+        let mut repo = Input::tree(REPO_INPUT, &opts.inputs.repo).main().addressed(layout::object_path_size);
         // The check's walk reads the gold and files trees: the manifest takes their files
         // from it rather than reading them again (not for a shard, which walks part of one).
         if opts.range.is_none() && opts.host.is_none() {
             repo = repo.covered_by_check();
         }
         let mut files = vec![repo];
-        if let Some(conf) = &opts.conf {
+        if let Some(conf) = &opts.inputs.conf {
             let dir = if conf.is_dir() { conf.clone() } else { conf.parent().map(|p| p.to_path_buf()).unwrap_or_default() };
             let file = if conf.is_dir() { conf.join("fossology.conf") } else { conf.clone() };
             files.push(Input::file("conf/fossology.conf", file));

@@ -24,7 +24,8 @@ use std::sync::Mutex;
 use serde_json::json;
 
 use super::Rule;
-use super::walk::{EntryKind, Level, Meta, read_dir_sorted};
+use super::options::Level;
+use super::walk::{EntryKind, Meta, read_dir_sorted};
 use crate::details;
 use crate::engine::sink::Sink;
 

@@ -17,12 +17,19 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use std::io::BufWriter;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
 
 use super::conf::Layout;
 use super::layout::{ObjectType, object_path};
 use super::metadata::{self, Upload};
+use super::options::Inputs;
 use super::walk::Meta;
+use crate::engine::product::{ProductCommand, choices};
 use crate::engine::sink::Sink;
 use crate::engine::tables::DbSource;
 
@@ -204,4 +211,71 @@ pub fn config_files(conf: Option<&Path>) -> Vec<PathBuf> {
     let Some(conf) = conf else { return Vec::new() };
     let dir = if conf.is_dir() { conf.to_path_buf() } else { conf.parent().map(Path::to_path_buf).unwrap_or_default() };
     vec![dir.join("fossology.conf"), dir.join("Db.conf")]
+}
+
+/// `repocheck plan fossology`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub inputs: Inputs,
+    /// What the backup keeps.
+    #[arg(long, value_parser = choices(Strategy::CHOICES))]
+    pub strategy: Strategy,
+    /// Leave out gold whose upload came from a URL (it can be downloaded again).
+    #[arg(long)]
+    pub skip_refetchable: bool,
+    /// Write the list here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+impl ProductCommand for PlanArgs {
+    const ABOUT: &'static str = "The FOSSology repository paths a backup must contain";
+
+    /// Writes the list, and says on stderr what it holds and what else a backup needs.
+    fn run(self) -> Result<ExitCode> {
+        let a = self;
+        let i = a.inputs;
+        if !i.repo.is_dir() {
+            bail!("--repo {}: not a directory", i.repo.display());
+        }
+        let (conf, layout) = super::check::resolve_layout(&i)?;
+        if let Some((path, why)) = conf.as_ref().and_then(|c| c.problems.first()) {
+            bail!("--conf: {} is {why}", path.display());
+        }
+        let opts = PlanOptions { db: i.db.clone(), db_name: i.db_name.clone(), repo: i.repo.clone(), layout, strategy: a.strategy, skip_refetchable: a.skip_refetchable };
+        // The plan reads the same tables as the check; what the check would report is not its business.
+        let sink = Sink::new(Arc::new(crate::products::catalogue(None)?), Vec::new())?;
+        let mut out: Box<dyn Write> = match &a.output {
+            Some(path) => Box::new(BufWriter::new(std::fs::File::create(path).with_context(|| format!("--output {}: cannot create", path.display()))?)),
+            None => Box::new(BufWriter::new(std::io::stdout().lock())),
+        };
+        let summary = plan(&opts, &sink, &mut out)?;
+        out.flush()?;
+        eprintln!("{} paths, {} bytes, relative to {} (rsync --files-from)", summary.paths, summary.bytes, i.repo.display());
+        if summary.absent > 0 {
+            eprintln!("{} referenced objects are not in the repository: run repocheck check fossology first", summary.absent);
+        }
+        if summary.refetchable_skipped > 0 {
+            eprintln!("{} gold objects left out: their uploads can be downloaded again from their URL", summary.refetchable_skipped);
+        }
+        if a.strategy == Strategy::Full {
+            if summary.hard_linked > 0 {
+                eprintln!(
+                    "hard links: {} gold objects share their inode with the files copy (as wget_agent leaves them before ununpack runs); the bytes above count them twice, rsync -H stores them once",
+                    summary.hard_linked
+                );
+            } else {
+                eprintln!("hard links: none; gold and files are separate files, as ununpack leaves them, and the bytes above count both; -H is not needed");
+            }
+        }
+        for (rel, files, bytes) in &summary.logs {
+            eprintln!("optional: {rel}/ ({files} files, {bytes} bytes), the scheduler's job logs: needed only to keep them");
+        }
+        for file in config_files(i.conf.as_deref()) {
+            eprintln!("also back up: {}", file.display());
+        }
+        eprintln!("and the database: pg_dumpall | gzip > backup.gz, with the scheduler stopped");
+        Ok(ExitCode::SUCCESS)
+    }
 }

@@ -28,11 +28,16 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use std::process::ExitCode;
+
 use anyhow::{Context, Result, bail};
+use clap::Args;
 
 use super::{Repair, Rule};
+use crate::engine::escape;
 use crate::engine::finding::Repair as Fix;
-use crate::engine::report::ReportFile;
+use crate::engine::product::{Product, ProductCommand};
+use crate::engine::report::{ReportFile, stream_report};
 use crate::engine::rules::RuleCode;
 use crate::engine::tables::redact_url;
 
@@ -103,7 +108,7 @@ impl Queue {
     pub fn from_report(report: &ReportFile, missing: &BTreeMap<i64, Vec<String>>, restorers: &[Vec<i64>]) -> Queue {
         let mut queue = Queue::default();
         let mut reunpacks: BTreeMap<i64, Reunpack> = BTreeMap::new();
-        for entry in report.repairs.iter().filter(|r| r.product == "fossology") {
+        for entry in report.repairs.iter().filter(|r| r.product == super::Fossology::NAME) {
             let because: Vec<String> = entry.because.iter().cloned().collect();
             match entry.repair.to_action::<Repair>() {
                 Some(Repair::Reunpack { upload }) => {
@@ -557,6 +562,139 @@ pub async fn connect(url: &str) -> Result<sqlx::PgConnection> {
     let shown = redact_url(url);
     let options: sqlx::postgres::PgConnectOptions = url.parse().with_context(|| format!("{shown}: not a valid PostgreSQL URL"))?;
     sqlx::PgConnection::connect_with(&options).await.map_err(|e| anyhow::anyhow!("{shown}: cannot connect: {}", e.to_string().split_whitespace().collect::<Vec<_>>().join(" ")))
+}
+
+/// `repocheck repair fossology`.
+#[derive(Debug, Args)]
+pub struct RepairArgs {
+    /// A JSON report of `repocheck check fossology` (or of `repocheck merge`).
+    #[arg(long, value_name = "REPORT.json")]
+    pub queue: PathBuf,
+    /// The live FOSSology database (postgres:// URL).
+    #[arg(long, value_name = "URL")]
+    pub db: String,
+    /// The repository root, for moving misplaced objects and linking gold back (with --apply).
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+    /// Queue the jobs of uploads whose owner is no longer in `users` as this user (an administrator's user_pk).
+    #[arg(long, value_name = "USER_PK")]
+    pub user: Option<i64>,
+    /// Tell the scheduler to look at the queue now (host:port of [FOSSOLOGY] address/port, e.g. localhost:24693).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub notify: Option<String>,
+    /// fossology.conf (or its directory): directories a move or link creates get its
+    /// `[DIRECTORIES] PROJECTUSER`/`PROJECTGROUP` (without it, their parent's owner).
+    #[arg(long, value_name = "FILE|DIR")]
+    pub conf: Option<PathBuf>,
+    /// Print the moves and links as a shell script to run in the repository root (`| sh`)
+    /// instead of the SQL.
+    #[arg(long, conflicts_with = "apply")]
+    pub shell: bool,
+    /// Rule files overriding the bundled ones (the in-flight grace period is read from them).
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+    /// Make the changes. Without it, nothing is changed: the SQL (or with --shell the shell
+    /// script) is printed.
+    #[arg(long)]
+    pub apply: bool,
+}
+
+impl ProductCommand for RepairArgs {
+    const ABOUT: &'static str = "Queue FOSSology re-unpack jobs (printed as SQL unless --apply), move misplaced objects";
+
+    /// The report's repairs, each looked at again on the live system: printed (SQL, or a
+    /// shell script), or with `--apply` queued and carried out.
+    fn run(self) -> Result<ExitCode> {
+        let a = self;
+        // Only the repairs matter here, and the paths of the missing files each re-unpack
+        // restores (looked at again before it is queued).
+        let mut missing: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+        // Per missing or damaged file, the uploads whose re-unpack restores it.
+        let mut restorers: Vec<Vec<i64>> = Vec::new();
+        let report = stream_report(&a.queue, &mut |f| {
+            let upload = f.repair.as_ref().filter(|r| r.action == "reunpack").and_then(|r| r.fields.get("upload")).and_then(serde_json::Value::as_i64);
+            let rule = Rule::from_id(&f.rule);
+            if let Some(upload) = upload.filter(|_| rule.is_some_and(Rule::restored_by_reunpack)) {
+                let from: Vec<i64> = f.details.get("reunpack_from").and_then(serde_json::Value::as_array).map(|a| a.iter().filter_map(serde_json::Value::as_i64).collect()).unwrap_or_default();
+                restorers.push(if from.is_empty() { vec![upload] } else { from });
+            }
+            if rule == Some(Rule::FileMissing)
+                && let Some(upload) = upload
+            {
+                let paths = missing.entry(upload).or_default();
+                if paths.len() < MISSING_KEPT {
+                    paths.push(f.subject);
+                }
+            }
+        })?;
+        let mut queue = Queue::from_report(&report, &missing, &restorers);
+        if a.apply && (!queue.moves.is_empty() || !queue.copies.is_empty()) && a.repo.is_none() {
+            bail!("--apply with moves or copies in the queue needs --repo <repository root>");
+        }
+        let owner = match &a.conf {
+            Some(conf) => Owner::from_conf(conf)?,
+            None => Owner::default(),
+        };
+        if a.shell {
+            print!("{}", render_script(&queue, &owner));
+            return Ok(ExitCode::SUCCESS);
+        }
+        let params: crate::fossology::Params = crate::products::catalogue(a.rules.as_deref())?.params(super::Fossology::NAME)?;
+        let unwritable = match &a.repo {
+            Some(repo) if !queue.reunpacks.is_empty() => agents_cannot_write(repo, &owner)?,
+            _ => None,
+        };
+        let guard = Guard { repo: a.repo.clone(), grace_seconds: params.in_flight.grace_seconds, unwritable };
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let (decisions, queued, late) = runtime.block_on(async {
+            let mut conn = connect(&a.db).await?;
+            let decisions = decide(&mut conn, &mut queue.reunpacks, a.user, &guard).await?;
+            let (queued, late) = if a.apply { apply_sql(&mut conn, &mut queue.reunpacks, &decisions, &guard).await? } else { (Vec::new(), Vec::new()) };
+            anyhow::Ok((decisions, queued, late))
+        })?;
+        for (r, d) in queue.reunpacks.iter().zip(&decisions) {
+            if let Decision::Skip { why } = d {
+                eprintln!("upload {}: not queued: {}", r.upload, escape::text(why));
+            }
+        }
+        for (upload, why) in &late {
+            eprintln!("upload {upload}: not queued: {}", escape::text(why));
+        }
+        if a.apply {
+            for (upload, job, jq) in &queued {
+                println!("upload {upload}: re-unpack queued (job {job}, jobqueue {jq})");
+            }
+            if let Some(repo) = &a.repo {
+                for line in apply_files(&queue, repo, &owner)? {
+                    println!("{}", escape::text(&line));
+                }
+            }
+            if let Some(address) = &a.notify {
+                // The jobs are committed either way; the scheduler also polls on its own.
+                match notify_scheduler(address) {
+                    Ok(answer) => println!("scheduler: {}", escape::text(&answer)),
+                    Err(e) => eprintln!("warning: {e:#}; the jobs are queued and the scheduler picks them up at its next poll"),
+                }
+            }
+        } else {
+            print!("{}", render_sql(&queue.reunpacks, &decisions));
+            if !queue.moves.is_empty() || !queue.copies.is_empty() {
+                eprintln!(
+                    "{} move(s) and {} copies are not in this SQL: `repocheck repair fossology --queue {} --db … --shell | (cd <repository> && sh)` prints them as a shell script",
+                    queue.moves.len(),
+                    queue.copies.len(),
+                    a.queue.display()
+                );
+            }
+        }
+        let manual = render_manual(&queue);
+        if !manual.is_empty() {
+            // For a person: each line with its control characters escaped.
+            let lines: Vec<_> = manual.lines().map(escape::text).collect();
+            eprintln!("manual steps:\n{}", lines.join("\n"));
+        }
+        Ok(ExitCode::SUCCESS)
+    }
 }
 
 #[cfg(test)]

@@ -20,7 +20,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::Rule;
+use super::layout::ObjectType;
 use super::merge::misplaced_finding;
+use super::walk::Why;
 use crate::engine::extsort::ExternalSorter;
 use crate::engine::finding::Finding;
 use crate::engine::sink::Sink;
@@ -30,10 +32,10 @@ use crate::engine::spool::{Line, LineSpool};
 #[derive(Debug, Clone, Deserialize)]
 struct Foreign {
     #[serde(rename = "type")]
-    object_type: String,
+    object_type: ObjectType,
     name: String,
     rel: String,
-    why: String,
+    why: Why,
     expected: String,
     /// It lies on a host the ranges allow for it: the object is present.
     allowed: bool,
@@ -68,9 +70,9 @@ pub fn merge(unique: &mut LineSpool, side: &mut LineSpool, sink: &Sink) -> Resul
     if !foreign.is_empty() {
         for f in unique.read::<Finding>()? {
             let f = f?;
-            let place = match f.rule.as_str() {
-                "fossology/file-missing" => Some(f.subject.clone()),
-                "fossology/misplaced-file" if f.details.get("referenced") == Some(&Value::Bool(true)) => f.details.get("expected").and_then(Value::as_str).map(str::to_string),
+            let place = match Rule::from_id(&f.rule) {
+                Some(Rule::FileMissing) => Some(f.subject.clone()),
+                Some(Rule::MisplacedFile) if f.details.get("referenced") == Some(&Value::Bool(true)) => f.details.get("expected").and_then(Value::as_str).map(str::to_string),
                 _ => None,
             };
             if let Some(place) = place {
@@ -96,7 +98,7 @@ pub fn merge(unique: &mut LineSpool, side: &mut LineSpool, sink: &Sink) -> Resul
             let (place, json) = split(&l?.0);
             if place == expected {
                 let f: Finding = serde_json::from_str(&json)?;
-                if f.rule == "fossology/file-missing" { fm = Some(f) } else { theirs.push(f) }
+                if Rule::from_id(&f.rule) == Some(Rule::FileMissing) { fm = Some(f) } else { theirs.push(f) }
             }
         }
         // Every copy of the object out of its place, as a whole run sees them together.
@@ -104,8 +106,13 @@ pub fn merge(unique: &mut LineSpool, side: &mut LineSpool, sink: &Sink) -> Resul
         for f in &theirs {
             dropped.insert(serde_json::to_string(f)?);
             let s = |k: &str| f.details.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+            let typed = |k: &str| f.details.get(k).cloned().unwrap_or_default();
+            let (object_type, why) = (serde_json::from_value(typed("type")), serde_json::from_value(typed("why")));
+            let (Ok(object_type), Ok(why)) = (object_type, why) else {
+                anyhow::bail!("a misplaced-file finding of {} names no object type or reason", f.subject);
+            };
             let copy_at = f.details.get("duplicate_of").and_then(Value::as_str).map(str::to_string);
-            copies.push(Foreign { object_type: s("type"), name: s("name"), rel: f.subject.clone(), why: s("why"), expected: expected.clone(), allowed: false, copy_at, referenced: Some(true) });
+            copies.push(Foreign { object_type, name: s("name"), rel: f.subject.clone(), why, expected: expected.clone(), allowed: false, copy_at, referenced: Some(true) });
         }
         copies.sort_by(|a, b| a.rel.cmp(&b.rel));
         let moved = theirs.iter().any(|f| f.repair.as_ref().is_some_and(|r| r.action == "move"));
@@ -145,14 +152,14 @@ pub fn merge(unique: &mut LineSpool, side: &mut LineSpool, sink: &Sink) -> Resul
     let mut layout: BTreeMap<(String, String), Finding> = BTreeMap::new();
     for f in unique.read::<Finding>()? {
         let f = f?;
-        let rule = f.rule.strip_prefix("fossology/").unwrap_or_default();
+        let rule = Rule::from_id(&f.rule);
         match rule {
-            "file-missing" | "misplaced-file" if !dropped.is_empty() && dropped.contains(&serde_json::to_string(&f)?) => continue,
-            "upload-unrecoverable" if f.details.get("upload").and_then(Value::as_i64).is_some_and(|u| candidates.contains(&u)) => {
+            Some(Rule::FileMissing | Rule::MisplacedFile) if !dropped.is_empty() && dropped.contains(&serde_json::to_string(&f)?) => continue,
+            Some(Rule::UploadUnrecoverable) if f.details.get("upload").and_then(Value::as_i64).is_some_and(|u| candidates.contains(&u)) => {
                 held_unrecoverable.push(f);
                 continue;
             }
-            "layout-mismatch" => {
+            Some(Rule::LayoutMismatch) => {
                 match layout.get_mut(&(f.subject.clone(), f.message.clone())) {
                     Some(kept) => {
                         let add = f.details.get("objects").and_then(Value::as_u64).unwrap_or(0);
@@ -167,7 +174,7 @@ pub fn merge(unique: &mut LineSpool, side: &mut LineSpool, sink: &Sink) -> Resul
             }
             // A files object no gold can restore makes its uploads unrecoverable (a damaged
             // gold is its own finding, not a cause).
-            "file-missing" | "size-mismatch" | "content-mismatch"
+            Some(Rule::FileMissing | Rule::SizeMismatch | Rule::ContentMismatch)
                 if f.repair.as_ref().is_some_and(|r| r.action == "restore-from-backup") && f.details.get("type").and_then(Value::as_str) != Some("gold") =>
             {
                 still.extend(uploads_of(&f).into_iter().filter(|u| candidates.contains(u)));
@@ -213,7 +220,7 @@ type Made = (String, (String, serde_json::Map<String, Value>, Option<crate::engi
 
 /// The `misplaced-file` finding a whole run makes of this object.
 fn finding(g: &Foreign, referenced: bool, duplicate_of: Option<&str>) -> Made {
-    (g.rel.clone(), misplaced_finding(&g.object_type, &g.rel, &g.name, &g.why, &g.expected, referenced, duplicate_of))
+    (g.rel.clone(), misplaced_finding(g.object_type, &g.rel, &g.name, g.why, &g.expected, referenced, duplicate_of))
 }
 
 /// The scope of the union of parts of one installation (`--range`, `--shard`, `--host`,

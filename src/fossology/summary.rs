@@ -24,9 +24,9 @@ use crate::engine::spool::LineSpool;
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub(super) enum Class {
     /// Objects of `type` lying in a consistent layout of another depth.
-    Depth(String, u32),
+    Depth(ObjectType, u32),
     /// Objects of `type` lying on `host`, whose ranges name another host.
-    Host(String, String),
+    Host(ObjectType, String),
 }
 
 /// A misplaced-object finding held back until the counts are known.
@@ -38,7 +38,7 @@ struct Held {
     details: Map<String, Value>,
     repair: Option<Repair>,
     referenced: bool,
-    object_type: String,
+    object_type: ObjectType,
     name: String,
     size: u64,
 }
@@ -48,24 +48,24 @@ struct Held {
 pub(super) struct Summary {
     spool: RefCell<Option<LineSpool>>,
     error: RefCell<Option<anyhow::Error>>,
-    pub(super) hosts: RefCell<BTreeMap<(String, String), u64>>,
+    pub(super) hosts: RefCell<BTreeMap<(ObjectType, String), u64>>,
 }
 
 /// What decides a summary (the rule's parameters).
 pub(super) struct Totals {
     /// Per type: objects found in place plus misplaced ones.
-    pub(super) objects: BTreeMap<String, u64>,
+    pub(super) objects: BTreeMap<ObjectType, u64>,
     /// Misplaced objects per depth class.
-    pub(super) depths: BTreeMap<(String, u32), u64>,
+    pub(super) depths: BTreeMap<(ObjectType, u32), u64>,
 }
 
 impl Summary {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn hold(&self, class: Class, subject: &str, message: String, details: Map<String, Value>, repair: Option<Repair>, referenced: bool, object_type: ObjectType, name: &str, size: u64) {
         if let Class::Host(t, h) = &class {
-            *self.hosts.borrow_mut().entry((t.clone(), h.clone())).or_default() += 1;
+            *self.hosts.borrow_mut().entry((*t, h.clone())).or_default() += 1;
         }
-        let held = Held { class, subject: subject.to_string(), message, details, repair, referenced, object_type: object_type.as_str().into(), name: name.into(), size };
+        let held = Held { class, subject: subject.to_string(), message, details, repair, referenced, object_type, name: name.into(), size };
         let result = (|| -> Result<()> {
             let mut spool = self.spool.borrow_mut();
             if spool.is_none() {
@@ -85,16 +85,16 @@ impl Summary {
         if let Some(e) = self.error.into_inner() {
             return Err(e);
         }
-        let big = |n: u64, t: &str| n >= min_objects && n as f64 > share * totals.objects.get(t).copied().unwrap_or(0) as f64;
+        let big = |n: u64, t: ObjectType| n >= min_objects && n as f64 > share * totals.objects.get(&t).copied().unwrap_or(0) as f64;
         let mut summarized: BTreeMap<Class, u64> = BTreeMap::new();
         for ((t, d), n) in &totals.depths {
-            if big(*n, t) {
-                summarized.insert(Class::Depth(t.clone(), *d), *n);
+            if big(*n, *t) {
+                summarized.insert(Class::Depth(*t, *d), *n);
             }
         }
         for ((t, h), n) in self.hosts.borrow().iter() {
-            if big(*n, t) {
-                summarized.insert(Class::Host(t.clone(), h.clone()), *n);
+            if big(*n, *t) {
+                summarized.insert(Class::Host(*t, h.clone()), *n);
             }
         }
         if let Some(mut spool) = self.spool.into_inner() {
@@ -108,7 +108,7 @@ impl Summary {
                         Rule::FileOrphaned,
                         held.subject,
                         "no uploadtree or upload row references this object".to_string(),
-                        details! { "type" => held.object_type, "name" => held.name, "size" => held.size },
+                        details! { "type" => held.object_type.as_str(), "name" => held.name, "size" => held.size },
                         None,
                     );
                 }
@@ -124,14 +124,14 @@ impl Summary {
                     format!(
                         "{t} objects lie at depth {d}, not at depth {configured_depth} as the layout says ({origin}): FOSSology looks for them at depth {configured_depth} and finds none; set depth = {d} in [FOSSOLOGY] of fossology.conf, or move the tree to depth {configured_depth}"
                     ),
-                    details! { "type" => t, "found_depth" => d, "configured_depth" => configured_depth, "objects" => n },
+                    details! { "type" => t.as_str(), "found_depth" => d, "configured_depth" => configured_depth, "objects" => n },
                     None,
                 ),
                 Class::Host(t, h) => sink.emit(
                     Rule::LayoutMismatch,
                     format!("{h}/{t}"),
                     format!("{t} objects on host directory {h} belong, by the [REPOSITORY] ranges ({origin}), to other hosts: correct the [REPOSITORY] lines of fossology.conf, or move the objects to the hosts the ranges name"),
-                    details! { "type" => t, "host" => h, "objects" => n },
+                    details! { "type" => t.as_str(), "host" => h, "objects" => n },
                     None,
                 ),
             }

@@ -12,7 +12,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use super::CheckOptions;
 use super::conf::Layout;
 use super::layout::{ObjectKey, ObjectType};
-use super::walk::{Batch, Found, Misplaced, ShareOf, TreeWalk, WHYS, read_dir_sorted};
+use super::walk::{Batch, Found, Misplaced, ShareOf, TreeWalk, Why, read_dir_sorted};
 use crate::engine::extsort::{ExternalSorter, SortRecord, codec};
 use crate::engine::hash::Which;
 use crate::engine::sink::Sink;
@@ -57,7 +57,7 @@ pub(super) struct MisplacedRec {
 
 impl MisplacedRec {
     pub(super) fn misplaced(self) -> Misplaced {
-        Misplaced { key: self.key, rel: self.rel, why: WHYS.get(self.why as usize).copied().unwrap_or(WHYS[1]) }
+        Misplaced { key: self.key, rel: self.rel, why: Why::ALL.get(self.why as usize).copied().unwrap_or(Why::WrongDirectory) }
     }
 }
 
@@ -99,7 +99,7 @@ impl Tree {
         if let Some(d) = m.other_depth(self.object_type.as_str(), self.depth) {
             *self.other_depths.entry(d).or_default() += 1;
         }
-        let why = WHYS.iter().position(|w| *w == m.why).unwrap_or(1) as u8;
+        let why = Why::ALL.iter().position(|w| *w == m.why).unwrap_or(1) as u8;
         if let Err(e) = self.misplaced.push(MisplacedRec { key: m.key, rel: m.rel, why }) {
             self.error.get_or_insert(e);
         }
@@ -186,10 +186,10 @@ pub(super) fn tree_hosts(opts: &CheckOptions, layout: &Layout, object_type: Obje
     } else {
         let mut h: Vec<Option<String>> = layout.host_dirs().into_iter().map(|h| Some(h.to_string())).collect();
         // Host directories that hold objects but are not configured: their objects are misplaced.
-        for (name, _) in read_dir_sorted(&opts.repo).unwrap_or_default() {
+        for (name, _) in read_dir_sorted(&opts.inputs.repo).unwrap_or_default() {
             if let Some(name) = name.to_str()
                 && !h.iter().any(|x| x.as_deref() == Some(name))
-                && opts.repo.join(name).join(object_type.as_str()).is_dir()
+                && opts.inputs.repo.join(name).join(object_type.as_str()).is_dir()
             {
                 h.push(Some(name.to_string()));
             }
@@ -241,7 +241,7 @@ pub(super) fn spawn_walkers<'scope, 'env>(
                 None => object_type.to_string(),
             };
             let walk = TreeWalk {
-                repo: &opts.repo,
+                repo: &opts.inputs.repo,
                 tree,
                 depth: layout.depth,
                 level: opts.level,

@@ -24,145 +24,12 @@ use rayon::prelude::*;
 
 use super::Rule;
 use super::layout::{ObjectKey, is_pair};
+use super::options::{Level, NameRange, Subset};
 use crate::details;
 use crate::engine::hash::{Digests, Which, hash_open, open_nofollow};
 use crate::engine::manifest::walk as manifest_walk;
 use crate::engine::manifest::{FileEntry, Recorder};
 use crate::engine::sink::Sink;
-
-/// How deeply objects are verified.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Level {
-    /// The object is there.
-    Exists,
-    /// …and its size is the size in its name.
-    Size,
-    /// …and its content hashes to its name (SHA-1 by default; the digests of
-    /// `fossology/content-mismatch`).
-    Content,
-}
-
-impl Level {
-    /// Every level, with what it checks.
-    pub const CHOICES: &'static [(Level, &'static str, &'static str)] = &[
-        (Level::Exists, "exists", "the object is there"),
-        (Level::Size, "size", "…and its size is the size in its name (stat)"),
-        (Level::Content, "content", "…and its content hashes to its name (SHA-1; MD5, SHA-256 too as the digests parameter asks; reads every byte)"),
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Exists => "exists",
-            Level::Size => "size",
-            Level::Content => "content",
-        }
-    }
-}
-
-/// A hex name range `lo-hi` (inclusive, compared on the length of each bound).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NameRange {
-    pub lo: String,
-    pub hi: String,
-}
-
-impl NameRange {
-    pub fn parse(s: &str) -> Result<NameRange, String> {
-        let (lo, hi) = s.split_once('-').ok_or_else(|| format!("--range '{s}': expected <lo>-<hi>, e.g. 00-7f"))?;
-        let ok = |x: &str| !x.is_empty() && x.len() <= 40 && x.bytes().all(|c| c.is_ascii_hexdigit());
-        if !ok(lo) || !ok(hi) {
-            return Err(format!("--range '{s}': bounds must be hex prefixes of object names"));
-        }
-        let (lo, hi) = (lo.to_ascii_lowercase(), hi.to_ascii_lowercase());
-        let n = lo.len().min(hi.len());
-        if lo[..n] > hi[..n] {
-            return Err(format!("--range '{s}': {lo} is after {hi}"));
-        }
-        Ok(NameRange { lo, hi })
-    }
-
-    /// Whether a name lies in the range: its first characters, as many as each bound has,
-    /// are at or after `lo` and at or before `hi`.
-    pub fn contains(&self, name: &str) -> bool {
-        self.may_contain_prefix(name)
-    }
-
-    /// Whether some name starting with `prefix` may lie in the range.
-    pub fn may_contain_prefix(&self, prefix: &str) -> bool {
-        let l = prefix.len().min(self.lo.len());
-        let h = prefix.len().min(self.hi.len());
-        prefix[..l] >= self.lo[..l] && prefix[..h] <= self.hi[..h]
-    }
-}
-
-impl NameRange {
-    /// `K/N`: the K-th (from 1) of N equal ranges of the first four hex digits, so a runner
-    /// only needs its index (a Kubernetes Indexed Job, a Slurm array).
-    pub fn shard(s: &str) -> Result<NameRange, String> {
-        let (k, n) = fraction(s, "--shard")?;
-        if n > 65536 {
-            return Err(format!("--shard '{s}': at most 65536 shards"));
-        }
-        let lo = (k - 1) * 65536 / n;
-        let hi = k * 65536 / n - 1;
-        Ok(NameRange { lo: format!("{lo:04x}"), hi: format!("{hi:04x}") })
-    }
-}
-
-/// `K/N` with 1 ≤ K ≤ N.
-fn fraction(s: &str, option: &str) -> Result<(u64, u64), String> {
-    let (k, n) = s.split_once('/').ok_or_else(|| format!("{option} '{s}': expected K/N, e.g. 1/4"))?;
-    let (k, n): (u64, u64) = (k.trim().parse().map_err(|_| format!("{option} '{s}': K is not a number"))?, n.trim().parse().map_err(|_| format!("{option} '{s}': N is not a number"))?);
-    if n == 0 || k == 0 || k > n {
-        return Err(format!("{option} '{s}': K must be between 1 and N"));
-    }
-    Ok((k, n))
-}
-
-/// `--subset K/N`: which objects a content run re-hashes — those whose name's fifth to
-/// eighth hex digits fall in the K-th of N equal ranges (not the first four, so subsets
-/// cut across shards) — the others are checked at size level. As restic's
-/// `check --read-data-subset`, N runs with K = 1…N re-hash every object once.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Subset {
-    pub k: u64,
-    pub n: u64,
-}
-
-impl Subset {
-    /// `K/N`, or `auto/N` (K from the date: day number modulo N, so N nightly runs cover
-    /// every object once).
-    pub fn parse(s: &str) -> Result<Subset, String> {
-        if let Some(n) = s.strip_prefix("auto/") {
-            let n: u64 = n.trim().parse().ok().filter(|n| (1..=65536).contains(n)).ok_or_else(|| format!("--subset '{s}': N must be a number from 1 to 65536"))?;
-            let day = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() / 86400).unwrap_or(0);
-            return Ok(Subset { k: day % n + 1, n });
-        }
-        let (k, n) = fraction(s, "--subset")?;
-        if n > 65536 {
-            return Err(format!("--subset '{s}': at most 65536 subsets"));
-        }
-        Ok(Subset { k, n })
-    }
-
-    /// Whether the object `name` (lower-case hex) is in the subset.
-    pub fn contains(&self, name: &str) -> bool {
-        let Some(v) = name.get(4..8).and_then(|h| u64::from_str_radix(h, 16).ok()) else { return true };
-        v * self.n / 65536 + 1 == self.k
-    }
-}
-
-impl std::fmt::Display for Subset {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.k, self.n)
-    }
-}
-
-impl std::fmt::Display for NameRange {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}-{}", self.lo, self.hi)
-    }
-}
 
 /// An object found where the layout puts it.
 #[derive(Debug)]
@@ -206,11 +73,60 @@ impl From<&fs::Metadata> for Meta {
 pub struct Misplaced {
     pub key: ObjectKey,
     pub rel: String,
-    pub why: &'static str,
+    pub why: Why,
 }
 
-/// Why an object is misplaced, as the findings say it.
-pub const WHYS: [&str; 4] = ["at the wrong depth", "in the wrong directory", "with an upper-case name", "on the wrong host"];
+/// Why a well-named object is not where FOSSology looks for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Why {
+    /// More or fewer directory levels than the layout's depth.
+    WrongDepth,
+    /// The directories do not spell the name's first characters.
+    WrongDirectory,
+    /// An upper-case name (FOSSology names objects in lower case: `fo_RepMkPathTmp`).
+    UpperCase,
+    /// A host directory the `[REPOSITORY]` ranges do not give it.
+    WrongHost,
+}
+
+impl Why {
+    /// Every reason, in the order of their codes on disk (`MisplacedRec`).
+    pub const ALL: [Why; 4] = [Why::WrongDepth, Why::WrongDirectory, Why::UpperCase, Why::WrongHost];
+
+    /// As the findings say it (`misplaced-file`'s message and `why` detail).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Why::WrongDepth => "at the wrong depth",
+            Why::WrongDirectory => "in the wrong directory",
+            Why::UpperCase => "with an upper-case name",
+            Why::WrongHost => "on the wrong host",
+        }
+    }
+
+    /// The reason a finding or side record names.
+    pub fn parse(s: &str) -> Option<Why> {
+        Why::ALL.into_iter().find(|w| w.as_str() == s)
+    }
+}
+
+impl serde::Serialize for Why {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Why {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Why, D::Error> {
+        let s = String::deserialize(d)?;
+        Why::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("not a reason an object is misplaced: {s:?}")))
+    }
+}
+
+impl std::fmt::Display for Why {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 impl Misplaced {
     /// The depth of a consistent layout the object lies in — its directories are hex
@@ -557,12 +473,12 @@ impl TreeWalk<'_> {
                 Some(n) => {
                     if let Some(key) = ObjectKey::parse_name(n) {
                         if take(n) {
-                            let why = if level != self.depth { "at the wrong depth" } else { "in the wrong directory" };
+                            let why = if level != self.depth { Why::WrongDepth } else { Why::WrongDirectory };
                             out.misplaced.push(Misplaced { key, rel, why });
                         }
                     } else if let Some(key) = ObjectKey::parse_name_any_case(n) {
                         if take(&n.to_ascii_lowercase()) {
-                            out.misplaced.push(Misplaced { key, rel, why: "with an upper-case name" });
+                            out.misplaced.push(Misplaced { key, rel, why: Why::UpperCase });
                         }
                     } else if n.ends_with(".I") && ObjectKey::parse_name(&n[..n.len() - 2]).is_some() {
                         self.unexpected(&rel, "interrupted import", "an unfinished import (fo_RepImport writes <name>.I, then renames it); safe to remove");
@@ -615,7 +531,7 @@ impl TreeWalk<'_> {
                             let lower = n.unwrap_or_default().to_ascii_lowercase();
                             self.met(out, &child_rel, kind);
                             if owned || self.range.is_none_or(|r| r.contains(&lower)) {
-                                let why = if n.is_some_and(|n| n != lower) { "with an upper-case name" } else { "in the wrong directory" };
+                                let why = if n.is_some_and(|n| n != lower) { Why::UpperCase } else { Why::WrongDirectory };
                                 out.misplaced.push(Misplaced { key, rel: child_rel, why });
                             }
                         }
@@ -710,58 +626,4 @@ pub fn read_dir_sorted(dir: &Path) -> std::io::Result<Vec<(std::ffi::OsString, E
     use std::os::unix::ffi::OsStrExt;
     entries.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     Ok(entries)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shards_split_the_name_space_in_equal_contiguous_ranges() {
-        for n in [1u64, 2, 3, 7, 16, 17, 256, 65536] {
-            let shards: Vec<NameRange> = (1..=n).map(|k| NameRange::shard(&format!("{k}/{n}")).unwrap()).collect();
-            assert_eq!(shards[0].lo, "0000");
-            assert_eq!(shards[n as usize - 1].hi, "ffff");
-            for w in shards.windows(2) {
-                assert_eq!(u64::from_str_radix(&w[0].hi, 16).unwrap() + 1, u64::from_str_radix(&w[1].lo, 16).unwrap(), "{n}");
-            }
-            // Every name is in exactly one shard.
-            for name in ["0000aa", "7fffff", "8000", "5c9c5f1d", "ffffffff"] {
-                assert_eq!(shards.iter().filter(|r| r.contains(name)).count(), 1, "{name} {n}");
-            }
-        }
-        assert!(NameRange::shard("0/4").is_err() && NameRange::shard("5/4").is_err() && NameRange::shard("x").is_err());
-    }
-
-    #[test]
-    fn subsets_cover_every_name_once_and_cut_across_shards() {
-        for n in [1u64, 3, 7, 30] {
-            for name in ["00000000ab", "5c9c5f1d00", "ffffffff", "1234abcd"] {
-                let hits = (1..=n).filter(|&k| Subset { k, n }.contains(name)).count();
-                assert_eq!(hits, 1, "{name} {n}");
-            }
-        }
-        // The first four digits (the shard) do not decide the subset.
-        let s = Subset { k: 1, n: 2 };
-        assert!(s.contains("00000000") && !s.contains("0000ffff"));
-        let auto = Subset::parse("auto/7").unwrap();
-        assert!(auto.n == 7 && (1..=7).contains(&auto.k));
-        assert!(Subset::parse("8/7").is_err() && Subset::parse("auto/0").is_err());
-    }
-
-    #[test]
-    fn ranges() {
-        let r = NameRange::parse("00-7f").unwrap();
-        assert!(r.contains("00ab"));
-        assert!(r.contains("7fff"));
-        assert!(!r.contains("80aa"));
-        assert!(r.may_contain_prefix("7"));
-        assert!(!r.may_contain_prefix("8"));
-        let r = NameRange::parse("80-FF").unwrap();
-        assert!(r.contains("ffff"));
-        assert!(!r.contains("7fff"));
-        assert!(NameRange::parse("80-7f").is_err());
-        assert!(NameRange::parse("zz-ff").is_err());
-        assert!(NameRange::parse("00").is_err());
-    }
 }

@@ -15,10 +15,17 @@ use crate::engine::io;
 use crate::engine::report::Target;
 use crate::engine::sink::Sink;
 
-#[derive(Debug, Clone)]
+/// What `check hubble` is asked to do.
+#[derive(Debug, Clone, clap::Args)]
 pub struct CheckOptions {
+    /// The backup archive (.tar.gz) or the directory it was unpacked into.
+    #[arg(long, value_name = "ARCHIVE|DIR", value_hint = clap::ValueHint::AnyPath)]
     pub archive: PathBuf,
+    /// The restore log (output.txt of `sql db -uhubble < copy.in > output.txt`).
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub restore_log: Option<PathBuf>,
+    /// The backup target directory to vet (e.g. /import/dbbackup).
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub backup_dir: Option<PathBuf>,
 }
 

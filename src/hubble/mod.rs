@@ -84,13 +84,15 @@ pub struct Hubble;
 
 impl Product for Hubble {
     const NAME: &'static str = "hubble";
+    const ABOUT: &'static str = "Hubble accelerator: the backup archive, the restore log, the backup directory";
     const RULES_TOML: &'static str = RULES_TOML;
     type Rule = Rule;
     type Params = Params;
     type Options = CheckOptions;
+    type Valid = CheckOptions;
 
-    fn target(opts: &CheckOptions) -> Result<Target> {
-        check::target(opts)
+    fn validate(opts: CheckOptions) -> Result<(Target, CheckOptions)> {
+        Ok((check::target(&opts)?, opts))
     }
 
     fn runs(rule: Rule, opts: &CheckOptions) -> bool {

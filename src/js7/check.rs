@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
+use clap::ValueHint;
 use serde_json::Value;
 
 use super::journal::{self, Base, FileSummary, JournalFile, Tail, Visitor};
@@ -16,13 +17,23 @@ use crate::engine::report::Target;
 use crate::engine::sink::Sink;
 use crate::engine::tables::DbSource;
 
-#[derive(Debug, Clone)]
+/// What `check js7` is asked to do.
+#[derive(Debug, Clone, clap::Args)]
 pub struct CheckOptions {
+    /// The Controller's state directory (JS7_CONTROLLER_DATA/state, or the data directory).
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
     pub controller: PathBuf,
+    /// The standby cluster node's state directory.
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
     pub standby: Option<PathBuf>,
-    /// `(agent path, state dir)`.
+    /// An Agent as the Controller names it, and its state directory. Repeatable.
+    #[arg(id = "agent", long = "agent", value_name = "PATH=DIR", value_parser = parse_agent)]
     pub agents: Vec<(String, PathBuf)>,
+    /// JOC Cockpit's database: a postgres:// URL or a dump in any pg_dump format.
+    #[arg(long, value_name = "URL|DUMP", value_hint = ValueHint::AnyPath, value_parser = |s: &str| Ok::<_, std::convert::Infallible>(DbSource::parse(s)))]
     pub joc_db: Option<DbSource>,
+    /// The database to read from a pg_dumpall file.
+    #[arg(long, value_name = "NAME", default_value = "joc")]
     pub db_name: String,
 }
 

@@ -97,13 +97,15 @@ pub struct Js7;
 
 impl Product for Js7 {
     const NAME: &'static str = "js7";
+    const ABOUT: &'static str = "JS7: Controller journal ↔ Agent journals, cluster nodes, JOC Cockpit deployments";
     const RULES_TOML: &'static str = RULES_TOML;
     type Rule = Rule;
     type Params = Params;
     type Options = CheckOptions;
+    type Valid = CheckOptions;
 
-    fn target(opts: &CheckOptions) -> Result<Target> {
-        check::target(opts)
+    fn validate(opts: CheckOptions) -> Result<(Target, CheckOptions)> {
+        Ok((check::target(&opts)?, opts))
     }
 
     fn runs(rule: Rule, opts: &CheckOptions) -> bool {
@@ -121,12 +123,12 @@ impl Product for Js7 {
 
     /// Agents, JOC's records of a Controller, the cluster, and each journal.
     fn plan_unit(f: &Finding) -> Option<Unit> {
-        let rule = f.rule.strip_prefix("js7/")?;
+        let rule = Rule::from_id(&f.rule)?;
         let agent = f.details.get("agent").and_then(serde_json::Value::as_str).map(str::to_string).or_else(|| f.repair.as_ref().and_then(|r| r.field_str("agent")).map(str::to_string));
         let controller = f.details.get("controller").and_then(serde_json::Value::as_str).unwrap_or_default().to_string();
         Some(match rule {
-            "deployment-missing" | "deployment-unknown" | "history-ahead" => Unit { unit: "JOC records of controller", key: controller, bytes: 0 },
-            "cluster-journal-diverged" | "cluster-standby-behind" => Unit { unit: "cluster", key: String::new(), bytes: 0 },
+            Rule::DeploymentMissing | Rule::DeploymentUnknown | Rule::HistoryAhead => Unit { unit: "JOC records of controller", key: controller, bytes: 0 },
+            Rule::ClusterJournalDiverged | Rule::ClusterStandbyBehind => Unit { unit: "cluster", key: String::new(), bytes: 0 },
             _ => match agent {
                 Some(a) => Unit { unit: "agent", key: a, bytes: 0 },
                 None => Unit { unit: "journal", key: f.subject.split('/').next().unwrap_or_default().to_string(), bytes: 0 },
