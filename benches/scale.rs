@@ -5,6 +5,7 @@
 //! cargo bench --bench scale                         # 100,000 and 1,000,000 objects
 //! cargo bench --bench scale -- --objects 200000     # one size only
 //! cargo bench --bench scale -- --objects 100000 --content-only --runs 1   # the read path
+//! cargo bench --bench scale -- --objects 1000000 --prepare-only   # build, time nothing
 //! ```
 //!
 //! For each size it builds (once, cached under `target/bench/`) a FOSSology installation:
@@ -280,6 +281,7 @@ fn main() {
     let mut runs = 3usize;
     let mut skip_scale = false;
     let mut cold_max = 100_000u64;
+    let mut prepare_only = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -292,12 +294,24 @@ fn main() {
             // Cold-cache runs read every file from the disk: only on installations of at most
             // this many objects (0: none).
             "--cold-max-objects" => cold_max = args.next().and_then(|v| v.parse().ok()).expect("--cold-max-objects N"),
+            // Build (or find cached) the installations and stop: nothing is timed, so a
+            // later run on a quiet machine spends its time measuring.
+            "--prepare-only" => prepare_only = true,
             "--bench" => {}
             other => panic!("unknown argument {other}"),
         }
     }
     if sizes.is_empty() {
         sizes = vec![100_000, 1_000_000];
+    }
+    if prepare_only {
+        let server = TestServer::start().expect("a PostgreSQL server for the benchmark");
+        for &objects in &sizes {
+            build(objects, Mix::Skewed { scale_down: 8 }, &server);
+        }
+        build(mb_objects, Mix::Megabytes, &server);
+        println!("installations ready under target/bench/");
+        return;
     }
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let bin = repocheck_bin();
