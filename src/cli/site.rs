@@ -237,14 +237,15 @@ mod tests {
                 "[[target]]\nproduct = \"fiorano\"\nruntimedata = \"{fiorano}/runtimedata\"\n\n[[target]]\nproduct = \"hubble\"\narchive = \"{hubble}\"\n\n\
                  [[target]]\nproduct = \"fossology\"\ndb = \"{f}/fossology.sql.gz\"\nrepo = \"{f}/repository\"\nconf = \"{f}/etc/fossology.conf\"\nhost = \"nope\"\n",
                 fiorano = testdata.join("fiorano").display(),
-                hubble = std::fs::read_dir(testdata.join("hubble")).unwrap().flatten().map(|e| e.path()).find(|p| p.to_string_lossy().ends_with(".tar.gz")).expect("a hubble example archive").display(),
+                hubble =
+                    std::fs::read_dir(testdata.join("hubble")).unwrap().flatten().map(|e| e.path()).find(|p| p.to_string_lossy().ends_with(".tar.gz")).expect("a hubble example archive").display(),
                 f = fossology.display(),
             ),
         )
         .unwrap();
         let report = dir.path().join("report.json");
         let out = <Out as clap::Parser>::try_parse_from(["out", "--quiet", "--output", report.to_str().unwrap()]).unwrap().out;
-        let e = run(&site, &out).err().expect("an unknown --host fails the run");
+        let e = run(&site, &out).expect_err("an unknown --host fails the run");
         let message = format!("{e:#}");
         assert!(message.contains("target 3") && message.contains("--host nope: not a [REPOSITORY] host"), "{message}");
         assert!(!report.exists(), "nothing ran, so no report was written");

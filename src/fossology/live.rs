@@ -98,40 +98,10 @@ pub(super) fn second_look(db: &DbSource, repo: &Path, uploads: &BTreeMap<i64, Up
         (None, DbSource::Dump(path)) => dump_time(path).unwrap_or_else(local_now),
         (None, DbSource::Url(_)) => local_now(),
     };
-    let agents: HashSet<&str> = params.agents.iter().map(String::as_str).collect();
-    let mut busy: BTreeMap<i64, Vec<OpenJob>> = BTreeMap::new();
-    for job in first_jobs.iter().chain(fresh.iter().flat_map(|f| &f.open_jobs)) {
-        if let Some(u) = job.upload.filter(|_| agents.contains(job.agent.as_str())) {
-            let jobs = busy.entry(u).or_default();
-            if !jobs.iter().any(|j| j.jq_pk == job.jq_pk) {
-                jobs.push(job.clone());
-            }
-        }
-    }
-    // Objects written since the first of the running unpacks or downloads started may be
-    // theirs before their rows commit.
-    let writers_since = first_jobs.iter().chain(fresh.iter().flat_map(|f| &f.open_jobs)).filter(|j| matches!(j.agent.as_str(), "ununpack" | "wget_agent")).filter_map(|j| j.started).min();
-    // The UI imports a file upload itself (`wget_agent -C`, no queue row) after making the
-    // upload row and before setting its pfile_fk: a young upload without one is importing.
-    let importing_since = uploads
-        .iter()
-        .filter(|(id, u)| u.pfile_fk.is_none() && fresh.as_ref().is_none_or(|f| f.uploads.get(id).is_none_or(|x| x.0.is_none())))
-        .filter_map(|(_, u)| u.ts)
-        .filter(|ts| db_now - ts < params.grace_seconds)
-        .min();
-    let writers_since = match (writers_since, importing_since) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    };
-    // While any upload-writing job is open, an entry younger than the grace period may be
-    // its write too (a job queued now ran a moment ago). On a quiet system a file's age
-    // alone proves nothing: a restore with `cp -r` makes every file new.
-    let by_age = writers_since.is_none() && !busy.is_empty();
-    let writers_since = match writers_since {
-        Some(t) => Some(t),
-        None if by_age => Some(local_now() - params.grace_seconds),
-        None => None,
-    };
+    let open_jobs: Vec<&OpenJob> = first_jobs.iter().chain(fresh.iter().flat_map(|f| &f.open_jobs)).collect();
+    let busy = busy_uploads(&open_jobs, params);
+    let window = Window::of(&open_jobs, uploads, fresh.as_ref(), db_now, !busy.is_empty(), params);
+    let writers_since = window.since;
     let fresh_ts: HashMap<i64, i64> = fresh.iter().flat_map(|f| f.uploads.iter().filter_map(|(u, x)| Some((*u, x.1?)))).collect();
     let unpacked: HashSet<i64> = fresh.iter().flat_map(|f| f.unpacked.iter().copied()).collect();
     // Made less than the grace period ago and never unpacked yet: the UI is still importing
@@ -147,18 +117,7 @@ pub(super) fn second_look(db: &DbSource, repo: &Path, uploads: &BTreeMap<i64, Up
     let mut batch: Vec<Finding> = Vec::with_capacity(BATCH);
     let mut decide_batch = |batch: &mut Vec<Finding>, fresh: &mut Option<Fresh>| -> Result<()> {
         if let (Some(fr), DbSource::Url(url)) = (fresh.as_mut(), db) {
-            let mut q = Questions::default();
-            for f in batch.iter() {
-                match Rule::from_id(&f.rule) {
-                    Some(Rule::FileMissing) => q.pfiles.extend(pfiles_of(f)),
-                    Some(Rule::FileOrphaned) => q.orphans.extend(f.details.get("name").and_then(Value::as_str).map(str::to_string)),
-                    _ => {}
-                }
-            }
-            if !q.pfiles.is_empty() || !q.orphans.is_empty() {
-                let answers = read_fresh(url, &q)?;
-                (fr.referenced_pfiles, fr.named_objects, fr.named_golds) = (answers.referenced_pfiles, answers.named_objects, answers.named_golds);
-            }
+            refresh_batch(url, batch, fr)?;
         }
         for f in batch.drain(..) {
             match decide(&f, repo, uploads, fresh.as_ref(), &busy, &young, writers_since, &state.standing_damage) {
@@ -185,6 +144,84 @@ pub(super) fn second_look(db: &DbSource, repo: &Path, uploads: &BTreeMap<i64, Up
     })?;
     decide_batch(&mut batch, &mut fresh)?;
     sink.stats.add_resolved(state.resolved);
+    report_in_flight(&state, uploads, &busy, &window, params, sink);
+    Ok(())
+}
+
+/// The uploads an open job of one of the in-flight agents works on, with those jobs.
+fn busy_uploads(open_jobs: &[&OpenJob], params: &InFlightParams) -> BTreeMap<i64, Vec<OpenJob>> {
+    let agents: HashSet<&str> = params.agents.iter().map(String::as_str).collect();
+    let mut busy: BTreeMap<i64, Vec<OpenJob>> = BTreeMap::new();
+    for job in open_jobs {
+        if let Some(u) = job.upload.filter(|_| agents.contains(job.agent.as_str())) {
+            let jobs = busy.entry(u).or_default();
+            if !jobs.iter().any(|j| j.jq_pk == job.jq_pk) {
+                jobs.push((*job).clone());
+            }
+        }
+    }
+    busy
+}
+
+/// Since when entries no row names yet may be FOSSology's writes in progress.
+struct Window {
+    /// The start of the window (seconds since the epoch); `None`: no write is in progress.
+    since: Option<i64>,
+    /// The window is the grace period alone (jobs are open, none of them writing yet).
+    by_age: bool,
+}
+
+impl Window {
+    fn of(open_jobs: &[&OpenJob], uploads: &BTreeMap<i64, Upload>, fresh: Option<&Fresh>, db_now: i64, busy: bool, params: &InFlightParams) -> Window {
+        // Objects written since the first of the running unpacks or downloads started may
+        // be theirs before their rows commit.
+        let writers_since = open_jobs.iter().filter(|j| matches!(j.agent.as_str(), "ununpack" | "wget_agent")).filter_map(|j| j.started).min();
+        // The UI imports a file upload itself (`wget_agent -C`, no queue row) after making
+        // the upload row and before setting its pfile_fk: a young upload without one is
+        // importing.
+        let importing_since = uploads
+            .iter()
+            .filter(|(id, u)| u.pfile_fk.is_none() && fresh.is_none_or(|f| f.uploads.get(id).is_none_or(|x| x.0.is_none())))
+            .filter_map(|(_, u)| u.ts)
+            .filter(|ts| db_now - ts < params.grace_seconds)
+            .min();
+        let writers_since = match (writers_since, importing_since) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        // While any upload-writing job is open, an entry younger than the grace period may
+        // be its write too (a job queued now ran a moment ago). On a quiet system a file's
+        // age alone proves nothing: a restore with `cp -r` makes every file new.
+        let by_age = writers_since.is_none() && busy;
+        let since = match writers_since {
+            Some(t) => Some(t),
+            None if by_age => Some(local_now() - params.grace_seconds),
+            None => None,
+        };
+        Window { since, by_age }
+    }
+}
+
+/// Asks the live database again about the pfiles and objects of one batch of held
+/// findings: which are referenced and named now.
+fn refresh_batch(url: &str, batch: &[Finding], fresh: &mut Fresh) -> Result<()> {
+    let mut q = Questions::default();
+    for f in batch {
+        match Rule::from_id(&f.rule) {
+            Some(Rule::FileMissing) => q.pfiles.extend(pfiles_of(f)),
+            Some(Rule::FileOrphaned) => q.orphans.extend(f.details.get("name").and_then(Value::as_str).map(str::to_string)),
+            _ => {}
+        }
+    }
+    if !q.pfiles.is_empty() || !q.orphans.is_empty() {
+        let answers = read_fresh(url, &q)?;
+        (fresh.referenced_pfiles, fresh.named_objects, fresh.named_golds) = (answers.referenced_pfiles, answers.named_objects, answers.named_golds);
+    }
+    Ok(())
+}
+
+/// One `in-flight` finding per upload being worked on and per tree being written.
+fn report_in_flight(state: &Decisions, uploads: &BTreeMap<i64, Upload>, busy: &BTreeMap<i64, Vec<OpenJob>>, window: &Window, params: &InFlightParams, sink: &Sink) {
     let mut in_flight = 0;
     for (upload, rules) in &state.flights {
         let held: u64 = rules.values().sum();
@@ -209,8 +246,8 @@ pub(super) fn second_look(db: &DbSource, repo: &Path, uploads: &BTreeMap<i64, Up
     }
     for (tree, (n, first)) in &state.writes {
         in_flight += n;
-        let since = match writers_since {
-            _ if by_age => format!("younger than {}s while FOSSology has jobs open", params.grace_seconds),
+        let since = match window.since {
+            _ if window.by_age => format!("younger than {}s while FOSSology has jobs open", params.grace_seconds),
             Some(t) => format!("written since {} while FOSSology's jobs ran", format_epoch(t)),
             None => String::new(),
         };
@@ -223,7 +260,6 @@ pub(super) fn second_look(db: &DbSource, repo: &Path, uploads: &BTreeMap<i64, Up
         );
     }
     sink.stats.add_in_flight(in_flight);
-    Ok(())
 }
 
 struct Decisions {
