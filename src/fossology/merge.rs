@@ -13,6 +13,7 @@ use super::conf::Layout;
 use super::decide::{GoldState, Pending, Problem, Spool, damage_finding, insert_pfiles};
 use super::layout::{ObjectKey, ObjectType, object_path, preferred_path};
 use super::metadata::{DbObject, Upload, capped};
+use super::shards::{Foreign, SideRecord};
 use super::summary::{Class, Summary, Totals};
 use super::trees::{Tree, spawn_walkers};
 use super::walk::{Found, Level, Misplaced};
@@ -350,10 +351,9 @@ impl Run<'_> {
             hosts.push(None);
         }
         let copy_at = hosts.into_iter().map(|h| object_path(self.layout, h, object_type, &name)).find(|rel| *rel != m.rel && self.opts.repo.join(rel).is_file());
-        self.sink.side(json!({
-            "product": "fossology", "record": "foreign-object", "type": object_type.as_str(), "name": name, "rel": m.rel, "why": m.why,
-            "expected": preferred_path(self.layout, object_type, &name), "allowed": allowed, "copy_at": copy_at, "referenced": referenced,
-        }));
+        let expected = preferred_path(self.layout, object_type, &name);
+        let object = Foreign { object_type: object_type.as_str().into(), name, rel: m.rel.clone(), why: m.why.into(), expected, allowed, copy_at, referenced };
+        self.sink.side(SideRecord::new(object).to_value());
     }
 }
 
