@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 
-use crate::engine::report::{FailOn, Format, Report};
+use crate::engine::report::{FailOn, Format};
 use crate::engine::rules::Catalogue;
 use crate::engine::sink::Sink;
 
@@ -109,7 +109,7 @@ impl OutputArgs {
         }
         for (path, format) in &files {
             if *format != Format::Jsonl {
-                write_file(path, |out| write_report(&report, *format, out, self.fail_on))?;
+                write_file(path, |out| report.write(*format, out, self.fail_on))?;
             }
         }
         if let Some(format) = stdout_format
@@ -117,7 +117,7 @@ impl OutputArgs {
         {
             let stdout = std::io::stdout();
             let mut out = BufWriter::new(stdout.lock());
-            write_report(&report, format, &mut out, self.fail_on)?;
+            report.write(format, &mut out, self.fail_on)?;
             out.flush()?;
         }
         Ok(if report.summary.fails(self.fail_on) { ExitCode::from(1) } else { ExitCode::SUCCESS })
@@ -138,16 +138,6 @@ impl OutputArgs {
             out.flush()?;
         }
         Ok(())
-    }
-}
-
-fn write_report(report: &Report, format: Format, out: &mut dyn Write, fail_on: FailOn) -> Result<()> {
-    match format {
-        // JUnit marks a rule failed by the run's own threshold.
-        Format::Junit => crate::engine::report::write_junit(report, out, fail_on),
-        // The verdict at the top of the page is the run's own exit status.
-        Format::Html => crate::engine::report::html::write(report, out, fail_on),
-        _ => report.write(format, out),
     }
 }
 

@@ -1,11 +1,17 @@
-//! What a person reads on a terminal cannot be steered by the data: names, messages and
-//! excerpts of input are printed with their control characters escaped, the way `ls -b` and
-//! git quote a path. The table and csv formats, the diff's table, and the error line all use
-//! this; JSON and JSON Lines keep the exact text (JSON escapes control characters itself).
+//! Every escaper of the printers, each once: what a format needs done to text that comes
+//! from the data (names, subjects, messages, excerpts of input) so the data cannot steer
+//! what reads it.
 //!
-//! `\a \b \t \n \v \f \r` for those, `\xNN` for the other C0 controls, DEL and any byte that
-//! is not UTF-8, `\u{NN}` for the C1 controls (U+0080–U+009F, which some terminals obey as
-//! escape sequences); everything else as it is, a backslash too.
+//! - [`text`], [`bytes`], [`clipped`]: a terminal. Control characters are escaped the way
+//!   `ls -b` and git quote a path: `\a \b \t \n \v \f \r` for those, `\xNN` for the other
+//!   C0 controls, DEL and any byte that is not UTF-8, `\u{NN}` for the C1 controls
+//!   (U+0080–U+009F, which some terminals obey as escape sequences); everything else as it
+//!   is, a backslash too. The table and csv formats and the error line use this; JSON and
+//!   JSON Lines keep the exact text (JSON escapes control characters itself).
+//! - [`excerpt`], [`toml_error`]: the few characters of a bad input an error message quotes.
+//! - [`html`]: HTML content and attribute values.
+//! - [`xml`]: XML 1.0 content and attribute values (JUnit).
+//! - [`prometheus_label`]: a label value of the Prometheus text format.
 
 use std::borrow::Cow;
 use std::fmt::Write;
@@ -117,6 +123,57 @@ pub fn toml_error(text: &str, e: &toml::de::Error) -> String {
     if found.is_empty() { format!("line {line}, column {column}: {message}") } else { format!("line {line}, column {column}: {message} (at '{}')", excerpt(found)) }
 }
 
+/// Text for HTML content and attribute values: the five characters markup gives meaning
+/// (`& < > " '`) as references. Control characters other than tab and newline, which HTML
+/// does not allow, are shown as a terminal shows them ([`text`]), so a name holding them
+/// reads the same in every format.
+pub fn html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match markup(c, "&#39;") {
+            Some(entity) => out.push_str(entity),
+            None if c == '\t' || c == '\n' => out.push(c),
+            None if needs_escape(c) => push_escaped(&mut out, c),
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text for XML 1.0 content and attribute values: the five predefined entities for
+/// `& < > " '`, and U+FFFD for the C0 controls other than tab, newline and carriage
+/// return, which XML 1.0 forbids even as character references (its `Char` production).
+pub fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match markup(c, "&apos;") {
+            Some(entity) => out.push_str(entity),
+            None if (c as u32) < 0x20 && c != '\n' && c != '\t' && c != '\r' => out.push('\u{FFFD}'),
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+/// The reference for a character markup gives meaning, `apos` for the single quote (HTML
+/// has no `&apos;` before HTML5, so the page uses `&#39;`).
+fn markup(c: char, apos: &'static str) -> Option<&'static str> {
+    Some(match c {
+        '&' => "&amp;",
+        '<' => "&lt;",
+        '>' => "&gt;",
+        '"' => "&quot;",
+        '\'' => apos,
+        _ => return None,
+    })
+}
+
+/// A label value of the Prometheus text exposition format, which escapes a backslash, a
+/// double quote and a line feed, and nothing else.
+pub fn prometheus_label(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,5 +204,24 @@ mod tests {
         let m = toml_error(&text, &e);
         assert!(m.starts_with("line 2, column 7: "), "{m}");
         assert!(m.len() < 400 && !m.contains('\x1b'), "{m}");
+    }
+
+    #[test]
+    fn html_escapes_markup_quotes_and_control_characters() {
+        assert_eq!(html("<img src=x onerror=\"a('b')\">&amp;"), "&lt;img src=x onerror=&quot;a(&#39;b&#39;)&quot;&gt;&amp;amp;");
+        assert_eq!(html("a\u{0}b\u{1b}c\td\u{7}\r\n\u{9b}"), "a\\x00b\\x1bc\td\\a\\r\n\\u{9b}");
+    }
+
+    #[test]
+    fn xml_escapes_markup_and_replaces_what_xml_forbids() {
+        assert_eq!(xml("<a b=\"c\">'d' & e</a>"), "&lt;a b=&quot;c&quot;&gt;&apos;d&apos; &amp; e&lt;/a&gt;");
+        assert_eq!(xml("a\u{0}b\u{1b}c\td\re\nf\u{7f}"), "a\u{FFFD}b\u{FFFD}c\td\re\nf\u{7f}");
+        assert!(roxmltree::Document::parse(&format!("<t a=\"{0}\">{0}</t>", xml("\u{1}<&>\"'\u{1f}"))).is_ok());
+    }
+
+    #[test]
+    fn a_prometheus_label_escapes_backslash_quote_and_newline() {
+        assert_eq!(prometheus_label("a\\b\"c\nd\te"), "a\\\\b\\\"c\\nd\te");
+        assert_eq!(prometheus_label("fossology/file-missing"), "fossology/file-missing");
     }
 }

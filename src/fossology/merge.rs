@@ -14,6 +14,7 @@ use super::decide::{GoldState, Pending, Problem, Spool, damage_finding, insert_p
 use super::layout::{ObjectKey, ObjectType, object_path, preferred_path};
 use super::metadata::{DbObject, Upload, capped};
 use super::options::Level;
+use super::shards::{Foreign, SideRecord};
 use super::summary::{Class, Summary, Totals};
 use super::trees::{Tree, spawn_walkers};
 use super::walk::{Found, Misplaced, Why};
@@ -351,10 +352,9 @@ impl Run<'_> {
             hosts.push(None);
         }
         let copy_at = hosts.into_iter().map(|h| object_path(self.layout, h, object_type, &name)).find(|rel| *rel != m.rel && self.opts.inputs.repo.join(rel).is_file());
-        self.sink.side(json!({
-            "product": "fossology", "record": "foreign-object", "type": object_type.as_str(), "name": name, "rel": m.rel, "why": m.why.as_str(),
-            "expected": preferred_path(self.layout, object_type, &name), "allowed": allowed, "copy_at": copy_at, "referenced": referenced,
-        }));
+        let expected = preferred_path(self.layout, object_type, &name);
+        let object = Foreign { object_type, name, rel: m.rel.clone(), why: m.why, expected, allowed, copy_at, referenced };
+        self.sink.side(SideRecord::new(object).to_value());
     }
 }
 

@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use anyhow::Result;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::Rule;
@@ -28,28 +28,55 @@ use crate::engine::finding::Finding;
 use crate::engine::sink::Sink;
 use crate::engine::spool::{Line, LineSpool};
 
-/// What a shard left on the side about one object (`Run::foreign`).
-#[derive(Debug, Clone, Deserialize)]
-struct Foreign {
+/// The record a shard leaves on the side of its report about one object whose name is
+/// another shard's (`Run::foreign`): the one wire form of it, written there and read back
+/// here. The report's `side` array holds it as
+/// `{"product": "fossology", "record": "foreign-object", "type", "name", "rel", "why",
+/// "expected", "allowed", "copy_at", "referenced"}`, nulls included.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct SideRecord {
+    product: String,
+    record: String,
+    #[serde(flatten)]
+    pub(super) object: Foreign,
+}
+
+impl SideRecord {
+    const PRODUCT: &str = "fossology";
+    const RECORD: &str = "foreign-object";
+
+    pub(super) fn new(object: Foreign) -> SideRecord {
+        SideRecord { product: SideRecord::PRODUCT.into(), record: SideRecord::RECORD.into(), object }
+    }
+
+    /// As the sink takes it.
+    pub(super) fn to_value(&self) -> Value {
+        serde_json::to_value(self).expect("a side record is strings, booleans and nulls")
+    }
+}
+
+/// One object out of its shard, as the shard saw it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct Foreign {
     #[serde(rename = "type")]
-    object_type: ObjectType,
-    name: String,
-    rel: String,
-    why: Why,
-    expected: String,
+    pub(super) object_type: ObjectType,
+    pub(super) name: String,
+    pub(super) rel: String,
+    pub(super) why: Why,
+    pub(super) expected: String,
     /// It lies on a host the ranges allow for it: the object is present.
-    allowed: bool,
+    pub(super) allowed: bool,
     /// A copy where the layout puts it, as the shard saw the file system.
-    copy_at: Option<String>,
+    pub(super) copy_at: Option<String>,
     /// Whether a database row names it, when the shard knew.
-    referenced: Option<bool>,
+    pub(super) referenced: Option<bool>,
 }
 
 const BUDGET: usize = 32 << 20;
 
-/// Whether a side record is one of these.
+/// Whether a side record is a foreign object's (a report's `side` may hold other records).
 pub fn is_side_record(v: &Value) -> bool {
-    v.get("product").and_then(Value::as_str) == Some("fossology") && v.get("record").and_then(Value::as_str) == Some("foreign-object")
+    v.get("product").and_then(Value::as_str) == Some(SideRecord::PRODUCT) && v.get("record").and_then(Value::as_str) == Some(SideRecord::RECORD)
 }
 
 /// Hands every finding of `unique` (deduplicated findings of all shards) to `sink`,
@@ -60,7 +87,7 @@ pub fn merge(unique: &mut LineSpool, side: &mut LineSpool, sink: &Sink) -> Resul
     for v in side.read::<Value>()? {
         let v = v?;
         if is_side_record(&v) {
-            let f: Foreign = serde_json::from_value(v.clone())?;
+            let f = serde_json::from_value::<SideRecord>(v.clone())?.object;
             foreign.push(Line(format!("{}\0{}\0{}", f.expected, f.rel, v).into_bytes()))?;
         }
     }
@@ -200,7 +227,7 @@ pub fn merge(unique: &mut LineSpool, side: &mut LineSpool, sink: &Sink) -> Resul
 fn parse_foreign(line: &Line) -> Result<Foreign> {
     let text = std::str::from_utf8(&line.0)?;
     let json = text.splitn(3, '\0').nth(2).unwrap_or_default();
-    Ok(serde_json::from_str(json)?)
+    Ok(serde_json::from_str::<SideRecord>(json)?.object)
 }
 
 /// `(subject, json)` of a keyed line.
@@ -326,4 +353,31 @@ fn next_name(name: &str) -> Option<String> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_side_record_has_its_fields_in_order_nulls_included_and_reads_back() {
+        let object = Foreign {
+            object_type: ObjectType::Files,
+            name: "ab".into(),
+            rel: "localhost/files/ab".into(),
+            why: Why::WrongDirectory,
+            expected: "localhost/files/a/ab".into(),
+            allowed: false,
+            copy_at: None,
+            referenced: Some(true),
+        };
+        let value = SideRecord::new(object).to_value();
+        assert_eq!(
+            value.to_string(),
+            r#"{"product":"fossology","record":"foreign-object","type":"files","name":"ab","rel":"localhost/files/ab","why":"in the wrong directory","expected":"localhost/files/a/ab","allowed":false,"copy_at":null,"referenced":true}"#
+        );
+        assert!(is_side_record(&value));
+        let back = serde_json::from_value::<SideRecord>(value).unwrap().object;
+        assert_eq!((back.rel.as_str(), back.copy_at, back.referenced), ("localhost/files/ab", None, Some(true)));
+    }
 }

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::Entry;
+use crate::engine::report::Tool;
 
 /// The format this version writes and reads.
 pub const FORMAT: &str = "repocheck-manifest/1";
@@ -39,22 +40,9 @@ pub struct Header {
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Tool {
-    pub name: String,
-    pub version: String,
-}
-
 impl Header {
     pub fn new(product: &str, inputs: Map<String, Value>, level: Option<String>) -> Header {
-        Header {
-            format: FORMAT.to_string(),
-            tool: Tool { name: "repocheck".into(), version: env!("CARGO_PKG_VERSION").into() },
-            product: product.to_string(),
-            inputs,
-            level,
-            created_at: crate::engine::report::rfc3339(time::OffsetDateTime::now_utc()),
-        }
+        Header { format: FORMAT.to_string(), tool: Tool::current(), product: product.to_string(), inputs, level, created_at: crate::engine::report::rfc3339(time::OffsetDateTime::now_utc()) }
     }
 }
 

@@ -1,8 +1,10 @@
-//! `repocheck diff`: what changed between two JSON reports. A finding is identified by its
-//! rule and subject; a finding of the same rule and subject in both reports is unchanged
-//! even when its message, details or severity differ. A report may name one (rule,
-//! subject) several times: the k-th of the before report pairs with the k-th of the after
-//! report, and the surplus of either side is resolved or new.
+//! `repocheck diff`: what changed between two JSON reports. This is the model — what is
+//! new, resolved and unchanged, the counts, the verdict; the format modules print it.
+//!
+//! A finding is identified by its rule and subject; a finding of the same rule and subject
+//! in both reports is unchanged even when its message, details or severity differ. A
+//! report may name one (rule, subject) several times: the k-th of the before report pairs
+//! with the k-th of the after report, and the surplus of either side is resolved or new.
 //!
 //! Reports may hold millions of findings, so neither is held in memory: each report's
 //! findings are streamed into an external sort by (rule, subject), the two sorted streams
@@ -17,11 +19,9 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use serde::Serialize;
-use serde_json::{Map, Value};
 
-use super::json::{Tool, stream_report};
-use super::{FailOn, Format, Summary};
-use crate::engine::escape;
+use super::read::stream_report;
+use super::{FailOn, Summary};
 use crate::engine::extsort::{ExternalSorter, SortRecord, codec};
 use crate::engine::finding::{Finding, Severity};
 
@@ -30,9 +30,6 @@ pub const SCHEMA: &str = "repocheck-diff/1";
 
 /// Memory for sorting each report's findings before runs are spilled to disk.
 const SORT_BUDGET: usize = 32 << 20;
-
-/// How many new (and resolved) findings of each rule the table and JUnit list.
-const LISTED: usize = 50;
 
 /// One of the two reports compared.
 #[derive(Debug, Clone, Serialize)]
@@ -55,6 +52,36 @@ pub struct Changes {
     pub new: Summary,
     pub resolved: Summary,
     pub unchanged: Summary,
+}
+
+impl Changes {
+    /// The counts of the findings that are `change`.
+    pub fn of(&self, change: Change) -> &Summary {
+        match change {
+            Change::New => &self.new,
+            Change::Resolved => &self.resolved,
+        }
+    }
+}
+
+/// The findings of a diff that it keeps, and its printers list: the unchanged ones are
+/// only counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    New,
+    Resolved,
+}
+
+impl Change {
+    /// In the order the printers list them.
+    pub const LISTED: [Change; 2] = [Change::New, Change::Resolved];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Change::New => "new",
+            Change::Resolved => "resolved",
+        }
+    }
 }
 
 /// The comparison of two reports. The new and resolved findings stay in spool files, in
@@ -218,211 +245,41 @@ impl Diff {
 
     /// Streams the new findings, in (rule, subject) order.
     pub fn for_each_new(&self, f: impl FnMut(Finding) -> Result<()>) -> Result<()> {
-        for_each(&self.new, f)
+        self.for_each(Change::New, f)
     }
 
     /// Streams the resolved findings (as the before report had them), in (rule, subject) order.
     pub fn for_each_resolved(&self, f: impl FnMut(Finding) -> Result<()>) -> Result<()> {
-        for_each(&self.resolved, f)
+        self.for_each(Change::Resolved, f)
     }
 
-    /// Writes the diff in `format`; `fail_on` decides the verdict (HTML) and which rules
-    /// fail (JUnit).
-    pub fn write(&self, format: Format, out: &mut dyn Write, fail_on: FailOn) -> Result<()> {
-        match format {
-            Format::Json => self.write_json(out),
-            Format::Jsonl => self.write_jsonl(out),
-            Format::Csv => self.write_csv(out),
-            Format::Table => self.write_table(out),
-            Format::Junit => self.write_junit(out, fail_on),
-            Format::Prometheus => self.write_prometheus(out),
-            Format::Html => super::html::write_diff(self, out, fail_on),
-        }
+    /// Streams the findings that are `change`, in (rule, subject) order.
+    pub fn for_each(&self, change: Change, f: impl FnMut(Finding) -> Result<()>) -> Result<()> {
+        read_spool(
+            match change {
+                Change::New => &self.new,
+                Change::Resolved => &self.resolved,
+            },
+            f,
+        )
     }
 
-    /// `{"schema", "tool", "before", "after", "summary", "rules", "new": [...], "resolved": [...]}`.
-    fn write_json(&self, out: &mut dyn Write) -> Result<()> {
-        let tool = Tool { name: "repocheck".into(), version: env!("CARGO_PKG_VERSION").into() };
-        write!(out, "{{\n  \"schema\": \"{SCHEMA}\",\n  \"tool\": {},\n", serde_json::to_string(&tool)?)?;
-        writeln!(out, "  \"before\": {},", serde_json::to_string(&self.before)?)?;
-        writeln!(out, "  \"after\": {},", serde_json::to_string(&self.after)?)?;
-        writeln!(out, "  \"summary\": {},", serde_json::to_string(&self.summary)?)?;
-        writeln!(out, "  \"rules\": {},", serde_json::to_string(&self.rules)?)?;
-        for (name, last) in [("new", false), ("resolved", true)] {
-            write!(out, "  \"{name}\": [")?;
-            let mut first = true;
-            let each = |f: Finding| -> Result<()> {
-                out.write_all(if first { b"\n    " } else { b",\n    " })?;
-                first = false;
-                serde_json::to_writer(&mut *out, &f)?;
-                Ok(())
-            };
-            if name == "new" {
-                self.for_each_new(each)?
-            } else {
-                self.for_each_resolved(each)?
-            }
-            let close = if first { "]" } else { "\n  ]" };
-            write!(out, "{close}{}", if last { "\n}\n" } else { ",\n" })?;
-        }
-        Ok(())
-    }
-
-    /// One line per new or resolved finding: `{"change": "new"|"resolved", ...finding}`.
-    fn write_jsonl(&self, out: &mut dyn Write) -> Result<()> {
-        for change in ["new", "resolved"] {
-            let each = |f: Finding| -> Result<()> {
-                let mut line = Map::new();
-                line.insert("change".into(), Value::String(change.into()));
-                if let Value::Object(fields) = serde_json::to_value(&f)? {
-                    line.extend(fields);
-                }
-                serde_json::to_writer(&mut *out, &line)?;
-                out.write_all(b"\n")?;
-                Ok(())
-            };
-            if change == "new" { self.for_each_new(each)? } else { self.for_each_resolved(each)? }
-        }
-        Ok(())
-    }
-
-    /// `change,rule,severity,subject,message`, the new findings then the resolved ones.
-    fn write_csv(&self, out: &mut dyn Write) -> Result<()> {
-        let mut w = ::csv::Writer::from_writer(out);
-        w.write_record(["change", "rule", "severity", "subject", "message"])?;
-        for change in ["new", "resolved"] {
-            let each = |f: Finding| -> Result<()> {
-                w.write_record([change, &escape::text(&f.rule), f.severity.as_str(), &escape::text(&f.subject), &escape::text(&f.message)])?;
-                Ok(())
-            };
-            if change == "new" { self.for_each_new(each)? } else { self.for_each_resolved(each)? }
-        }
-        w.flush()?;
-        Ok(())
-    }
-
-    /// The first findings of each rule, for the table and JUnit.
-    fn listed(&self, new: bool, limit: usize) -> Result<BTreeMap<String, Vec<Finding>>> {
+    /// The first `limit` findings of each rule that are `change`, for the printers that
+    /// list some and count the rest.
+    pub fn first_of_each_rule(&self, change: Change, limit: usize) -> Result<BTreeMap<String, Vec<Finding>>> {
         let mut listed: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
-        let each = |f: Finding| -> Result<()> {
+        self.for_each(change, |f| {
             let list = listed.entry(f.rule.clone()).or_default();
             if list.len() < limit {
                 list.push(f);
             }
             Ok(())
-        };
-        if new {
-            self.for_each_new(each)?
-        } else {
-            self.for_each_resolved(each)?
-        }
+        })?;
         Ok(listed)
-    }
-
-    /// Counts per rule (new, resolved, unchanged), then the first new and resolved
-    /// findings of each rule.
-    fn write_table(&self, out: &mut dyn Write) -> Result<()> {
-        for (name, side) in [("before", &self.before), ("after", &self.after)] {
-            let s = &side.summary;
-            writeln!(out, "{name}: {} ({}): {} error(s), {} warning(s), {} info", escape::text(&side.file), escape::text(&side.started_at), s.error, s.warning, s.info)?;
-        }
-        let mut t = super::table::new_table();
-        t.set_header(["rule", "new", "resolved", "unchanged"]);
-        for (rule, c) in &self.rules {
-            t.add_row([escape::text(rule).into_owned(), c.new.total().to_string(), c.resolved.total().to_string(), c.unchanged.total().to_string()]);
-        }
-        writeln!(out, "{t}")?;
-        for (change, new) in [("new", true), ("resolved", false)] {
-            for (rule, findings) in self.listed(new, LISTED)? {
-                let total = self.rules.get(&rule).map(|c| if new { c.new.total() } else { c.resolved.total() }).unwrap_or(0);
-                writeln!(out, "\n{change}: {} ({total})", escape::text(&rule))?;
-                let mut t = super::table::new_table();
-                t.set_header(["severity", "subject", "message"]);
-                for f in &findings {
-                    t.add_row([f.severity.to_string(), escape::text(&f.subject).into_owned(), escape::text(&f.message).into_owned()]);
-                }
-                writeln!(out, "{t}")?;
-                if total as usize > findings.len() {
-                    writeln!(out, "… and {} more (use --format json or csv for all)", total as usize - findings.len())?;
-                }
-            }
-        }
-        let (n, r, u) = (&self.summary.new, &self.summary.resolved, &self.summary.unchanged);
-        writeln!(out, "\n{} new ({} error, {} warning, {} info), {} resolved, {} unchanged", n.total(), n.error, n.warning, n.info, r.total(), u.total())?;
-        Ok(())
-    }
-
-    /// A test case per rule, failed when it has new findings at or above `fail_on`.
-    fn write_junit(&self, out: &mut dyn Write, fail_on: FailOn) -> Result<()> {
-        use super::html::esc;
-        let listed = self.listed(true, LISTED)?;
-        let failed = |c: &Changes| c.new.fails(fail_on);
-        let failures = self.rules.values().filter(|c| failed(c)).count();
-        writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
-        writeln!(out, r#"<testsuites name="repocheck diff" tests="{}" failures="{failures}">"#, self.rules.len())?;
-        let mut suites: BTreeMap<&str, Vec<(&String, &Changes)>> = BTreeMap::new();
-        for (rule, c) in &self.rules {
-            suites.entry(rule.split('/').next().unwrap_or_default()).or_default().push((rule, c));
-        }
-        for (product, rules) in suites {
-            let failures = rules.iter().filter(|(_, c)| failed(c)).count();
-            writeln!(out, r#"  <testsuite name="{}" tests="{}" failures="{failures}" errors="0">"#, esc(product), rules.len())?;
-            for (rule, c) in rules {
-                write!(out, r#"    <testcase classname="repocheck.{}" name="{}""#, esc(product), esc(rule))?;
-                let other = format!("{} resolved, {} unchanged", c.resolved.total(), c.unchanged.total());
-                if failed(c) {
-                    writeln!(out, ">")?;
-                    writeln!(out, r#"      <failure message="{} new finding(s): {} error, {} warning, {} info">"#, c.new.total(), c.new.error, c.new.warning, c.new.info)?;
-                    let shown = listed.get(rule.as_str()).map(Vec::as_slice).unwrap_or_default();
-                    for f in shown {
-                        writeln!(out, "{}: {}: {}", f.severity, esc(&f.subject), esc(&f.message))?;
-                    }
-                    if c.new.total() as usize > shown.len() {
-                        writeln!(out, "… and {} more", c.new.total() as usize - shown.len())?;
-                    }
-                    writeln!(out, "      </failure>\n      <system-out>{other}</system-out>\n    </testcase>")?;
-                } else if *c == Changes::default() {
-                    writeln!(out, "/>")?;
-                } else {
-                    writeln!(out, ">\n      <system-out>{} new finding(s) below the failure threshold, {other}</system-out>\n    </testcase>", c.new.total())?;
-                }
-            }
-            writeln!(out, "  </testsuite>")?;
-        }
-        writeln!(out, "</testsuites>")?;
-        Ok(())
-    }
-
-    /// `repocheck_findings_{new,resolved,unchanged}{severity}` and per rule
-    /// `repocheck_rule_findings_{new,resolved}{product,rule,severity}`.
-    fn write_prometheus(&self, out: &mut dyn Write) -> Result<()> {
-        let label = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
-        type Part = fn(&Changes) -> &Summary;
-        let kinds: [(&str, &str, Part); 3] = [
-            ("new", "Findings of the after report that the before report did not have", |c| &c.new),
-            ("resolved", "Findings of the before report that the after report no longer has", |c| &c.resolved),
-            ("unchanged", "Findings both reports have (same rule and subject)", |c| &c.unchanged),
-        ];
-        for (kind, help, get) in kinds {
-            writeln!(out, "# HELP repocheck_findings_{kind} {help}, by severity.\n# TYPE repocheck_findings_{kind} gauge")?;
-            for severity in Severity::ALL {
-                writeln!(out, "repocheck_findings_{kind}{{severity=\"{severity}\"}} {}", get(&self.summary).count(severity))?;
-            }
-        }
-        for (kind, help, get) in &kinds[..2] {
-            writeln!(out, "# HELP repocheck_rule_findings_{kind} {help}, by rule and severity.\n# TYPE repocheck_rule_findings_{kind} gauge")?;
-            for (rule, c) in &self.rules {
-                let product = rule.split('/').next().unwrap_or_default();
-                for severity in Severity::ALL {
-                    writeln!(out, "repocheck_rule_findings_{kind}{{product=\"{}\",rule=\"{}\",severity=\"{severity}\"}} {}", label(product), label(rule), get(c).count(severity))?;
-                }
-            }
-        }
-        Ok(())
     }
 }
 
-fn for_each(spool: &File, mut f: impl FnMut(Finding) -> Result<()>) -> Result<()> {
+fn read_spool(spool: &File, mut f: impl FnMut(Finding) -> Result<()>) -> Result<()> {
     let mut file = spool;
     file.seek(SeekFrom::Start(0)).context("cannot rewind the diff's spool")?;
     let mut reader = BufReader::with_capacity(1 << 16, file);
@@ -440,6 +297,7 @@ fn for_each(spool: &File, mut f: impl FnMut(Finding) -> Result<()>) -> Result<()
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use serde_json::Map;
     use std::collections::HashMap;
 
     fn finding(rule: &str, subject: &str, severity: Severity, message: &str) -> Finding {

@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use super::diff::{Diff, Side};
 use super::{FailOn, RepairEntry, Repairs, Report, Summary, Target, rfc3339};
+use crate::engine::escape::html as esc;
 use crate::engine::finding::{Finding, Severity};
 
 /// How many findings of each rule (of each side, in a diff) the page holds; the rest are
@@ -24,7 +25,7 @@ use crate::engine::finding::{Finding, Severity};
 pub const INLINE_FINDINGS: usize = 2000;
 
 /// Writes the page of a run; the verdict is the exit status `fail_on` gives.
-pub fn write(report: &Report, out: &mut dyn Write, fail_on: FailOn) -> Result<()> {
+pub(super) fn write_report(report: &Report, out: &mut dyn Write, fail_on: FailOn) -> Result<()> {
     // One pass over the findings: counters and the first rows of each rule.
     let mut rules: BTreeMap<String, RuleRows> = BTreeMap::new();
     for rule in report.rules_run() {
@@ -96,7 +97,7 @@ pub fn write(report: &Report, out: &mut dyn Write, fail_on: FailOn) -> Result<()
 /// Writes the repair plan, one row per unit (an upload, an agent, a volume), as the JSON
 /// report's `plan` array has it; nothing when the plan is empty. Every value is read
 /// leniently: a field missing or of another type shows as empty or as compact JSON.
-pub fn write_plan(out: &mut dyn Write, plan: &[Value]) -> Result<()> {
+fn write_plan(out: &mut dyn Write, plan: &[Value]) -> Result<()> {
     if plan.is_empty() {
         return Ok(());
     }
@@ -157,7 +158,7 @@ pub fn write_plan(out: &mut dyn Write, plan: &[Value]) -> Result<()> {
 
 /// Writes the page of `repocheck diff`: the verdict on the new findings, both reports, the
 /// counts per rule, and the new and resolved findings (filterable).
-pub fn write_diff(diff: &Diff, out: &mut dyn Write, fail_on: FailOn) -> Result<()> {
+pub(super) fn write_diff(diff: &Diff, out: &mut dyn Write, fail_on: FailOn) -> Result<()> {
     let mut new: BTreeMap<String, RuleRows> = BTreeMap::new();
     let mut resolved: BTreeMap<String, RuleRows> = BTreeMap::new();
     diff.for_each_new(|f| {
@@ -634,28 +635,8 @@ fn value_text(v: &Value) -> String {
     }
 }
 
-/// Escapes text for HTML content and attribute values. Control characters other than tab
-/// and newline, which HTML does not allow, are shown as a terminal shows them (`\x1b`,
-/// `\a`: `engine::escape`), so a name holding them reads the same in every format.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\t' | '\n' => out.push(c),
-            c if c.is_control() => out.push_str(&crate::engine::escape::text(c.encode_utf8(&mut [0; 4]))),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// `12345` as `12,345`.
-pub fn thousands(n: u64) -> String {
+fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
@@ -681,12 +662,6 @@ fn human_bytes(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escapes_markup_quotes_and_control_characters() {
-        assert_eq!(esc("<img src=x onerror=\"a('b')\">&amp;"), "&lt;img src=x onerror=&quot;a(&#39;b&#39;)&quot;&gt;&amp;amp;");
-        assert_eq!(esc("a\u{0}b\u{1b}c\td\u{7}"), "a\\x00b\\x1bc\td\\a");
-    }
 
     #[test]
     fn counts_have_thousands_separators() {

@@ -1,12 +1,20 @@
-//! The report of a run and its views. Table, JSON, JSON Lines, CSV, JUnit, Prometheus and
-//! HTML are printers of the same findings; none of them is known to the checks.
+//! The two documents repocheck prints — the [`Report`] of a run and the [`Diff`] of two
+//! reports — and their printers. The checks know no printer and the models know no format:
+//! each format module writes both documents it can (`write_report`, `write_diff`), and
+//! [`Report::write`] and [`Diff::write`] below are the one place that picks the printer of
+//! a [`Format`].
+//!
+//! JSON Lines of a run are the exception: the sink writes each finding as it is found
+//! (`Sink::new`'s writers), so no printer writes them from a finished report.
 
 mod csv;
 pub mod diff;
 pub mod html;
 mod json;
+mod jsonl;
 mod junit;
 mod prometheus;
+mod read;
 pub mod table;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -15,20 +23,33 @@ use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
 use std::str::FromStr;
 use std::sync::Mutex;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::finding::{Finding, Repair, Severity};
-
-pub use json::{ReportFile, read_report, stream_report, stream_report_with};
-pub use junit::write_with as write_junit;
+pub use diff::Diff;
+pub use read::{ReportFile, read_report, stream_report, stream_report_with};
 
 /// The JSON schema id of the report.
 pub const SCHEMA: &str = "repocheck-report/2";
 
 /// Report schemas this version reads: /1 had no `plan`.
 pub const SCHEMAS_READ: &[&str] = &["repocheck-report/1", SCHEMA];
+
+/// The program that wrote a report, a diff or a manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+impl Tool {
+    /// This repocheck.
+    pub fn current() -> Tool {
+        Tool { name: "repocheck".into(), version: env!("CARGO_PKG_VERSION").into() }
+    }
+}
 
 /// One checked installation (or backup set) and how it was checked.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -319,19 +340,33 @@ impl Report {
         rules.into_iter().collect()
     }
 
-    pub fn write(&self, format: Format, out: &mut dyn Write) -> Result<()> {
+    /// Writes the report in `format`; `fail_on` decides the verdict (HTML) and which rules
+    /// fail (JUnit), as it decides the exit status.
+    pub fn write(&self, format: Format, out: &mut dyn Write, fail_on: FailOn) -> Result<()> {
         match format {
-            Format::Json => json::write(self, out),
-            Format::Jsonl => self.for_each_finding(|f| {
-                serde_json::to_writer(&mut *out, &f)?;
-                out.write_all(b"\n")?;
-                Ok(())
-            }),
-            Format::Csv => csv::write(self, out),
-            Format::Junit => junit::write(self, out),
-            Format::Table => table::write(self, out),
-            Format::Prometheus => prometheus::write(self, out),
-            Format::Html => html::write(self, out, FailOn::At(Severity::Error)),
+            Format::Table => table::write_report(self, out),
+            Format::Json => json::write_report(self, out),
+            Format::Jsonl => bail!("JSON Lines of a run are written as the findings are found, not from the finished report"),
+            Format::Csv => csv::write_report(self, out),
+            Format::Junit => junit::write_report(self, out, fail_on),
+            Format::Prometheus => prometheus::write_report(self, out),
+            Format::Html => html::write_report(self, out, fail_on),
+        }
+    }
+}
+
+impl Diff {
+    /// Writes the diff in `format`; `fail_on` decides the verdict (HTML) and which rules
+    /// fail (JUnit), as it decides the exit status of `diff`.
+    pub fn write(&self, format: Format, out: &mut dyn Write, fail_on: FailOn) -> Result<()> {
+        match format {
+            Format::Table => table::write_diff(self, out),
+            Format::Json => json::write_diff(self, out),
+            Format::Jsonl => jsonl::write_diff(self, out),
+            Format::Csv => csv::write_diff(self, out),
+            Format::Junit => junit::write_diff(self, out, fail_on),
+            Format::Prometheus => prometheus::write_diff(self, out),
+            Format::Html => html::write_diff(self, out, fail_on),
         }
     }
 }
@@ -352,7 +387,7 @@ impl Format {
     /// Every format, by the name `--format` takes.
     pub const CHOICES: &'static [(Format, &'static str, &'static str)] = &[
         (Format::Table, "table", "a summary per rule and the first findings of each, for people"),
-        (Format::Json, "json", "the whole report (repocheck-report/1)"),
+        (Format::Json, "json", "the whole report (repocheck-report/2)"),
         (Format::Jsonl, "jsonl", "one finding per line, as found"),
         (Format::Csv, "csv", "rule, severity, subject, message"),
         (Format::Junit, "junit", "a test case per rule, for CI dashboards"),
@@ -375,6 +410,11 @@ impl Format {
             _ => return None,
         })
     }
+}
+
+/// The product a rule belongs to: the part of its id before the `/`.
+fn product_of(rule: &str) -> &str {
+    rule.split('/').next().unwrap_or_default()
 }
 
 /// RFC 3339 time for reports.

@@ -1,13 +1,16 @@
-//! Prometheus text exposition, for node_exporter's textfile collector.
+//! Prometheus text exposition, for node_exporter's textfile collector: a run's counts, or a
+//! diff's new, resolved and unchanged counts.
 
 use std::io::Write;
 
 use anyhow::Result;
 
-use super::Report;
+use super::diff::{Changes, Diff};
+use super::{Report, Summary, product_of};
+use crate::engine::escape::prometheus_label as label;
 use crate::engine::finding::Severity;
 
-pub(super) fn write(report: &Report, out: &mut dyn Write) -> Result<()> {
+pub(super) fn write_report(report: &Report, out: &mut dyn Write) -> Result<()> {
     let products: Vec<&str> = {
         let mut p: Vec<&str> = report.targets.iter().map(|t| t.product.as_str()).collect();
         p.sort();
@@ -17,7 +20,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> Result<()> {
     writeln!(out, "# HELP repocheck_findings Findings of the last run, by rule and severity.")?;
     writeln!(out, "# TYPE repocheck_findings gauge")?;
     for (rule, counts) in &report.rule_counts {
-        let product = rule.split('/').next().unwrap_or_default();
+        let product = product_of(rule);
         for severity in Severity::ALL {
             writeln!(out, "repocheck_findings{{product=\"{}\",rule=\"{}\",severity=\"{severity}\"}} {}", label(product), label(rule), counts.count(severity))?;
         }
@@ -51,6 +54,29 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-fn label(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+/// `repocheck_findings_{new,resolved,unchanged}{severity}` and per rule
+/// `repocheck_rule_findings_{new,resolved}{product,rule,severity}`.
+pub(super) fn write_diff(diff: &Diff, out: &mut dyn Write) -> Result<()> {
+    type Part = fn(&Changes) -> &Summary;
+    let kinds: [(&str, &str, Part); 3] = [
+        ("new", "Findings of the after report that the before report did not have", |c| &c.new),
+        ("resolved", "Findings of the before report that the after report no longer has", |c| &c.resolved),
+        ("unchanged", "Findings both reports have (same rule and subject)", |c| &c.unchanged),
+    ];
+    for (kind, help, get) in kinds {
+        writeln!(out, "# HELP repocheck_findings_{kind} {help}, by severity.\n# TYPE repocheck_findings_{kind} gauge")?;
+        for severity in Severity::ALL {
+            writeln!(out, "repocheck_findings_{kind}{{severity=\"{severity}\"}} {}", get(&diff.summary).count(severity))?;
+        }
+    }
+    for (kind, help, get) in &kinds[..2] {
+        writeln!(out, "# HELP repocheck_rule_findings_{kind} {help}, by rule and severity.\n# TYPE repocheck_rule_findings_{kind} gauge")?;
+        for (rule, c) in &diff.rules {
+            let product = product_of(rule);
+            for severity in Severity::ALL {
+                writeln!(out, "repocheck_rule_findings_{kind}{{product=\"{}\",rule=\"{}\",severity=\"{severity}\"}} {}", label(product), label(rule), get(c).count(severity))?;
+            }
+        }
+    }
+    Ok(())
 }
