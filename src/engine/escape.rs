@@ -12,84 +12,31 @@
 //! - [`html`]: HTML content and attribute values.
 //! - [`xml`]: XML 1.0 content and attribute values (JUnit).
 //! - [`prometheus_label`]: a label value of the Prometheus text format.
+//!
+//! The terminal escaping itself is [`repocheck_pgdump::escape`]'s, in its terminal style
+//! (the dump reader's errors use the same escaper).
 
 use std::borrow::Cow;
-use std::fmt::Write;
+
+use repocheck_pgdump::escape::{self as esc, Style};
 
 /// How many characters of input an error message quotes.
 pub const EXCERPT_CHARS: usize = 40;
 
-fn needs_escape(c: char) -> bool {
-    c.is_control()
-}
-
-fn push_escaped(out: &mut String, c: char) {
-    match c {
-        '\x07' => out.push_str("\\a"),
-        '\x08' => out.push_str("\\b"),
-        '\t' => out.push_str("\\t"),
-        '\n' => out.push_str("\\n"),
-        '\x0b' => out.push_str("\\v"),
-        '\x0c' => out.push_str("\\f"),
-        '\r' => out.push_str("\\r"),
-        c if needs_escape(c) && (c as u32) < 0x80 => {
-            let _ = write!(out, "\\x{:02x}", c as u32);
-        }
-        c if needs_escape(c) => {
-            let _ = write!(out, "\\u{{{:x}}}", c as u32);
-        }
-        c => out.push(c),
-    }
-}
-
 /// Text for a terminal: control characters escaped, the rest as it is.
 pub fn text(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(needs_escape) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        push_escaped(&mut out, c);
-    }
-    Cow::Owned(out)
+    esc::text(s, Style::Terminal)
 }
 
 /// Bytes for a terminal: as [`text`], and each byte that is not UTF-8 as `\xNN`.
 pub fn bytes(b: &[u8]) -> String {
-    let mut out = String::with_capacity(b.len());
-    for chunk in b.utf8_chunks() {
-        out.push_str(&text(chunk.valid()));
-        for x in chunk.invalid() {
-            let _ = write!(out, "\\x{x:02x}");
-        }
-    }
-    out
+    esc::excerpt(b, usize::MAX, Style::Terminal)
 }
 
 /// At most [`EXCERPT_CHARS`] characters of input, escaped, with `…` when there was more:
 /// what an error message quotes of a bad line.
 pub fn excerpt(b: &[u8]) -> String {
-    let mut out = String::new();
-    let mut shown = 0;
-    for chunk in b.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            if shown == EXCERPT_CHARS {
-                out.push('…');
-                return out;
-            }
-            push_escaped(&mut out, c);
-            shown += 1;
-        }
-        for x in chunk.invalid() {
-            if shown == EXCERPT_CHARS {
-                out.push('…');
-                return out;
-            }
-            let _ = write!(out, "\\x{x:02x}");
-            shown += 1;
-        }
-    }
-    out
+    esc::excerpt(b, EXCERPT_CHARS, Style::Terminal)
 }
 
 /// [`excerpt`] of a string.
@@ -133,7 +80,7 @@ pub fn html(s: &str) -> String {
         match markup(c, "&#39;") {
             Some(entity) => out.push_str(entity),
             None if c == '\t' || c == '\n' => out.push(c),
-            None if needs_escape(c) => push_escaped(&mut out, c),
+            None if esc::needs_escape(c, Style::Terminal) => esc::push_escaped(&mut out, c, Style::Terminal),
             None => out.push(c),
         }
     }

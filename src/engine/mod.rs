@@ -8,7 +8,7 @@ pub mod finding;
 pub mod hash;
 pub mod io;
 pub mod manifest;
-pub mod pgdump;
+pub use repocheck_pgdump as pgdump;
 pub mod plan;
 pub mod product;
 pub mod report;

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-use super::pgdump::{CopyRow, CopySink, CopyStreamDecoder, read_dump};
+use super::pgdump::{CopyRow, CopySink, CopyStreamDecoder, SinkError, read_dump};
 
 /// The schema a [`TableSpec`] is looked up in unless it names another.
 pub const DEFAULT_SCHEMA: &str = "public";
@@ -134,10 +134,10 @@ impl Row<'_, '_> {
         self.row.get(self.map[i])
     }
     pub fn str(&self, i: usize) -> Result<Option<&str>> {
-        self.row.get_str(self.map[i])
+        Ok(self.row.get_str(self.map[i])?)
     }
     pub fn i64(&self, i: usize) -> Result<Option<i64>> {
-        self.row.get_i64(self.map[i])
+        Ok(self.row.get_i64(self.map[i])?)
     }
 }
 
@@ -174,7 +174,9 @@ struct DumpAdapter<'s> {
     rows: u64,
 }
 
-impl CopySink for DumpAdapter<'_> {
+/// A server's tables go through these too ([`read_from_server`]); a dump's through the
+/// [`CopySink`] below.
+impl DumpAdapter<'_> {
     fn begin_table(&mut self, schema: Option<&str>, table: &str, columns: &[String]) -> Result<bool> {
         let schema = schema.unwrap_or(DEFAULT_SCHEMA);
         self.current = None;
@@ -227,6 +229,18 @@ impl CopySink for DumpAdapter<'_> {
     }
 }
 
+impl CopySink for DumpAdapter<'_> {
+    fn begin_table(&mut self, schema: Option<&str>, table: &str, columns: &[String]) -> Result<bool, SinkError> {
+        Ok(DumpAdapter::begin_table(self, schema, table, columns)?)
+    }
+    fn row(&mut self, row: &CopyRow<'_>) -> Result<(), SinkError> {
+        Ok(DumpAdapter::row(self, row)?)
+    }
+    fn end_table(&mut self) -> Result<(), SinkError> {
+        Ok(DumpAdapter::end_table(self)?)
+    }
+}
+
 fn read_from_dump(path: &Path, db_name: &str, specs: &[TableSpec], sink: &mut dyn TableSink, every: Option<&mut dyn EveryTable>) -> Result<u64> {
     let every = every.map(|e| e as &mut dyn EveryTable);
     let mut adapter = DumpAdapter { specs, sink, every, current: None, seen: vec![false; specs.len()], rows: 0 };
@@ -247,14 +261,14 @@ struct StreamAdapter<'s> {
 }
 
 impl CopySink for StreamAdapter<'_> {
-    fn begin_table(&mut self, _: Option<&str>, _: &str, _: &[String]) -> Result<bool> {
+    fn begin_table(&mut self, _: Option<&str>, _: &str, _: &[String]) -> Result<bool, SinkError> {
         Ok(true)
     }
-    fn row(&mut self, row: &CopyRow<'_>) -> Result<()> {
+    fn row(&mut self, row: &CopyRow<'_>) -> Result<(), SinkError> {
         self.rows += 1;
-        self.sink.row(self.index, &Row { row, map: &self.map })
+        Ok(self.sink.row(self.index, &Row { row, map: &self.map })?)
     }
-    fn end_table(&mut self) -> Result<()> {
+    fn end_table(&mut self) -> Result<(), SinkError> {
         Ok(())
     }
 }

@@ -9,7 +9,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use anyhow::{Result, bail};
+use crate::error::{Error, Result, bail};
 
 /// One column of a `CREATE TABLE`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,7 +144,7 @@ fn items<'t>(t: &'t [Tok], at: &mut usize) -> Result<Vec<&'t [Tok]>> {
 
 /// The name of the table a `CREATE [UNLOGGED|FOREIGN|…] TABLE` creates, and the position after it.
 fn created_name(t: &[Tok]) -> Result<(usize, Option<String>, String)> {
-    let mut at = t.iter().position(|x| is_kw(Some(x), "create")).ok_or_else(|| anyhow::anyhow!("no CREATE"))? + 1;
+    let mut at = t.iter().position(|x| is_kw(Some(x), "create")).ok_or_else(|| Error::msg("no CREATE"))? + 1;
     while !is_kw(t.get(at), "table") {
         match t.get(at) {
             Some(Tok::Ident(w, false)) if ["unlogged", "foreign", "temporary", "temp", "global", "local"].contains(&w.as_str()) => at += 1,

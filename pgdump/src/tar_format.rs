@@ -8,7 +8,7 @@
 use std::collections::{HashMap, HashSet};
 use std::io::{self, Read, Seek};
 
-use anyhow::{Context as _, Result, bail};
+use crate::error::{Context as _, Result, bail};
 
 use super::custom::catalog_of;
 use super::data::{Context, DataEntry, data_entries, deliver};

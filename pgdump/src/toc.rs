@@ -17,7 +17,7 @@
 
 use std::io::Read;
 
-use anyhow::{Context, Result, bail};
+use crate::error::{Context, Error, Result, bail};
 
 use super::error::{MAX_RECORD, MAX_RECORD_TEXT};
 
@@ -144,7 +144,7 @@ impl<R: Read> ArchiveIn<R> {
                     return Ok(Some(b[0]));
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(anyhow::Error::new(e).context("cannot read the archive")),
+                Err(e) => return Err(Error::from(e).context("cannot read the archive")),
             }
         }
     }
@@ -230,8 +230,8 @@ impl<R: Read> ArchiveIn<R> {
     }
 }
 
-fn eof_or(e: std::io::Error, eof: &str) -> anyhow::Error {
-    if e.kind() == std::io::ErrorKind::UnexpectedEof { anyhow::anyhow!("{eof}") } else { anyhow::Error::new(e).context("cannot read the archive") }
+fn eof_or(e: std::io::Error, eof: &str) -> Error {
+    if e.kind() == std::io::ErrorKind::UnexpectedEof { Error::msg(eof) } else { Error::from(e).context("cannot read the archive") }
 }
 
 /// Reads the header (`PGDMP` included) and checks the version.

@@ -13,7 +13,7 @@
 use std::io::BufRead;
 use std::ops::Range;
 
-use anyhow::{Context, Result, bail};
+use crate::error::{Context, DumpError, Error, Result, bail};
 
 use super::error::{MAX_RECORD, MAX_RECORD_TEXT, quote};
 
@@ -39,8 +39,8 @@ impl<R: BufRead> Src<R> {
         self.limit = self.consumed + MAX_RECORD as u64;
     }
 
-    fn too_long(&self) -> anyhow::Error {
-        anyhow::anyhow!("an INSERT row (or the space before a statement) longer than {MAX_RECORD_TEXT}, the limit: the dump is damaged")
+    fn too_long(&self) -> Error {
+        Error::msg(format!("an INSERT row (or the space before a statement) longer than {MAX_RECORD_TEXT}, the limit: the dump is damaged"))
     }
 
     pub fn into_inner(self) -> R {
@@ -549,7 +549,11 @@ pub type ParsedRow = (InsertHeaderPublic, Vec<Option<Vec<u8>>>);
 
 /// Parses `data` (INSERT statements) and returns each row's decoded values, for fuzzing.
 #[doc(hidden)]
-pub fn parse_all(data: &[u8], std_strings: bool) -> Result<Vec<ParsedRow>> {
+pub fn parse_all(data: &[u8], std_strings: bool) -> Result<Vec<ParsedRow>, DumpError> {
+    parse_all_inner(data, std_strings).map_err(|e| e.into_dump_error(false))
+}
+
+fn parse_all_inner(data: &[u8], std_strings: bool) -> Result<Vec<ParsedRow>> {
     let mut src = Src::new(data);
     let mut p = InsertParser::new(std_strings);
     let mut out = Vec::new();

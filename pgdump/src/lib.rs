@@ -64,18 +64,20 @@ mod data;
 mod ddl;
 mod directory;
 mod error;
+pub mod escape;
 #[doc(hidden)]
 pub mod inserts;
+pub mod io;
 mod tar_format;
 mod toc;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use crate::error::{Context, Error, Result, bail};
 
 pub use copy_text::{CopyRow, CopyStreamDecoder};
-pub use error::{At, DumpError, MAX_RECORD};
+pub use error::{At, DumpError, MAX_RECORD, SinkError};
 pub use toc::Compression;
 
 use error::{MAX_RECORD_TEXT, quote, quote_name, read_line, read_line_max};
@@ -87,11 +89,11 @@ use inserts::{InsertParser, Src};
 pub trait CopySink {
     /// Start of a table's data. `table` is unqualified (schema in `schema`), columns in the
     /// order of the rows. Return false to skip the table's rows (they are still read).
-    fn begin_table(&mut self, schema: Option<&str>, table: &str, columns: &[String]) -> Result<bool>;
+    fn begin_table(&mut self, schema: Option<&str>, table: &str, columns: &[String]) -> Result<bool, SinkError>;
     /// One row of an accepted table.
-    fn row(&mut self, row: &CopyRow<'_>) -> Result<()>;
+    fn row(&mut self, row: &CopyRow<'_>) -> Result<(), SinkError>;
     /// End of an accepted table's data.
-    fn end_table(&mut self) -> Result<()>;
+    fn end_table(&mut self) -> Result<(), SinkError>;
 }
 
 /// The kind of dump read.
@@ -129,8 +131,8 @@ const COMPLETE: &[u8] = b"-- PostgreSQL database dump complete";
 /// `db_name` picks the database of a `pg_dumpall` file and is ignored for any other dump.
 /// An error is a [`DumpError`]: one line naming the input, and the table and where when the
 /// damage is in a table's data.
-pub fn read_dump(path: &Path, db_name: &str, sink: &mut dyn CopySink) -> Result<DumpSummary> {
-    read_dump_inner(path, db_name, sink).map_err(|e| anyhow::Error::new(DumpError::of(&e)))
+pub fn read_dump(path: &Path, db_name: &str, sink: &mut dyn CopySink) -> Result<DumpSummary, DumpError> {
+    read_dump_inner(path, db_name, sink).map_err(|e| e.into_dump_error(true))
 }
 
 fn read_dump_inner(path: &Path, db_name: &str, sink: &mut dyn CopySink) -> Result<DumpSummary> {
@@ -145,9 +147,9 @@ fn read_dump_inner(path: &Path, db_name: &str, sink: &mut dyn CopySink) -> Resul
         return Ok(summary);
     }
     // Not a FIFO or device, even one swapped in after the type was checked.
-    let mut file = crate::engine::io::open_regular(path).with_context(|| format!("{shown}: cannot open the dump"))?;
+    let mut file = io::open_regular(path).with_context(|| format!("{shown}: cannot open the dump"))?;
     let mut magic = [0u8; 4];
-    let n = crate::engine::io::read_full(&mut file, &mut magic).with_context(|| format!("{shown}: cannot read the dump"))?;
+    let n = io::read_full(&mut file, &mut magic).with_context(|| format!("{shown}: cannot read the dump"))?;
     {
         use std::io::Seek;
         file.rewind().with_context(|| format!("{shown}: cannot read the dump"))?;
@@ -168,8 +170,7 @@ fn read_dump_inner(path: &Path, db_name: &str, sink: &mut dyn CopySink) -> Resul
     };
     result.map_err(|e| {
         // A decompression error surfaces as an I/O error from the decoder.
-        let io = e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some());
-        if outer != Compression::None && io { e.context(format!("{shown}: the {} stream is corrupt or truncated", outer.name())) } else { e.context(format!("{shown}")) }
+        if outer != Compression::None && e.is_io() { e.context(format!("{shown}: the {} stream is corrupt or truncated", outer.name())) } else { e.context(format!("{shown}")) }
     })?;
     Ok(summary)
 }
@@ -184,7 +185,7 @@ fn peek(reader: &mut BufReader<Box<dyn Read>>, n: usize) -> std::io::Result<Vec<
     let mut head = buf.to_vec();
     reader.consume(head.len());
     let mut more = vec![0u8; n - head.len()];
-    let got = crate::engine::io::read_full(reader, &mut more)?;
+    let got = io::read_full(reader, &mut more)?;
     head.extend_from_slice(&more[..got]);
     let rest = std::mem::replace(reader, BufReader::new(Box::new(std::io::empty())));
     let chained: Box<dyn Read> = Box::new(std::io::Cursor::new(head.clone()).chain(rest));
@@ -310,7 +311,7 @@ impl Plain<'_> {
     fn check_created(&self, statement: &str, schema: &str, table: &str, number: u64) -> Result<()> {
         if !self.catalog.is_empty() && !self.catalog.creates(schema, table) {
             let table = qualified(schema, table);
-            return Err(DumpError::damage(
+            return Err(Error::damage(
                 table.clone(),
                 At::Line(number),
                 format!("line {number}: {statement} into table {table}, which the dump never creates (no CREATE TABLE for it): the dump is damaged"),
@@ -437,7 +438,7 @@ fn read_plain(reader: &mut dyn BufRead, db_name: &str, sink: &mut dyn CopySink, 
                 continue;
             }
             let table = st.data_table().unwrap_or_default();
-            return Err(DumpError::damage(
+            return Err(Error::damage(
                 table.clone(),
                 At::Line(number),
                 format!("line {number}: the data of table {table} (announced at line {}) is not a COPY or INSERT statement: '{}': the dump is damaged", st.section.line, quote(trim_eol(&line))),
@@ -449,9 +450,7 @@ fn read_plain(reader: &mut dyn BufRead, db_name: &str, sink: &mut dyn CopySink, 
             while !statement_complete(&statement) {
                 let before = statement.len();
                 let n = read_line_max(reader, &mut statement, MAX_RECORD.saturating_sub(before)).map_err(|e| match e {
-                    error::LineError::TooLong => {
-                        anyhow::Error::new(DumpError::new(None, Some(At::Line(start)), format!("line {start}: a CREATE TABLE statement longer than {MAX_RECORD_TEXT}: the dump is damaged")))
-                    }
+                    error::LineError::TooLong => Error::located(None, Some(At::Line(start)), format!("line {start}: a CREATE TABLE statement longer than {MAX_RECORD_TEXT}: the dump is damaged")),
                     e => e.at(number + 1, None),
                 })?;
                 if n == 0 {
@@ -461,14 +460,14 @@ fn read_plain(reader: &mut dyn BufRead, db_name: &str, sink: &mut dyn CopySink, 
                 summary.bytes += n as u64;
                 let added = &statement[before..];
                 if added.starts_with(b"-- Name: ") || added.starts_with(b"-- Data for Name: ") {
-                    return Err(anyhow::Error::new(DumpError::new(
+                    return Err(Error::located(
                         None,
                         Some(At::Line(start)),
                         format!(
                             "line {start}: the CREATE TABLE statement '{}' does not end before the next entry (line {number}): a quote or parenthesis is unbalanced, the dump is damaged",
                             quote(trim_eol(&line))
                         ),
-                    )));
+                    ));
                 }
             }
             if parts.selected() {
@@ -493,10 +492,8 @@ fn read_plain(reader: &mut dyn BufRead, db_name: &str, sink: &mut dyn CopySink, 
                 Some(t) => format!("line {n} (the data of table {t}): an INSERT statement that cannot be read, the dump is damaged"),
                 None => format!("line {n}: an INSERT statement that cannot be read, the dump is damaged"),
             };
-            let header = parser
-                .header(&mut src)
-                .map_err(|e| e.context(DumpError::new(at_table.clone(), Some(At::Line(number + src.newlines)), here(number + src.newlines))))?
-                .context("an empty INSERT statement")?;
+            let header =
+                parser.header(&mut src).map_err(|e| e.context_at(at_table.clone(), Some(At::Line(number + src.newlines)), here(number + src.newlines)))?.context("an empty INSERT statement")?;
             let schema = header.schema.clone().unwrap_or_else(|| st.search_path.clone());
             let selected = parts.selected();
             if selected {
@@ -526,7 +523,7 @@ fn read_plain(reader: &mut dyn BufRead, db_name: &str, sink: &mut dyn CopySink, 
             let ins = st.inserts.as_mut().expect("set above");
             let table_name = qualified(&ins.schema, &ins.table);
             let place = |n: u64| format!("line {n} (table {table_name})");
-            while parser.next_row(&mut src).map_err(|e| e.context(DumpError::new(Some(table_name.clone()), Some(At::Line(number + src.newlines)), place(number + src.newlines))))? {
+            while parser.next_row(&mut src).map_err(|e| e.context_at(Some(table_name.clone()), Some(At::Line(number + src.newlines)), place(number + src.newlines)))? {
                 if ins.accept {
                     let row = ins.t.row(&header, &parser).with_context(|| place(number + src.newlines))?;
                     st.sink.row(&row).with_context(|| place(number + src.newlines))?;
@@ -546,9 +543,9 @@ fn read_plain(reader: &mut dyn BufRead, db_name: &str, sink: &mut dyn CopySink, 
         if is_copy {
             let text = trim_eol(&line);
             let parsed = if text.ends_with(b" FROM stdin;") {
-                std::str::from_utf8(text).map_err(anyhow::Error::new).and_then(parse_copy_header)
+                std::str::from_utf8(text).map_err(Error::from).and_then(parse_copy_header)
             } else if kind == Kind::Data {
-                Err(anyhow::anyhow!("not 'COPY … FROM stdin;'"))
+                Err(Error::msg("not 'COPY … FROM stdin;'"))
             } else {
                 // Outside a data section (a statement of a definition): not data.
                 continue;
@@ -557,7 +554,7 @@ fn read_plain(reader: &mut dyn BufRead, db_name: &str, sink: &mut dyn CopySink, 
                 Ok(p) => p,
                 Err(e) => {
                     let what = st.data_table().map(|t| format!(" (the data of table {t})")).unwrap_or_default();
-                    return Err(anyhow::Error::new(DumpError::new(st.data_table(), Some(At::Line(number)), format!("line {number}{what}: cannot read '{}': {e:#}: the dump is damaged", quote(text)))));
+                    return Err(Error::located(st.data_table(), Some(At::Line(number)), format!("line {number}{what}: cannot read '{}': {e:#}: the dump is damaged", quote(text))));
                 }
             };
             let schema = schema.unwrap_or_else(|| st.search_path.clone());
@@ -582,12 +579,12 @@ fn read_plain(reader: &mut dyn BufRead, db_name: &str, sink: &mut dyn CopySink, 
                 line.clear();
                 let n = read_line(reader, &mut line).map_err(|e| e.at(number + 1, Some(&qualified)))?;
                 if n == 0 {
-                    return Err(DumpError::damage(qualified.clone(), At::Line(number), format!("the data of table {qualified} (from line {start}) has no end marker '\\.': the dump is truncated")));
+                    return Err(Error::damage(qualified.clone(), At::Line(number), format!("the data of table {qualified} (from line {start}) has no end marker '\\.': the dump is truncated")));
                 }
                 number += 1;
                 summary.bytes += n as u64;
                 if line.last() != Some(&b'\n') {
-                    return Err(DumpError::damage(qualified.clone(), At::Line(number), format!("line {number}: the last line is cut off: the dump is truncated")));
+                    return Err(Error::damage(qualified.clone(), At::Line(number), format!("line {number}: the last line is cut off: the dump is truncated")));
                 }
                 let data = trim_eol(&line);
                 if data == b"\\." {
@@ -597,7 +594,7 @@ fn read_plain(reader: &mut dyn BufRead, db_name: &str, sink: &mut dyn CopySink, 
                     bail!("line {number}: a \\connect inside the data of table {qualified}: the dump is damaged");
                 }
                 if accept {
-                    decoder.decode(data, columns.len()).map_err(|e| DumpError::damage(qualified.clone(), At::Line(number), format!("line {number} (table {qualified}): {e:#}")))?;
+                    decoder.decode(data, columns.len()).map_err(|e| Error::damage(qualified.clone(), At::Line(number), format!("line {number} (table {qualified}): {e:#}")))?;
                     st.sink.row(&decoder.row()).with_context(|| format!("line {number} (table {qualified})"))?;
                     summary.rows += 1;
                 }
@@ -633,7 +630,7 @@ fn read_plain(reader: &mut dyn BufRead, db_name: &str, sink: &mut dyn CopySink, 
     if st.copy_seen
         && let Some((table, at)) = st.empty.first()
     {
-        return Err(DumpError::damage(table.clone(), At::Line(*at), format!("line {at}: the data of table {table} has no COPY statement, where every other table's has one: the dump is damaged")));
+        return Err(Error::damage(table.clone(), At::Line(*at), format!("line {at}: the data of table {table} has no COPY statement, where every other table's has one: the dump is damaged")));
     }
     Ok(())
 }

@@ -3,27 +3,27 @@
 //! without control characters.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use repocheck::engine::pgdump::{CopyRow, CopySink, read_dump};
+use repocheck_pgdump::{CopyRow, CopySink, SinkError, read_dump};
 
 struct Count(u64);
 
 impl CopySink for Count {
-    fn begin_table(&mut self, _: Option<&str>, _: &str, _: &[String]) -> anyhow::Result<bool> {
+    fn begin_table(&mut self, _: Option<&str>, _: &str, _: &[String]) -> Result<bool, SinkError> {
         Ok(true)
     }
-    fn row(&mut self, row: &CopyRow<'_>) -> anyhow::Result<()> {
+    fn row(&mut self, row: &CopyRow<'_>) -> Result<(), SinkError> {
         for i in 0..row.len() {
             let _ = row.get_i64(i);
         }
         self.0 += 1;
         Ok(())
     }
-    fn end_table(&mut self) -> anyhow::Result<()> {
+    fn end_table(&mut self) -> Result<(), SinkError> {
         Ok(())
     }
 }
 
-const SEED: &[u8] = include_bytes!("../../testdata/pgdump/custom-z0.dump");
+const SEED: &[u8] = include_bytes!("../../../testdata/pgdump/custom-z0.dump");
 
 fuzz_target!(|data: &[u8]| {
     // The first byte picks: the seed archive with its tail replaced, or the data alone.

@@ -4,13 +4,13 @@
 
 use std::io::{BufRead, BufReader, Read};
 
-use anyhow::{Context as _, Result, bail};
+use crate::error::{Context as _, Result, bail};
 
 use std::collections::HashSet;
 
 use super::copy_text::{CopyRow, LineDecoder};
 use super::ddl::Catalog;
-use super::error::{DumpError, only_white_space, quote, quote_name, read_line};
+use super::error::{Error, only_white_space, quote, quote_name, read_line};
 use super::inserts::{Field, InsertHeader, InsertParser, Src};
 use super::toc::TocEntry;
 use super::{CopySink, DumpSummary, parse_copy_header};
@@ -60,13 +60,10 @@ pub(crate) fn data_entries(toc: &[TocEntry], has_data: impl Fn(&TocEntry) -> boo
             let schema = schema_of(e);
             let qualified = format!("{}.{}", quote_name(&schema), quote_name(&table));
             if !has_data(e) {
-                return Err(DumpError::in_table(
-                    qualified.clone(),
-                    format!("{}: the data of table {qualified} is not in the archive (its entry says it has none): the archive is damaged", entry_name(e)),
-                ));
+                return Err(Error::in_table(qualified.clone(), format!("{}: the data of table {qualified} is not in the archive (its entry says it has none): the archive is damaged", entry_name(e))));
             }
             if !created.is_empty() && !created.contains(&(schema.clone(), table.clone())) {
-                return Err(DumpError::in_table(
+                return Err(Error::in_table(
                     qualified.clone(),
                     format!("{}: data for table {qualified}, which the archive never creates (no TABLE entry for it): the archive is damaged", entry_name(e)),
                 ));
@@ -74,20 +71,18 @@ pub(crate) fn data_entries(toc: &[TocEntry], has_data: impl Fn(&TocEntry) -> boo
             let copy_columns = match e.copy_stmt.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
                 Some(stmt) => Some(
                     parse_copy_header(stmt)
-                        .map_err(|err| {
-                            DumpError::in_table(qualified.clone(), format!("{}: cannot read its COPY statement '{}': {err:#}: the archive is damaged", entry_name(e), quote(stmt.as_bytes())))
-                        })?
+                        .map_err(|err| Error::in_table(qualified.clone(), format!("{}: cannot read its COPY statement '{}': {err:#}: the archive is damaged", entry_name(e), quote(stmt.as_bytes()))))?
                         .2,
                 ),
                 None => None,
             };
             out.push((e.dump_id, DataEntry { schema, table, copy_columns, filename: e.filename.clone() }));
         } else if data && e.desc != BLOBS {
-            return Err(anyhow::Error::new(DumpError::new(
+            return Err(Error::located(
                 e.tag.as_ref().map(|t| format!("{}.{}", quote_name(&schema_of(e)), quote_name(t))),
                 None,
                 format!("{} has data, but is of a type that holds none: the archive is damaged", entry_name(e)),
-            )));
+            ));
         }
     }
     Ok(out)
@@ -114,7 +109,7 @@ pub(crate) fn deliver(input: &mut dyn Read, entry: &DataEntry, ctx: &Context<'_>
         None => deliver_inserts(&mut reader, entry, ctx, sink, summary),
     };
     let table = entry.qualified();
-    result.map_err(|e| e.context(DumpError::new(Some(table.clone()), None, format!("the data of table {table} is damaged"))))
+    result.map_err(|e| e.context_at(Some(table.clone()), None, format!("the data of table {table} is damaged")))
 }
 
 fn deliver_copy(reader: &mut dyn BufRead, entry: &DataEntry, columns: &[String], sink: &mut dyn CopySink, summary: &mut DumpSummary) -> Result<()> {

@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use anyhow::{Context, Result, bail};
+use crate::error::{DumpError, Result, bail};
 
 use super::CopySink;
 use super::error::{MAX_RECORD, MAX_RECORD_TEXT};
@@ -124,14 +124,16 @@ impl<'a> CopyRow<'a> {
         self.fields.get(i)?.clone().map(|r| &self.buf[r])
     }
 
-    pub fn get_str(&self, i: usize) -> Result<Option<&'a str>> {
-        self.get(i).map(|b| std::str::from_utf8(b).with_context(|| format!("field {} is not UTF-8", i + 1))).transpose()
+    /// The field as text; an error ([`DumpError::Field`]) when it is not UTF-8.
+    pub fn get_str(&self, i: usize) -> Result<Option<&'a str>, DumpError> {
+        self.get(i).map(|b| std::str::from_utf8(b).map_err(|e| DumpError::field(i, format!("field {} is not UTF-8", i + 1), e))).transpose()
     }
 
-    pub fn get_i64(&self, i: usize) -> Result<Option<i64>> {
+    /// The field as an integer; an error ([`DumpError::Field`]) when it is not one.
+    pub fn get_i64(&self, i: usize) -> Result<Option<i64>, DumpError> {
         match self.get_str(i)? {
             None => Ok(None),
-            Some(s) => s.trim().parse().map(Some).with_context(|| format!("field {} ('{}') is not an integer", i + 1, s.chars().take(40).collect::<String>())),
+            Some(s) => s.trim().parse().map(Some).map_err(|e| DumpError::field(i, format!("field {} ('{}') is not an integer", i + 1, s.chars().take(40).collect::<String>()), e)),
         }
     }
 }
@@ -151,8 +153,13 @@ impl CopyStreamDecoder {
         CopyStreamDecoder { columns, partial: Vec::new(), line: LineDecoder::default(), ended: false }
     }
 
-    /// Feeds a chunk; every complete line goes to `sink.row`.
-    pub fn feed(&mut self, chunk: &[u8], sink: &mut dyn CopySink) -> Result<()> {
+    /// Feeds a chunk; every complete line goes to `sink.row`. The error's message is the
+    /// decoder's or the sink's, as it is (not escaped: the printer escapes it).
+    pub fn feed(&mut self, chunk: &[u8], sink: &mut dyn CopySink) -> Result<(), DumpError> {
+        self.feed_inner(chunk, sink).map_err(|e| e.into_dump_error(false))
+    }
+
+    fn feed_inner(&mut self, chunk: &[u8], sink: &mut dyn CopySink) -> Result<()> {
         let mut rest = chunk;
         while let Some(pos) = rest.iter().position(|&b| b == b'\n') {
             let (head, tail) = rest.split_at(pos);
@@ -184,13 +191,13 @@ impl CopyStreamDecoder {
             return Ok(());
         }
         self.line.decode(line, self.columns)?;
-        sink.row(&self.line.row())
+        Ok(sink.row(&self.line.row())?)
     }
 
     /// The end of the stream: a partial line left over is an error.
-    pub fn finish(&mut self) -> Result<()> {
+    pub fn finish(&mut self) -> Result<(), DumpError> {
         if !self.partial.is_empty() {
-            bail!("the COPY stream ended in the middle of a row");
+            return Err(DumpError::Damaged { table: None, at: None, message: "the COPY stream ended in the middle of a row".into() });
         }
         Ok(())
     }

@@ -2,7 +2,7 @@
 //! `--rows-per-insert`): any bytes, no panic; with either string setting.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use repocheck::engine::pgdump::inserts::parse_all;
+use repocheck_pgdump::inserts::parse_all;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&flags, rest)) = data.split_first() else { return };

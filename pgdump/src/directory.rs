@@ -9,7 +9,7 @@
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result, bail};
+use crate::error::{Context as _, Result, bail};
 
 use super::compress::{decoder, read_ahead};
 use super::custom::catalog_of;
@@ -28,7 +28,7 @@ fn find(dir: &Path, name: &str) -> Option<(PathBuf, Compression)> {
 }
 
 fn open(path: &Path, compression: Compression) -> std::io::Result<Box<dyn Read>> {
-    let file = crate::engine::io::open_regular(path)?;
+    let file = crate::io::open_regular(path)?;
     decoder(compression, BufReader::with_capacity(1 << 16, file), false)
 }
 

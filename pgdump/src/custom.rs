@@ -10,7 +10,7 @@
 use std::collections::{HashMap, HashSet};
 use std::io::{self, Read};
 
-use anyhow::{Context as _, Result, bail};
+use crate::error::{Context as _, Result, bail};
 
 use super::compress::decoder;
 use super::data::{Context, DataEntry, data_entries, deliver, entry_name};
