@@ -24,7 +24,14 @@ pub fn run(cmd: PlanCmd) -> Result<ExitCode> {
     }
     let layout = match conf.and_then(|c| c.layout) {
         Some(l) => l,
-        None => crate::fossology::layout::infer_layout(&i.repo),
+        None => {
+            // The plan has no findings: a layout it could not infer is an error.
+            let inferred = crate::fossology::layout::infer_layout(&i.repo);
+            if let Some(e) = inferred.root_unreadable {
+                bail!("--repo {}: cannot read the repository root to infer its layout: {e}", i.repo.display());
+            }
+            inferred.layout
+        }
     };
     let opts = PlanOptions { db: DbSource::parse(&i.db), db_name: i.db_name, repo: i.repo.clone(), layout, strategy: a.strategy, skip_refetchable: a.skip_refetchable };
     // The plan reads the same tables as the check; what the check would report is not its business.

@@ -11,6 +11,7 @@ use serde_json::json;
 use super::Params;
 use super::Rule;
 use super::conf::{HostRange, read_conf};
+use super::fs::{ROOT, report_unreadable};
 use super::layout::infer_layout;
 use super::merge::Run;
 use super::metadata;
@@ -70,7 +71,13 @@ pub fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
     let conf = opts.conf.as_deref().map(read_conf).transpose()?;
     let layout = match conf.as_ref().and_then(|c| c.layout.clone()) {
         Some(layout) => layout,
-        None => infer_layout(&opts.repo),
+        None => {
+            let inferred = infer_layout(&opts.repo);
+            if let Some(e) = &inferred.root_unreadable {
+                report_unreadable(sink, ROOT, &e.to_string());
+            }
+            inferred.layout
+        }
     };
     if let Some(host) = &opts.host
         && !layout.hosts.iter().any(|h| &h.host == host)
