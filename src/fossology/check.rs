@@ -9,6 +9,7 @@ use serde_json::json;
 use super::Params;
 use super::Rule;
 use super::conf::{ConfFiles, HostRange, Layout, read_conf};
+use super::fs::{ROOT, report_unreadable};
 use super::layout::infer_layout;
 use super::merge::Run;
 use super::metadata;
@@ -28,6 +29,9 @@ pub struct Resolved {
     pub opts: CheckOptions,
     pub conf: Option<ConfFiles>,
     pub layout: Layout,
+    /// Why the repository root could not be listed to infer the layout (an
+    /// `entry-unreadable` finding of the check).
+    pub root_unreadable: Option<String>,
 }
 
 /// The report's target (the inputs as given) and the resolved check. The repository must
@@ -56,29 +60,36 @@ pub fn validate(mut opts: CheckOptions) -> Result<(Target, Resolved)> {
     if opts.subset.is_some() && opts.level != Level::Content {
         bail!("--subset chooses which objects --level content re-hashes: give --level content too");
     }
-    let (conf, layout) = resolve_layout(&opts.inputs)?;
+    let (conf, layout, root_unreadable) = resolve_layout(&opts.inputs)?;
     if let Some(host) = &opts.host
         && !layout.hosts.iter().any(|h| &h.host == host)
     {
         bail!("--host {host}: not a [REPOSITORY] host of {} (hosts: {})", layout.origin, layout.host_dirs().join(", "));
     }
-    Ok((target, Resolved { opts, conf, layout }))
+    Ok((target, Resolved { opts, conf, layout, root_unreadable }))
 }
 
 /// The configuration (when `--conf` names one) and the layout it gives, or the layout
-/// inferred from the repository: what `check`, `plan` and `repair` all go by.
-pub fn resolve_layout(inputs: &Inputs) -> Result<(Option<ConfFiles>, Layout)> {
+/// inferred from the repository (with why the root could not be listed, if it could not):
+/// what `check` and `plan` both go by.
+pub fn resolve_layout(inputs: &Inputs) -> Result<(Option<ConfFiles>, Layout, Option<String>)> {
     let conf = inputs.conf.as_deref().map(read_conf).transpose()?;
-    let layout = match conf.as_ref().and_then(|c| c.layout.clone()) {
-        Some(layout) => layout,
-        None => infer_layout(&inputs.repo),
+    let (layout, unreadable) = match conf.as_ref().and_then(|c| c.layout.clone()) {
+        Some(layout) => (layout, None),
+        None => {
+            let inferred = infer_layout(&inputs.repo);
+            (inferred.layout, inferred.root_unreadable.map(|e| e.to_string()))
+        }
     };
-    Ok((conf, layout))
+    Ok((conf, layout, unreadable))
 }
 
 /// Runs every FOSSology rule on one installation.
 pub fn check(resolved: &Resolved, params: &Params, sink: &Sink) -> Result<()> {
-    let Resolved { opts, conf, layout } = resolved;
+    let Resolved { opts, conf, layout, root_unreadable } = resolved;
+    if let Some(e) = root_unreadable {
+        report_unreadable(sink, ROOT, e);
+    }
     sink.scope("layout", json!({"depth": layout.depth, "hosts": layout.hosts.iter().map(describe_host).collect::<Vec<_>>(), "from": layout.origin}));
     if let Some(r) = &opts.range {
         sink.scope("range", json!(r.to_string()));

@@ -7,7 +7,7 @@ use std::fmt;
 use std::path::Path;
 
 use super::conf::{HostRange, Layout};
-use super::walk::{EntryKind, read_dir_sorted};
+use super::fs::{EntryKind, gone, is_pair, read_dir_sorted};
 
 /// The two repository types this tool checks. (`logs`, `license` and `test` hold no
 /// pfile objects.)
@@ -159,46 +159,80 @@ pub fn preferred_path(layout: &Layout, object_type: ObjectType, name: &str) -> S
     object_path(layout, hosts.first().copied(), object_type, name)
 }
 
-/// Whether a directory name is one of the hex pairs of the layout.
-pub fn is_pair(name: &str) -> bool {
-    name.len() == 2 && name.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+/// A layout inferred from the repository, and why the inference may be short of it.
+#[derive(Debug)]
+pub struct Inferred {
+    pub layout: Layout,
+    /// Why the repository root could not be listed: then neither the hosts nor the depth
+    /// were seen, and the layout is the shipped one. The inference has no sink: its caller
+    /// reports this (`entry-unreadable` of [`ROOT`](super::fs::ROOT)).
+    pub root_unreadable: Option<std::io::Error>,
 }
 
 /// Without `--conf`: the hosts are the repository's directories that hold a `gold` or
 /// `files` tree, and the depth is the one its objects are found at (the shipped layout
 /// when the repository is empty).
-pub fn infer_layout(repo: &Path) -> Layout {
+///
+/// A directory below a type tree that cannot be listed is passed over here and found by
+/// the walk, which lists it again and reports it (`entry-unreadable`), or by the walk of
+/// the run whose `--range` or `--host` holds it; reporting it here too would make two
+/// findings of one directory. What it costs the inference — a depth not seen but assumed —
+/// is said in the layout's origin.
+pub fn infer_layout(repo: &Path) -> Inferred {
     let mut layout = Layout::shipped();
-    let hosts: Vec<String> = read_dir_sorted(repo)
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|(name, _)| name.into_string().ok())
-        .filter(|name| ["gold", "files"].iter().any(|t| repo.join(name).join(t).is_dir()))
-        .collect();
+    let listing = match read_dir_sorted(repo) {
+        Ok(listing) => listing,
+        Err(e) => {
+            layout.origin = format!("shipped defaults: no --conf, and the repository root could not be read to infer the layout ({e})");
+            return Inferred { layout, root_unreadable: Some(e) };
+        }
+    };
+    let hosts: Vec<String> = listing.into_iter().filter_map(|(name, _)| name.into_string().ok()).filter(|name| ["gold", "files"].iter().any(|t| repo.join(name).join(t).is_dir())).collect();
     if !hosts.is_empty() {
         layout.hosts = hosts.iter().map(|h| HostRange { host: h.clone(), object_type: None, start: "00".into(), end: "ff".into() }).collect();
     }
+    let mut unread = Vec::new();
+    let mut found = false;
     'probe: for host in &hosts {
         for t in ["files", "gold"] {
-            if let Some(depth) = first_object_depth(&repo.join(host).join(t), 0) {
+            if let Some(depth) = first_object_depth(&repo.join(host).join(t), &format!("{host}/{t}"), 0, &mut unread) {
                 layout.depth = depth;
+                found = true;
                 break 'probe;
             }
         }
     }
-    layout.origin = format!("inferred from the repository (no --conf): depth {}, hosts {}", layout.depth, layout.host_dirs().join(", "));
-    layout
+    let depth = match unread.first() {
+        Some((rel, e)) if !found => format!("{} (the shipped depth: no object was found, and {rel} could not be read: {e})", layout.depth),
+        _ => layout.depth.to_string(),
+    };
+    layout.origin = format!("inferred from the repository (no --conf): depth {depth}, hosts {}", layout.host_dirs().join(", "));
+    Inferred { layout, root_unreadable: None }
 }
 
-fn first_object_depth(dir: &Path, level: u32) -> Option<u32> {
+/// The depth of the first object below `dir` (named `rel`), in name order; the
+/// directories that could not be listed go to `unread`.
+fn first_object_depth(dir: &Path, rel: &str, level: u32, unread: &mut Vec<(String, std::io::Error)>) -> Option<u32> {
     if level > 8 {
         return None;
     }
-    for (name, kind) in read_dir_sorted(dir).ok()? {
+    let entries = match read_dir_sorted(dir) {
+        Ok(entries) => entries,
+        // No such tree (a host with `files` and no `gold`), or one removed a moment after it
+        // was listed (FOSSology's agents remove what they are done with): nothing to see.
+        Err(e) if gone(&e) => return None,
+        // A file where the type directory should be: the walk reports it (`unexpected-entry`).
+        Err(e) if level == 0 && e.kind() == std::io::ErrorKind::NotADirectory => return None,
+        Err(e) => {
+            unread.push((rel.to_string(), e));
+            return None;
+        }
+    };
+    for (name, kind) in entries {
         match kind {
             EntryKind::File if name.to_str().and_then(ObjectKey::parse_name).is_some() => return Some(level),
             EntryKind::Dir if name.to_str().is_some_and(is_pair) => {
-                if let Some(d) = first_object_depth(&dir.join(&name), level + 1) {
+                if let Some(d) = first_object_depth(&dir.join(&name), &format!("{rel}/{}", name.to_string_lossy()), level + 1, unread) {
                     return Some(d);
                 }
             }
@@ -221,6 +255,39 @@ pub fn object_path_size(rel: &str) -> Option<u64> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// The two listings the inference makes, each failing as it does for root too (mode
+    /// bits do not stop root, a missing path or a symlink loop does): the root, and a type
+    /// directory of a host.
+    #[test]
+    fn what_the_inference_could_not_read_is_not_claimed_as_seen() {
+        let dir = tempfile::tempdir().unwrap();
+        // The repository root replaced by a dangling symlink (a mount moved away): listing
+        // it fails with ENOENT, and that is the root, not an entry gone while listed.
+        let repo = dir.path().join("repo");
+        std::os::unix::fs::symlink(dir.path().join("unmounted"), &repo).unwrap();
+        let inferred = infer_layout(&repo);
+        assert_eq!(inferred.root_unreadable.as_ref().map(std::io::Error::kind), Some(std::io::ErrorKind::NotFound));
+        assert!(!inferred.layout.origin.contains("inferred from the repository"), "{}", inferred.layout.origin);
+        assert!(inferred.layout.origin.contains("could not be read"), "{}", inferred.layout.origin);
+
+        // A host whose files tree is a symlink loop (ELOOP, for root too) and whose gold
+        // tree is empty: no object was seen, so the depth is the shipped one, and said so.
+        let repo = dir.path().join("repo2");
+        std::fs::create_dir_all(repo.join("localhost/gold")).unwrap();
+        std::os::unix::fs::symlink("files", repo.join("localhost/files")).unwrap();
+        let inferred = infer_layout(&repo);
+        assert!(inferred.root_unreadable.is_none());
+        assert_eq!(inferred.layout.host_dirs(), vec!["localhost"]);
+        let origin = &inferred.layout.origin;
+        assert!(origin.contains("the shipped depth: no object was found, and localhost/files could not be read"), "{origin}");
+
+        // The same repository with an object in gold: the depth is seen.
+        std::fs::create_dir_all(repo.join("localhost/gold/ab/cd/ef")).unwrap();
+        std::fs::write(repo.join(format!("localhost/gold/ab/cd/ef/abcdef{}.{}.0", "0".repeat(34), "0".repeat(32))), "").unwrap();
+        let inferred = infer_layout(&repo);
+        assert_eq!(inferred.layout.origin, "inferred from the repository (no --conf): depth 3, hosts localhost");
+    }
 
     #[test]
     fn worked_example_from_the_facts() {

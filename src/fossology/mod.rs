@@ -8,6 +8,7 @@
 pub mod check;
 pub mod conf;
 mod decide;
+pub mod fs;
 pub mod layout;
 mod live;
 pub(crate) mod merge;

@@ -24,8 +24,9 @@ use std::sync::Mutex;
 use serde_json::json;
 
 use super::Rule;
+use super::fs::{EntryKind, ROOT, read_dir_sorted, report_unreadable};
 use super::options::Level;
-use super::walk::{EntryKind, Meta, read_dir_sorted};
+use super::walk::Meta;
 use crate::details;
 use crate::engine::sink::Sink;
 
@@ -194,9 +195,14 @@ impl Perms {
         if !self.active {
             return;
         }
-        let mut tops = vec![(".".to_string(), repo.to_path_buf())];
+        let mut tops = vec![(ROOT.to_string(), repo.to_path_buf())];
         let subdirs: Vec<&str> = scratch.iter().map(String::as_str).chain(["logs", "gold", "files", "license"]).collect();
-        for (name, kind) in read_dir_sorted(repo).unwrap_or_default() {
+        // A root that cannot be listed leaves its top-level directories unchecked.
+        let top = read_dir_sorted(repo).unwrap_or_else(|e| {
+            report_unreadable(sink, ROOT, &e.to_string());
+            Vec::new()
+        });
+        for (name, kind) in top {
             if kind != EntryKind::Dir {
                 continue;
             }

@@ -239,7 +239,11 @@ impl ProductCommand for PlanArgs {
         if !i.repo.is_dir() {
             bail!("--repo {}: not a directory", i.repo.display());
         }
-        let (conf, layout) = super::check::resolve_layout(&i)?;
+        let (conf, layout, root_unreadable) = super::check::resolve_layout(&i)?;
+        // The plan has no findings: a layout it could not infer is an error.
+        if let Some(e) = root_unreadable {
+            bail!("--repo {}: cannot read the repository root to infer its layout: {e}", i.repo.display());
+        }
         if let Some((path, why)) = conf.as_ref().and_then(|c| c.problems.first()) {
             bail!("--conf: {} is {why}", path.display());
         }

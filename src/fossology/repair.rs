@@ -189,7 +189,9 @@ pub fn agents_cannot_write(repo: &Path, owner: &Owner) -> Result<Option<String>>
     let Some((user, group)) = &owner.names else { return Ok(None) };
     let (uid, gid) = owner.ids(repo)?;
     let mut dirs = vec![repo.to_path_buf()];
-    for entry in std::fs::read_dir(repo).with_context(|| format!("--repo {}", repo.display()))?.flatten() {
+    for entry in std::fs::read_dir(repo).with_context(|| format!("--repo {}", repo.display()))? {
+        // An entry that cannot be read may be a host whose trees the agents cannot write.
+        let entry = entry.with_context(|| format!("--repo {}: cannot read the repository root", repo.display()))?;
         for t in ["gold", "files"] {
             let d = entry.path().join(t);
             if d.is_dir() {

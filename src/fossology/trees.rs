@@ -11,8 +11,9 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use super::CheckOptions;
 use super::conf::Layout;
+use super::fs::{ROOT, read_dir_sorted, report_unreadable};
 use super::layout::{ObjectKey, ObjectType};
-use super::walk::{Batch, Found, Misplaced, ShareOf, TreeWalk, Why, read_dir_sorted};
+use super::walk::{Batch, Found, Misplaced, ShareOf, TreeWalk, Why};
 use crate::engine::extsort::{ExternalSorter, SortRecord, codec};
 use crate::engine::hash::Which;
 use crate::engine::sink::Sink;
@@ -178,20 +179,28 @@ impl Tree {
     }
 }
 
-/// The hosts whose `object_type` tree this run walks. `None` stands for "no host
-/// component" (a `[REPOSITORY]` without entries).
-pub(super) fn tree_hosts(opts: &CheckOptions, layout: &Layout, object_type: ObjectType) -> Vec<Option<String>> {
+/// The repository's top-level directory names, listed once for both trees when the layout
+/// has hosts (to find host directories the configuration does not name); `Err` with why
+/// the root could not be listed.
+fn top_dirs(opts: &CheckOptions, layout: &Layout) -> Result<Vec<String>, String> {
+    if layout.hosts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let listing = read_dir_sorted(&opts.inputs.repo).map_err(|e| e.to_string())?;
+    Ok(listing.into_iter().filter_map(|(name, _)| name.into_string().ok()).collect())
+}
+
+/// The hosts whose `object_type` tree this run walks, given the top-level directories.
+/// `None` stands for "no host component" (a `[REPOSITORY]` without entries).
+pub(super) fn tree_hosts(opts: &CheckOptions, layout: &Layout, object_type: ObjectType, top: &[String]) -> Vec<Option<String>> {
     let mut hosts: Vec<Option<String>> = if layout.hosts.is_empty() {
         vec![None]
     } else {
         let mut h: Vec<Option<String>> = layout.host_dirs().into_iter().map(|h| Some(h.to_string())).collect();
         // Host directories that hold objects but are not configured: their objects are misplaced.
-        for (name, _) in read_dir_sorted(&opts.inputs.repo).unwrap_or_default() {
-            if let Some(name) = name.to_str()
-                && !h.iter().any(|x| x.as_deref() == Some(name))
-                && opts.inputs.repo.join(name).join(object_type.as_str()).is_dir()
-            {
-                h.push(Some(name.to_string()));
+        for name in top {
+            if !h.iter().any(|x| x.as_deref() == Some(name.as_str())) && opts.inputs.repo.join(name).join(object_type.as_str()).is_dir() {
+                h.push(Some(name.clone()));
             }
         }
         h
@@ -232,9 +241,21 @@ pub(super) fn spawn_walkers<'scope, 'env>(
     sink: &'env Sink,
     perms: Option<&'env super::perms::Perms>,
 ) -> (Tree, Tree) {
+    // A root that cannot be listed hides the host directories the configuration does not
+    // name: an object missing from the configured hosts may lie on one of them, so no object
+    // of either tree is called missing.
+    let (top, root_unreadable) = match top_dirs(opts, layout) {
+        Ok(top) => (top, false),
+        Err(e) => {
+            report_unreadable(sink, ROOT, &e);
+            (Vec::new(), true)
+        }
+    };
     let walk = |object_type: ObjectType| {
         let mut streams = Vec::new();
-        for host in tree_hosts(opts, layout, object_type) {
+        let hosts = tree_hosts(opts, layout, object_type, &top);
+        let unseen: Vec<(Option<String>, String)> = if root_unreadable { hosts.iter().map(|h| (h.clone(), String::new())).collect() } else { Vec::new() };
+        for host in hosts {
             let (tx, rx): (SyncSender<Batch>, Receiver<Batch>) = sync_channel(4);
             let tree = match &host {
                 Some(h) => format!("{h}/{object_type}"),
@@ -259,7 +280,9 @@ pub(super) fn spawn_walkers<'scope, 'env>(
             scope.spawn(move || walk.run(&tx));
             streams.push((host, rx));
         }
-        Tree::new(object_type, layout.depth, streams)
+        let mut tree = Tree::new(object_type, layout.depth, streams);
+        tree.unreadable.extend(unseen);
+        tree
     };
     (walk(ObjectType::Gold), walk(ObjectType::Files))
 }
@@ -278,4 +301,55 @@ pub(super) fn tree_of(object_type: ObjectType, depth: u32, hosts: Vec<(Option<St
         })
         .collect();
     Tree::new(object_type, depth, streams)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::engine::tables::DbSource;
+    use crate::fossology::options::{Inputs, Level};
+
+    /// The repository root is listed to find unconfigured host directories. `check`
+    /// lists the root before anything else (and stops if it cannot), so this listing fails
+    /// only when the root goes away during the run: here it is a dangling symlink (a mount
+    /// moved away; ENOENT, for root too). The walk of each tree then finds no tree and says
+    /// nothing, so it is this listing that must report the root and keep every object
+    /// from being called missing.
+    #[test]
+    fn a_root_that_cannot_be_listed_is_unreadable_and_hides_nothing_as_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("repo");
+        std::os::unix::fs::symlink(dir.path().join("unmounted"), &repo).unwrap();
+        let opts = CheckOptions {
+            inputs: Inputs { db: DbSource::Dump("in-memory".into()), db_name: "fossology".into(), repo, conf: None },
+            level: Level::Exists,
+            range: None,
+            shard: None,
+            host: None,
+            subset: None,
+        };
+        let layout = Layout::shipped();
+        let sink = Sink::new(Arc::new(crate::products::catalogue(None).unwrap()), Vec::new()).unwrap();
+        let name = format!("{}.{}.7", "ab".repeat(20), "cd".repeat(16));
+        std::thread::scope(|scope| {
+            let (mut gold, mut files) = spawn_walkers(scope, &opts, &layout, Which::SHA1, &sink, None);
+            for tree in [&mut gold, &mut files] {
+                tree.finish();
+                assert!(tree.under_unreadable(&["localhost"], &name), "{:?}: {:?}", tree.object_type, tree.unreadable);
+            }
+        });
+        let mut findings = Vec::new();
+        sink.finish()
+            .unwrap()
+            .for_each_finding(|f| {
+                findings.push((f.rule, f.subject, f.details));
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!((findings[0].0.as_str(), findings[0].1.as_str()), ("fossology/entry-unreadable", "."));
+        assert!(findings[0].2["error"].as_str().unwrap().contains("No such file"), "{findings:?}");
+    }
 }

@@ -23,7 +23,8 @@ use std::sync::mpsc::SyncSender;
 use rayon::prelude::*;
 
 use super::Rule;
-use super::layout::{ObjectKey, is_pair};
+use super::fs::{EntryKind, is_pair, read_dir_sorted, report_unreadable};
+use super::layout::ObjectKey;
 use super::options::{Level, NameRange, Subset};
 use crate::details;
 use crate::engine::hash::{Digests, Which, hash_open, open_nofollow};
@@ -138,7 +139,7 @@ impl Misplaced {
         let dirs = &parts[at + 1..parts.len().checked_sub(1)?];
         let name = self.key.name();
         let spelled: String = dirs.concat();
-        let consistent = dirs.iter().all(|d| super::layout::is_pair(d)) && name.starts_with(&spelled);
+        let consistent = dirs.iter().all(|d| is_pair(d)) && name.starts_with(&spelled);
         let found = dirs.len() as u32;
         (consistent && found != depth && parts.last() == Some(&name.as_str())).then_some(found)
     }
@@ -586,44 +587,6 @@ impl TreeWalk<'_> {
     }
 
     fn unreadable(&self, rel: &str, error: &str) {
-        self.sink.emit(Rule::EntryUnreadable, rel, format!("cannot be read ({error}); the objects below it were not checked"), details! { "error" => error }, None);
+        report_unreadable(self.sink, rel, error);
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EntryKind {
-    File,
-    Dir,
-    Symlink,
-    Other(&'static str),
-}
-
-/// A directory's entries sorted by name bytes, with their types from `readdir` (no `stat`
-/// unless the file system does not report types).
-pub fn read_dir_sorted(dir: &Path) -> std::io::Result<Vec<(std::ffi::OsString, EntryKind)>> {
-    use std::os::unix::fs::FileTypeExt;
-    let mut entries = Vec::new();
-    for entry in fs::read_dir(dir)? {
-        let entry = entry?;
-        let t = entry.file_type()?;
-        let kind = if t.is_symlink() {
-            EntryKind::Symlink
-        } else if t.is_file() {
-            EntryKind::File
-        } else if t.is_dir() {
-            EntryKind::Dir
-        } else if t.is_fifo() {
-            EntryKind::Other("fifo")
-        } else if t.is_socket() {
-            EntryKind::Other("socket")
-        } else if t.is_block_device() || t.is_char_device() {
-            EntryKind::Other("device")
-        } else {
-            EntryKind::Other("special file")
-        };
-        entries.push((entry.file_name(), kind));
-    }
-    use std::os::unix::ffi::OsStrExt;
-    entries.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    Ok(entries)
 }
