@@ -82,7 +82,25 @@ pub fn is_side_record(v: &Value) -> bool {
 /// Hands every finding of `unique` (deduplicated findings of all shards) to `sink`,
 /// making with `side` (the shards' side records) what a whole run would have said.
 pub fn merge(unique: &mut LineSpool, side: &mut LineSpool, sink: &Sink) -> Result<()> {
-    // The cross-shard objects by where they belong, then path; the missing files by path.
+    let (foreign, owned) = sort_places(unique, side)?;
+    let pairing = pair(foreign, owned)?;
+    emit(unique, pairing, sink)
+}
+
+/// What pairing the cross-shard objects with the owning shards' findings decided.
+struct Pairing {
+    /// Findings (as JSON) a whole run would not have made.
+    dropped: HashSet<String>,
+    /// Uploads whose `upload-unrecoverable` may have been caused by a dropped finding alone.
+    candidates: HashSet<i64>,
+    /// The `misplaced-file` findings a whole run makes of the cross-shard objects.
+    made: Vec<Made>,
+}
+
+/// The cross-shard objects sorted by where they belong, then path; and what the owning
+/// shards said of the same places (a missing file, or a copy of it they found out of place
+/// themselves), sorted by place.
+fn sort_places(unique: &mut LineSpool, side: &mut LineSpool) -> Result<(ExternalSorter<Line>, ExternalSorter<Line>)> {
     let mut foreign = ExternalSorter::new(BUDGET);
     for v in side.read::<Value>()? {
         let v = v?;
@@ -91,8 +109,6 @@ pub fn merge(unique: &mut LineSpool, side: &mut LineSpool, sink: &Sink) -> Resul
             foreign.push(Line(format!("{}\0{}\0{}", f.expected, f.rel, v).into_bytes()))?;
         }
     }
-    // What the owning shards said of the same places: a missing file, or a copy of it
-    // they found out of place themselves.
     let mut owned = ExternalSorter::new(BUDGET);
     if !foreign.is_empty() {
         for f in unique.read::<Finding>()? {
@@ -107,6 +123,12 @@ pub fn merge(unique: &mut LineSpool, side: &mut LineSpool, sink: &Sink) -> Resul
             }
         }
     }
+    Ok((foreign, owned))
+}
+
+/// Each cross-shard object with the owning shard's findings of its place: what a whole run
+/// would have said of them.
+fn pair(foreign: ExternalSorter<Line>, owned: ExternalSorter<Line>) -> Result<Pairing> {
     let mut dropped: HashSet<String> = HashSet::new();
     let mut candidates: HashSet<i64> = HashSet::new();
     let mut made: Vec<Made> = Vec::new();
@@ -172,7 +194,13 @@ pub fn merge(unique: &mut LineSpool, side: &mut LineSpool, sink: &Sink) -> Resul
             dropped.insert(serde_json::to_string(&fm)?);
         }
     }
+    Ok(Pairing { dropped, candidates, made })
+}
 
+/// Every finding, with what a whole run would not have said taken out and what it would
+/// have said put in.
+fn emit(unique: &mut LineSpool, pairing: Pairing, sink: &Sink) -> Result<()> {
+    let Pairing { dropped, candidates, made } = pairing;
     // The findings, with what a whole run would not have said taken out.
     let mut held_unrecoverable = Vec::new();
     let mut still: HashSet<i64> = HashSet::new();
