@@ -237,22 +237,7 @@ pub fn target(opts: &CheckOptions) -> Result<Target> {
 }
 
 pub fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
-    let required = &params.volume_missing.required;
-    let forced_project = params.volume_missing.project.clone();
-    let tolerance = params.backup_skew.tolerance_minutes;
-    let format = params.db_backup_missing.format;
-    // The status JSON, when given, names the backup and says whether it succeeded.
-    let status: Option<Value> = match &opts.status {
-        None => None,
-        Some(p) => {
-            let text = io::read_text_file(p, io::CONFIG).map_err(|e| anyhow::anyhow!("--status {}: cannot read ({e})", p.display()))?;
-            let value: Value = serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("--status {}: not the maintenance status JSON ({e})", p.display()))?;
-            if !value.is_object() {
-                bail!("--status {}: not the maintenance status JSON (not an object)", p.display());
-            }
-            Some(value)
-        }
-    };
+    let status = read_status(opts)?;
     let listing = archive::list(&opts.volumes, &|_| false).with_context(|| format!("--volumes {}", opts.volumes.display()))?;
     sink.stats.add_entries(listing.members.len() as u64);
 
@@ -265,12 +250,46 @@ pub fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
     if let Some(d) = &listing.damage {
         sink.emit(Rule::VolumeMissing, &shown, format!("the volume archive cannot be read to its end ({d}): volumes after that point are lost to a restore"), details! { "error" => d }, None);
     }
+    let volume_time = check_volumes(sink, params, &listing);
+
+    // The database backup.
+    let db = read_db(sink, &opts.db_backup, params.db_backup_missing.format);
+    let id = backup_id(status.as_ref(), &opts.db_backup, db.as_ref());
+    let db_time = db.as_ref().and_then(|db| db_time(&opts.db_backup, db, id.as_ref()));
+    // The archive's own time: written when the volume backup was taken (see check_skew).
+    let archive_time = if opts.volumes.is_dir() { None } else { listing.mtime };
+    if let Some(db_time) = db_time {
+        check_skew(sink, &shown, params.backup_skew.tolerance_minutes, db_time, volume_time, archive_time);
+    }
+
+    if let (Some(installed), Some(id)) = (&opts.version, &id) {
+        check_version(sink, &opts.db_backup, installed, id);
+    }
+    Ok(())
+}
+
+/// The status JSON, when given, names the backup and says whether it succeeded.
+fn read_status(opts: &CheckOptions) -> Result<Option<Value>> {
+    let Some(p) = &opts.status else { return Ok(None) };
+    let text = io::read_text_file(p, io::CONFIG).map_err(|e| anyhow::anyhow!("--status {}: cannot read ({e})", p.display()))?;
+    let value: Value = serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("--status {}: not the maintenance status JSON ({e})", p.display()))?;
+    if !value.is_object() {
+        bail!("--status {}: not the maintenance status JSON (not an object)", p.display());
+    }
+    Ok(Some(value))
+}
+
+/// `connectware/volume-missing` for each required or recommended volume the backup lacks;
+/// the newest file time in the required volumes.
+fn check_volumes(sink: &Sink, params: &Params, listing: &archive::Listing) -> Option<i64> {
+    let required = &params.volume_missing.required;
+    let forced_project = params.volume_missing.project.clone();
     // The documents require the service-manager volume and the user database (backed up
     // through the REST API, which covers the postgresql volume); backing up every volume is
     // "the most reliable way", not a requirement. Volumes a restore is poorer without (certs:
     // the certificates and keys) are recommended: a missing one is at most a warning.
     let recommended = &params.volume_missing.recommended;
-    let found = volumes(&listing);
+    let found = volumes(listing);
     let known: Vec<String> = required.iter().chain(recommended).cloned().collect();
     let project = if forced_project.is_empty() { project_of(&found, &known) } else { forced_project };
     let mut volume_time: Option<i64> = None;
@@ -303,57 +322,62 @@ pub fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
             }
         }
     }
+    volume_time
+}
 
-    // The database backup, and its id: from the status, else its name, else its members.
-    let db = match read_db_backup(&opts.db_backup, format) {
+/// The database backup as far as it could be read; `None` when it cannot be (reported).
+fn read_db(sink: &Sink, path: &Path, format: DbFormat) -> Option<DbBackup> {
+    match read_db_backup(path, format) {
         Ok(db) => Some(db),
         Err(problem) => {
-            sink.emit(Rule::DbBackupMissing, opts.db_backup.display().to_string(), problem, details! { "format" => format.name() }, None);
+            sink.emit(Rule::DbBackupMissing, path.display().to_string(), problem, details! { "format" => format.name() }, None);
             None
         }
-    };
-    let id = status
-        .as_ref()
-        .and_then(|s| s.pointer("/backup/id").and_then(Value::as_str).and_then(find_backup_id))
-        .or_else(|| opts.db_backup.file_name().and_then(|n| find_backup_id(&n.to_string_lossy())))
-        .or_else(|| db.as_ref().and_then(|d| d.members.iter().find_map(|m| find_backup_id(m))));
+    }
+}
 
-    // When the database backup was taken: its id, else the newest member of the archive,
-    // else the file's own time (the download's, which is later than the backup).
-    let db_time = db.as_ref().and_then(|d| match &id {
+/// The database backup's id: from the status, else its name, else its members.
+fn backup_id(status: Option<&Value>, path: &Path, db: Option<&DbBackup>) -> Option<BackupId> {
+    status
+        .and_then(|s| s.pointer("/backup/id").and_then(Value::as_str).and_then(find_backup_id))
+        .or_else(|| path.file_name().and_then(|n| find_backup_id(&n.to_string_lossy())))
+        .or_else(|| db.and_then(|d| d.members.iter().find_map(|m| find_backup_id(m))))
+}
+
+/// When the database backup was taken, and from what: its id, else the newest member of the
+/// archive, else the file's own time (the download's, which is later than the backup).
+fn db_time(path: &Path, db: &DbBackup, id: Option<&BackupId>) -> Option<(i64, &'static str)> {
+    match id {
         Some(id) => Some((id.time, "backup id")),
-        None => d.newest_member.map(|t| (t, "member times")).or_else(|| mtime(&opts.db_backup).map(|t| (t, "file time"))),
-    });
+        None => db.newest_member.map(|t| (t, "member times")).or_else(|| mtime(path).map(|t| (t, "file time"))),
+    }
+}
+
+/// `connectware/backup-skew` when the database backup (`db_time`: when, and from what) and
+/// the volume backup are further apart than `tolerance` minutes.
+fn check_skew(sink: &Sink, shown: &str, tolerance: i64, (d, from): (i64, &str), volume_time: Option<i64>, archive_time: Option<i64>) {
     // Two clocks, neither of them trusted alone: the newest file in the required volumes (a
     // file changed after the database backup makes the two inconsistent), and the archive's
     // own time (written when the volume backup was taken — unless it was copied since, which
     // only makes it later, so it is used only to see a database backup taken long after it).
-    let archive_time = if opts.volumes.is_dir() { None } else { listing.mtime };
-    if let Some((d, from)) = db_time {
-        let changed_after = volume_time.map(|v| v - d).unwrap_or(0);
-        let db_after = archive_time.map(|a| d - a).unwrap_or(0);
-        let (apart, what, v) = if changed_after >= db_after {
-            (changed_after, "volume files changed after the database backup", volume_time)
-        } else {
-            (db_after, "the database backup was taken after the volume backup", archive_time)
-        };
-        if apart > tolerance * 60
-            && let Some(v) = v
-        {
-            sink.emit(
-                Rule::BackupSkew,
-                &shown,
-                format!("{what}: {} vs {} is {} minutes (tolerance {tolerance}); services changed in between are inconsistent after a restore", iso(v), iso(d), apart / 60),
-                details! { "volume_time" => iso(v), "db_time" => iso(d), "minutes_apart" => apart / 60, "tolerance_minutes" => tolerance, "db_time_from" => from },
-                None,
-            );
-        }
+    let changed_after = volume_time.map(|v| v - d).unwrap_or(0);
+    let db_after = archive_time.map(|a| d - a).unwrap_or(0);
+    let (apart, what, v) = if changed_after >= db_after {
+        (changed_after, "volume files changed after the database backup", volume_time)
+    } else {
+        (db_after, "the database backup was taken after the volume backup", archive_time)
+    };
+    if apart > tolerance * 60
+        && let Some(v) = v
+    {
+        sink.emit(
+            Rule::BackupSkew,
+            shown,
+            format!("{what}: {} vs {} is {} minutes (tolerance {tolerance}); services changed in between are inconsistent after a restore", iso(v), iso(d), apart / 60),
+            details! { "volume_time" => iso(v), "db_time" => iso(d), "minutes_apart" => apart / 60, "tolerance_minutes" => tolerance, "db_time_from" => from },
+            None,
+        );
     }
-
-    if let (Some(installed), Some(id)) = (&opts.version, &id) {
-        check_version(sink, &opts.db_backup, installed, id);
-    }
-    Ok(())
 }
 
 /// The maintenance status (GET /api/maintenance/db): the last backup and restore.

@@ -170,6 +170,8 @@ pub fn check(opts: &CheckOptions, params: &Params, sink: &Sink) -> Result<()> {
     Ok(())
 }
 
+/// Checks one event process folder (`<guid>/<version>` of the application repository); the
+/// component folders its service instances run go into `used`.
 #[allow(clippy::too_many_arguments)]
 fn check_event_process(
     sink: &Sink,
@@ -182,51 +184,95 @@ fn check_event_process(
     used: &mut Vec<PathBuf>,
 ) -> Result<()> {
     let subject = rel(dir);
+    let Some((ep_path, ep)) = read_event_process(sink, dir, &subject, rel) else { return Ok(()) };
+    check_folder_names(sink, guid_dir, dir, &ep_path, &ep, rel);
+    for (m, by) in &missing_files(params, dir, &ep) {
+        sink.emit(
+            Rule::EventProcessIncomplete,
+            format!("{subject}/{m}"),
+            format!("EventProcess.xml of {} references {m} ({}), which is missing: the event process was copied in part", ep.guid, by.join("; ")),
+            details! { "application" => ep.guid, "version" => ep.version, "missing" => m, "referenced_by" => by },
+            None,
+        );
+    }
+    check_remote_instances(sink, &subject, &ep, app_repos);
+    check_routes(sink, &subject, &ep);
+    // Each service instance's component.
+    for inst in &ep.instances {
+        if let Some((guid, version)) = &inst.service {
+            match components.resolve(guid, version) {
+                Some((_, folder)) => used.push(folder),
+                None => sink.emit(
+                    Rule::ComponentMissing,
+                    format!("{subject}/{}", inst.name),
+                    format!("instance {} runs component {guid} version {version}, which is in neither the user nor the system component repository", inst.name),
+                    details! { "application" => ep.guid, "instance" => inst.name, "guid" => guid, "version" => version, "repositories" => components.repos.iter().map(|(l, _)| l.clone()).collect::<Vec<_>>() },
+                    None,
+                ),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The folder's `EventProcess.xml`, where it is and what it says; `None` when it is missing
+/// or cannot be read (reported).
+fn read_event_process(sink: &Sink, dir: &Path, subject: &str, rel: &dyn Fn(&Path) -> String) -> Option<(PathBuf, EventProcess)> {
     let Some(ep_path) = find(dir, "EventProcess.xml") else {
         sink.emit(
             Rule::EventProcessIncomplete,
-            &subject,
+            subject,
             "EventProcess.xml is missing: the event process was copied in part (the vendor: copying partial data corrupts it)".to_string(),
             details! { "missing" => "EventProcess.xml" },
             None,
         );
-        return Ok(());
+        return None;
     };
+    let invalid = |message: String, e: String| sink.emit(Rule::EventProcessInvalid, rel(&ep_path), message, details! { "error" => e }, None);
     let text = match read_xml(&ep_path) {
         Ok(t) => t,
         Err(e) => {
-            sink.emit(Rule::EventProcessInvalid, rel(&ep_path), format!("EventProcess.xml cannot be read: {e}"), details! { "error" => e }, None);
-            return Ok(());
+            invalid(format!("EventProcess.xml cannot be read: {e}"), e);
+            return None;
         }
     };
     let doc = match model::parse(&text) {
         Ok(d) => d,
         Err(e) => {
-            sink.emit(Rule::EventProcessInvalid, rel(&ep_path), format!("EventProcess.xml is not well-formed XML: {e}"), details! { "error" => e }, None);
-            return Ok(());
+            invalid(format!("EventProcess.xml is not well-formed XML: {e}"), e);
+            return None;
         }
     };
-    let ep: EventProcess = match model::event_process(&doc) {
-        Ok(ep) => ep,
+    match model::event_process(&doc) {
+        Ok(ep) => Some((ep_path, ep)),
         Err(e) => {
-            sink.emit(Rule::EventProcessInvalid, rel(&ep_path), format!("EventProcess.xml: {e}"), details! { "error" => e }, None);
-            return Ok(());
+            invalid(format!("EventProcess.xml: {e}"), e);
+            None
         }
-    };
+    }
+}
+
+/// `fiorano/event-process-invalid` when `EventProcess.xml` names another GUID or version
+/// than its folder.
+fn check_folder_names(sink: &Sink, guid_dir: &Path, dir: &Path, ep_path: &Path, ep: &EventProcess, rel: &dyn Fn(&Path) -> String) {
     // The folder is the GUID in upper case and the version as a float (ApplicationRepository).
     let folder_guid = name_of(guid_dir);
     let folder_version = name_of(dir);
     if !ep.guid.eq_ignore_ascii_case(&folder_guid) || !same_version(&ep.version, &folder_version) {
         sink.emit(
             Rule::EventProcessInvalid,
-            rel(&ep_path),
+            rel(ep_path),
             format!("EventProcess.xml says {} version {}, the folder is {folder_guid}/{folder_version} (the server refuses it: Mismatch in Application guid)", ep.guid, ep.version),
             details! { "guid" => ep.guid, "version" => ep.version, "folder_guid" => folder_guid, "folder_version" => folder_version },
             None,
         );
     }
-    // Each missing file once, with everything that references it: two ports may name one
-    // schema (an instance's input and output port, or the fault port of several instances).
+}
+
+/// The files `EventProcess.xml` references that its folder lacks, each once with everything
+/// that references it: two ports may name one schema (an instance's input and output port,
+/// or the fault port of several instances).
+fn missing_files(params: &Params, dir: &Path, ep: &EventProcess) -> Vec<(String, Vec<String>)> {
     let mut missing: Vec<(String, Vec<String>)> = Vec::new();
     let mut need = |parts: &[&str], by: String| {
         if find_path(dir, parts).is_none() {
@@ -271,16 +317,11 @@ fn check_event_process(
     {
         need(&["env", &format!("{label}.xml")], format!("the deployment label {label}'s manageable properties"));
     }
-    for (m, by) in &missing {
-        sink.emit(
-            Rule::EventProcessIncomplete,
-            format!("{subject}/{m}"),
-            format!("EventProcess.xml of {} references {m} ({}), which is missing: the event process was copied in part", ep.guid, by.join("; ")),
-            details! { "application" => ep.guid, "version" => ep.version, "missing" => m, "referenced_by" => by },
-            None,
-        );
-    }
-    // Remote instances run in another application, which must exist.
+    missing
+}
+
+/// Remote instances run in another application, which must exist.
+fn check_remote_instances(sink: &Sink, subject: &str, ep: &EventProcess, app_repos: &[PathBuf]) {
     for inst in &ep.instances {
         if let Some((guid, version, _)) = &inst.remote {
             let exists = app_repos.iter().any(|r| find(r, guid).is_some_and(|g| subdirs(&g).iter().any(|v| same_version(&name_of(v), version))));
@@ -295,7 +336,10 @@ fn check_event_process(
             }
         }
     }
-    // Routes join existing instances and ports.
+}
+
+/// Routes join existing instances and ports.
+fn check_routes(sink: &Sink, subject: &str, ep: &EventProcess) {
     for route in &ep.routes {
         for (end, (inst_name, port)) in [("source", &route.source), ("target", &route.target)] {
             let Some(inst) = ep.instances.iter().find(|i| &i.name == inst_name) else {
@@ -320,22 +364,6 @@ fn check_event_process(
             }
         }
     }
-    // Each service instance's component.
-    for inst in &ep.instances {
-        if let Some((guid, version)) = &inst.service {
-            match components.resolve(guid, version) {
-                Some((_, folder)) => used.push(folder),
-                None => sink.emit(
-                    Rule::ComponentMissing,
-                    format!("{subject}/{}", inst.name),
-                    format!("instance {} runs component {guid} version {version}, which is in neither the user nor the system component repository", inst.name),
-                    details! { "application" => ep.guid, "instance" => inst.name, "guid" => guid, "version" => version, "repositories" => components.repos.iter().map(|(l, _)| l.clone()).collect::<Vec<_>>() },
-                    None,
-                ),
-            }
-        }
-    }
-    Ok(())
 }
 
 /// A component missing from every repository that servicerefs need: who lists it, and the

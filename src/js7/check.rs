@@ -9,8 +9,8 @@ use anyhow::{Result, bail};
 use clap::ValueHint;
 use serde_json::Value;
 
-use super::journal::{self, Base, FileSummary, JournalFile, Tail, Visitor};
-use super::state::{AgentState, ControllerState, Finder};
+use super::journal::{self, Base, FileSummary, JournalFile, Leftover, Tail, Visitor};
+use super::state::{AgentRef, AgentState, ControllerState, Finder};
 use super::{Params, Repair, Rule};
 use crate::details;
 use crate::engine::report::Target;
@@ -175,9 +175,80 @@ impl Visitor for Nothing {
 fn read_journal(sink: &Sink, dir: &Path, label: &str, base: Base, state: &mut dyn Visitor, mut finder: Option<&mut Finder>) -> Result<StateRead> {
     let (files, leftovers) = journal::list(dir, base).map_err(|e| anyhow::anyhow!("{}: cannot read ({e})", dir.display()))?;
     sink.stats.add_entries((files.len() + leftovers.len()) as u64);
-    for l in &leftovers {
+    report_leftovers(sink, label, &leftovers);
+    check_lock(sink, dir, label, base);
+    let mut read = StateRead { files: files.clone(), current: None, oldest: files.first().map(|f| f.file_event_id), last_event_id: 0, journal_ids: BTreeSet::new(), usable: false };
+    let mut earlier = Earlier::default();
+    for (i, file) in files.iter().enumerate() {
+        let is_current = i + 1 == files.len();
+        let summary = match read_file(file, is_current, state, finder.as_deref_mut()) {
+            Ok(s) => s,
+            Err(e) => {
+                sink.emit(Rule::JournalUnreadable, format!("{label}/{}", file.name), format!("cannot be read: {e}"), details! { "file" => file.name }, None);
+                earlier = Earlier { previous: None, before: Some((file.name.as_str(), None)) };
+                continue;
+            }
+        };
+        let subject = format!("{label}/{}", file.name);
+        let refused = FileFindings { sink, subject: &subject, base, file, summary: &summary, is_current }.report(&earlier);
+        earlier = Earlier::after(file, &summary);
+        if let Some(h) = &summary.header {
+            read.journal_ids.insert(h.journal_id.clone());
+        }
+        if is_current {
+            read.last_event_id = summary.last_event_id.unwrap_or(file.file_event_id);
+            read.usable = summary.header.is_some() && summary.damage.is_none() && !refused;
+            read.current = Some(summary);
+        }
+    }
+    report_mixed_journals(sink, label, &read.journal_ids);
+    Ok(read)
+}
+
+/// What the file before the one being read left, for the findings about it.
+#[derive(Default)]
+struct Earlier<'f> {
+    /// The previous file's name and last committed EventId: a new file is named after it.
+    previous: Option<(&'f str, i64)>,
+    /// The file before this one as it was read: its name, and its last committed EventId when
+    /// it could be read to its end. What is left when the newest file cannot be recovered.
+    before: Option<(&'f str, Option<i64>)>,
+}
+
+impl<'f> Earlier<'f> {
+    /// What `file`, read as `summary`, leaves for the next one.
+    fn after(file: &'f JournalFile, summary: &FileSummary) -> Self {
+        let readable = summary.damage.is_none();
+        Earlier {
+            previous: if readable { summary.last_event_id.map(|last| (file.name.as_str(), last)) } else { None },
+            before: Some((file.name.as_str(), readable.then_some(summary.last_event_id).flatten())),
+        }
+    }
+}
+
+/// `js7/journal-leftover` for each file of the journal that is not read.
+fn report_leftovers(sink: &Sink, label: &str, leftovers: &[Leftover]) {
+    for l in leftovers {
         sink.emit(Rule::JournalLeftover, format!("{label}/{}", l.name), format!("{}: {}", l.name, l.why), details! { "file" => l.name }, None);
     }
+}
+
+/// `js7/journal-unreadable` when the files carry more than one journal id.
+fn report_mixed_journals(sink: &Sink, label: &str, journal_ids: &BTreeSet<String>) {
+    if journal_ids.len() > 1 {
+        sink.emit(
+            Rule::JournalUnreadable,
+            label.to_string(),
+            format!("the journal files carry {} different journal ids: files of another journal were mixed in", journal_ids.len()),
+            details! { "journal_ids" => journal_ids.iter().collect::<Vec<_>>() },
+            None,
+        );
+    }
+}
+
+/// `js7/journal-unreadable` for a `lock` that is not a regular file, `js7/instance-running`
+/// when another process holds it.
+fn check_lock(sink: &Sink, dir: &Path, label: &str, base: Base) {
     // The lock is opened only when it is a regular file: a FIFO there would block.
     let lock = dir.join("lock");
     if let Ok(t) = crate::engine::io::file_type(&lock)
@@ -207,121 +278,142 @@ fn read_journal(sink: &Sink, dir: &Path, label: &str, base: Base, state: &mut dy
             None,
         );
     }
-    let mut read = StateRead { files: files.clone(), current: None, oldest: files.first().map(|f| f.file_event_id), last_event_id: 0, journal_ids: BTreeSet::new(), usable: false };
-    // The previous file's name and last committed EventId: a new file is named after it.
-    let mut previous: Option<(&str, i64)> = None;
-    // The file before this one as it was read: its name, and its last committed EventId when
-    // it could be read to its end. What is left when the newest file cannot be recovered.
-    let mut before: Option<(&str, Option<i64>)> = None;
-    for (i, file) in files.iter().enumerate() {
-        let is_current = i + 1 == files.len();
-        let mut nothing = Nothing;
-        let summary = {
-            let primary: &mut dyn Visitor = if is_current { &mut *state } else { &mut nothing };
-            let mut finder_nothing = Nothing;
-            let secondary: &mut dyn Visitor = match finder.as_deref_mut() {
-                Some(f) => f,
-                None => &mut finder_nothing,
-            };
-            let mut both = Both(primary, secondary);
-            journal::read(file, &mut both)
-        };
-        let summary = match summary {
-            Ok(s) => s,
-            Err(e) => {
-                sink.emit(Rule::JournalUnreadable, format!("{label}/{}", file.name), format!("cannot be read: {e}"), details! { "file" => file.name }, None);
-                previous = None;
-                before = Some((file.name.as_str(), None));
-                continue;
-            }
-        };
-        let subject = format!("{label}/{}", file.name);
-        if let Some(d) = &summary.damage {
-            if is_current && summary.header.is_none() {
-                emit_headerless_current(sink, &subject, base, file, &summary, d, before);
+}
+
+/// Reads one journal file: into `state` when it is the current one, and into `finder`
+/// when there is one.
+fn read_file(file: &JournalFile, is_current: bool, state: &mut dyn Visitor, finder: Option<&mut Finder>) -> std::io::Result<FileSummary> {
+    let (mut not_current, mut no_finder) = (Nothing, Nothing);
+    let primary: &mut dyn Visitor = if is_current { state } else { &mut not_current };
+    let secondary: &mut dyn Visitor = match finder {
+        Some(f) => f,
+        None => &mut no_finder,
+    };
+    journal::read(file, &mut Both(primary, secondary))
+}
+
+/// One journal file as it was read, for the findings about it.
+struct FileFindings<'a> {
+    sink: &'a Sink,
+    subject: &'a str,
+    base: Base,
+    file: &'a JournalFile,
+    summary: &'a FileSummary,
+    is_current: bool,
+}
+
+impl FileFindings<'_> {
+    /// Reports what is wrong with the file, given what the `earlier` files left; whether
+    /// recovery refuses its header.
+    fn report(&self, earlier: &Earlier) -> bool {
+        self.report_damage(earlier.before);
+        self.check_follows(earlier.previous);
+        let refused = self.header_refused();
+        self.report_out_of_order();
+        self.report_tail();
+        refused
+    }
+
+    /// `js7/journal-unreadable` for format damage; `before` is the file before this one.
+    fn report_damage(&self, before: Option<(&str, Option<i64>)>) {
+        let (sink, file, summary) = (self.sink, self.file, self.summary);
+        let Some(d) = &summary.damage else { return };
+        if self.is_current && summary.header.is_none() {
+            emit_headerless_current(sink, self.subject, self.base, file, summary, d, before);
+        } else {
+            let consequence = if self.is_current {
+                format!("the {} cannot recover from its current file; the checks that need its state are skipped", self.base.as_str())
             } else {
-                let consequence = if is_current {
-                    format!("the {} cannot recover from its current file; the checks that need its state are skipped", base.as_str())
-                } else {
-                    "the file cannot be read to its end".to_string()
-                };
-                sink.emit(Rule::JournalUnreadable, &subject, format!("line {}: {}: {consequence}", d.line, d.what), details! { "file" => file.name, "line" => d.line, "problem" => d.what }, None);
-            }
+                "the file cannot be read to its end".to_string()
+            };
+            sink.emit(Rule::JournalUnreadable, self.subject, format!("line {}: {}: {consequence}", d.line, d.what), details! { "file" => file.name, "line" => d.line, "problem" => d.what }, None);
         }
-        before = Some((file.name.as_str(), summary.damage.is_none().then_some(summary.last_event_id).flatten()));
+    }
+
+    /// `js7/journal-order` when the file starts before the `previous` one (name, last
+    /// committed EventId) ends.
+    fn check_follows(&self, previous: Option<(&str, i64)>) {
+        let file = self.file;
         // A new file is named after the last committed EventId before it, so no file can
         // start before the previous one ends.
         if let Some((previous_name, previous_last)) = previous
             && file.file_event_id < previous_last
         {
-            sink.emit(
+            self.sink.emit(
                 Rule::JournalOrder,
-                &subject,
+                self.subject,
                 format!("the file starts at EventId {} but {previous_name} goes on to {previous_last}: the files are from different histories", file.file_event_id),
                 details! { "file" => file.name, "previous_file" => previous_name, "previous_last_event_id" => previous_last, "file_event_id" => file.file_event_id },
                 None,
             );
         }
-        if summary.damage.is_none() {
-            previous = summary.last_event_id.map(|last| (file.name.as_str(), last));
-        } else {
-            previous = None;
-        }
+    }
+
+    /// Whether recovery refuses the file's header (reported).
+    fn header_refused(&self) -> bool {
+        let (sink, file, base) = (self.sink, self.file, self.base);
         // What recovery refuses in the header besides its absence: an eventId other than the
         // name's (js7 StateRecoverer.recoverAll) and a journal of the other kind (js7
         // JournalHeader.checkedHeader, JournalTypeMismatch).
         let mut refused = false;
-        let skipped = if is_current { "; the checks that need its state are skipped" } else { "" };
-        if let Some(h) = &summary.header {
-            read.journal_ids.insert(h.journal_id.clone());
-            if h.event_id != file.file_event_id {
-                refused = true;
-                sink.emit(
-                    Rule::JournalNameMismatch,
-                    &subject,
-                    format!("the header's eventId is {} but the file name says {}: recovery refuses it{skipped}", h.event_id, file.file_event_id),
-                    details! { "file" => file.name, "header_event_id" => h.event_id, "name_event_id" => file.file_event_id },
-                    None,
-                );
-            }
-            if let Some(t) = &h.type_name
-                && t != base.type_name()
-            {
-                refused = true;
-                sink.emit(
-                    Rule::JournalUnreadable,
-                    &subject,
-                    format!("a {t} journal where a {} journal belongs: recovery refuses it{skipped}", base.type_name()),
-                    details! { "file" => file.name, "type_name" => t },
-                    None,
-                );
-            }
-        }
-        if let Some((line, prev, this)) = summary.out_of_order {
+        let skipped = if self.is_current { "; the checks that need its state are skipped" } else { "" };
+        let Some(h) = &self.summary.header else { return false };
+        if h.event_id != file.file_event_id {
+            refused = true;
             sink.emit(
-                Rule::JournalOrder,
-                &subject,
-                format!("line {line}: EventId {this} does not follow {prev}: the journal is corrupt"),
-                details! { "file" => file.name, "line" => line, "previous" => prev, "event_id" => this },
+                Rule::JournalNameMismatch,
+                self.subject,
+                format!("the header's eventId is {} but the file name says {}: recovery refuses it{skipped}", h.event_id, file.file_event_id),
+                details! { "file" => file.name, "header_event_id" => h.event_id, "name_event_id" => file.file_event_id },
                 None,
             );
         }
+        if let Some(t) = &h.type_name
+            && t != base.type_name()
+        {
+            refused = true;
+            sink.emit(
+                Rule::JournalUnreadable,
+                self.subject,
+                format!("a {t} journal where a {} journal belongs: recovery refuses it{skipped}", base.type_name()),
+                details! { "file" => file.name, "type_name" => t },
+                None,
+            );
+        }
+        refused
+    }
+
+    /// `js7/journal-order` for an EventId that does not increase.
+    fn report_out_of_order(&self) {
+        if let Some((line, prev, this)) = self.summary.out_of_order {
+            self.sink.emit(
+                Rule::JournalOrder,
+                self.subject,
+                format!("line {line}: EventId {this} does not follow {prev}: the journal is corrupt"),
+                details! { "file" => self.file.name, "line" => line, "previous" => prev, "event_id" => this },
+                None,
+            );
+        }
+    }
+
+    /// `js7/journal-truncated` for a crash tail.
+    fn report_tail(&self) {
+        let (file, summary, who) = (self.file, self.summary, self.base.as_str());
         match &summary.tail {
-            Some(Tail::CutLine { line }) => sink.emit(
+            Some(Tail::CutLine { line }) => self.sink.emit(
                 Rule::JournalTruncated,
-                &subject,
-                format!("line {line} has no newline: the {} stopped while writing (a crash); the committed part up to EventId {} is used", base.as_str(), summary.last_event_id.unwrap_or(0)),
+                self.subject,
+                format!("line {line} has no newline: the {who} stopped while writing (a crash); the committed part up to EventId {} is used", summary.last_event_id.unwrap_or(0)),
                 details! { "file" => file.name, "line" => line, "committed_event_id" => summary.last_event_id },
                 None,
             ),
-            Some(Tail::Uncommitted { line, events, cut_line }) => sink.emit(
+            Some(Tail::Uncommitted { line, events, cut_line }) => self.sink.emit(
                 Rule::JournalTruncated,
-                &subject,
+                self.subject,
                 format!(
-                    "the transaction from line {line} ({events} complete event{}) has no COMMIT{}: the {} stopped while writing (a crash); the transaction is not committed, the committed part up to EventId {} is used",
+                    "the transaction from line {line} ({events} complete event{}) has no COMMIT{}: the {who} stopped while writing (a crash); the transaction is not committed, the committed part up to EventId {} is used",
                     if *events == 1 { "" } else { "s" },
                     cut_line.map(|c| format!(" and line {c} has no newline")).unwrap_or_default(),
-                    base.as_str(),
                     summary.last_event_id.unwrap_or(0)
                 ),
                 details! { "file" => file.name, "line" => line, "uncommitted_events" => events, "cut_line" => cut_line, "committed_event_id" => summary.last_event_id },
@@ -329,22 +421,7 @@ fn read_journal(sink: &Sink, dir: &Path, label: &str, base: Base, state: &mut dy
             ),
             None => {}
         }
-        if is_current {
-            read.last_event_id = summary.last_event_id.unwrap_or(file.file_event_id);
-            read.usable = summary.header.is_some() && summary.damage.is_none() && !refused;
-            read.current = Some(summary);
-        }
     }
-    if read.journal_ids.len() > 1 {
-        sink.emit(
-            Rule::JournalUnreadable,
-            label.to_string(),
-            format!("the journal files carry {} different journal ids: files of another journal were mixed in", read.journal_ids.len()),
-            details! { "journal_ids" => read.journal_ids.iter().collect::<Vec<_>>() },
-            None,
-        );
-    }
-    Ok(read)
 }
 
 /// `js7/journal-unreadable` for a newest file without a header (empty, its first line cut,
@@ -410,126 +487,183 @@ fn check_agent(sink: &Sink, controller: &ControllerState, controller_usable: boo
         );
         return Ok(());
     };
-    let reset: Option<crate::engine::finding::Repair> = Some(Repair::ResetAgentJournal { agent: path.to_string(), state_dir: dir.display().to_string() }.into());
-    // The Controller dedicates an Agent only while it holds no AgentRunId for it
-    // (AgentDriver.dedicateAgentIfNeeded), so a fresh Agent journal needs the Controller-side
-    // reset as well.
-    let steps =
-        format!("stop the Agent, empty {}, start it, then reset Agent '{path}' in JOC Cockpit with force (Reset-JS7Agent -Force) so the Controller dedicates it anew and re-syncs it", dir.display());
-    let agent_journal_id = agent.header.as_ref().map(|h| h.journal_id.clone());
-    let controller_id = controller.controller_id.clone().unwrap_or_default();
-    let controller_run_id = controller.header.as_ref().map(|h| h.journal_id.clone());
-
+    let pair = AgentPair::new(sink, controller, label, path, dir, agent_ref, &agent, &a);
     if a.files.is_empty() {
-        // An empty state directory: the Agent starts with a new journal and the Controller,
-        // which still knows an AgentRunId, gets AgentNotDedicated.
-        if agent_ref.agent_run_id.is_some() {
-            sink.emit(
-                Rule::AgentRunIdMismatch,
-                &label,
-                format!("the Agent's state directory has no journal, but the Controller dedicated '{path}' with run {}: coupling fails with AgentNotDedicated until the Agent is reset in JOC Cockpit with force (Reset-JS7Agent -Force)", agent_ref.agent_run_id.as_deref().unwrap_or_default()),
-                details! { "agent" => path, "controller_agent_run_id" => agent_ref.agent_run_id, "agent_journal_id" => Value::Null },
-                reset.clone(),
-            );
-        }
+        pair.report_no_journal();
         return Ok(());
     }
     // 1. AgentRunId = the Agent journal's id. 2. Dedicated to this Controller. Both are
     // reported when both fail (an Agent of another Controller has another run id too); the
     // EventId positions of another journal mean nothing, so they are compared only after.
-    let mut foreign = false;
-    if let (Some(want), Some(have)) = (&agent_ref.agent_run_id, &agent_journal_id)
-        && want != have
-    {
-        foreign = true;
-        sink.emit(
-            Rule::AgentRunIdMismatch,
-            &label,
-            format!("the Controller knows Agent '{path}' as run {want}, this Agent's journal is {have}: coupling fails with AgentRunIdMismatch (the Agent was reset, or this is another Agent's copy); repair: {steps}"),
-            details! { "agent" => path, "controller_agent_run_id" => want, "agent_journal_id" => have },
-            reset.clone(),
-        );
-    }
-    match &agent.meta {
-        None if agent_ref.agent_run_id.is_some() => sink.emit(
-            Rule::AgentControllerMismatch,
-            &label,
-            format!("the Agent was never dedicated (no AgentMetaState), but the Controller has a run id for '{path}': AgentNotDedicated"),
-            details! { "agent" => path },
-            reset.clone(),
-        ),
-        None => {}
-        Some(meta) => {
-            let mut wrong = Vec::new();
-            if meta.agent_path.as_deref().is_some_and(|p| p != path) {
-                wrong.push(format!("agent path {} (not {path})", meta.agent_path.as_deref().unwrap_or_default()));
-            }
-            if meta.controller_id.as_deref().is_some_and(|id| id != controller_id) {
-                wrong.push(format!("Controller '{}' (not '{controller_id}')", meta.controller_id.as_deref().unwrap_or_default()));
-            }
-            if let (Some(run), Some(c_run)) = (&meta.controller_run_id, &controller_run_id)
-                && run != c_run
-            {
-                wrong.push(format!("Controller run {run} (this Controller's journal is {c_run})"));
-            }
-            if !wrong.is_empty() {
-                sink.emit(
-                    Rule::AgentControllerMismatch,
-                    &label,
-                    format!("the Agent is dedicated to {}: coupling fails (AgentPathMismatch, AgentWrongController or \"ControllerRunId does not match\"); repair: {steps}", wrong.join(", ")),
-                    details! { "agent" => path, "agent_meta" => serde_json::json!({"agentPath": meta.agent_path, "controllerId": meta.controller_id, "controllerRunId": meta.controller_run_id}), "controller_id" => controller_id, "controller_run_id" => controller_run_id },
-                    reset.clone(),
-                );
-                foreign = true;
-            }
-        }
-    }
-    if foreign {
+    let other_run = pair.run_id_differs();
+    let other_controller = pair.dedicated_elsewhere();
+    if other_run || other_controller {
         return Ok(());
     }
-    // 3. The Controller's stored Agent EventId must be one the Agent still has.
-    let e = agent_ref.event_id;
-    let oldest = a.oldest.unwrap_or(0);
-    let last = a.last_event_id;
-    if e > last {
-        sink.emit(
-            Rule::AgentBehindController,
-            &label,
-            format!("the Controller has committed Agent events up to {e}, the Agent's journal ends at {last}: the Agent was restored from an older copy (coupling fails with UnknownEventId); repair: {steps}"),
-            details! { "agent" => path, "controller_agent_event_id" => e, "agent_last_event_id" => last, "agent_oldest_file_event_id" => oldest, "state_dir" => dir.display().to_string() },
-            reset.clone(),
-        );
-    } else if e < oldest && e != 0 {
-        sink.emit(
-            Rule::ControllerBehindAgent,
-            &label,
-            format!("the Controller's position in the Agent's events ({e}) is before the Agent's oldest journal file ({oldest}): the Controller journal is older than the Agent's, or the Agent's files were pruned"),
-            details! { "agent" => path, "controller_agent_event_id" => e, "agent_oldest_file_event_id" => oldest, "agent_last_event_id" => last },
-            None,
-        );
-    } else if e != 0 && !finder.found[0] {
-        sink.emit(
-            Rule::AgentBehindController,
-            &label,
-            format!("the Controller's position {e} is not an EventId of the Agent's journal: the Agent's history is not the one the Controller observed (coupling fails with UnknownEventId)"),
-            details! { "agent" => path, "controller_agent_event_id" => e, "agent_last_event_id" => last, "agent_oldest_file_event_id" => oldest },
-            reset.clone(),
-        );
-    }
-    // 4. The Controller releases only what it has committed.
-    if let Some(released) = agent.released.get(&controller_id)
-        && *released > e
-        && e >= oldest
-    {
-        sink.emit(
-            Rule::ControllerBehindAgent,
-            &label,
-            format!("the Agent says the Controller released its events up to {released}, but the Controller's journal has only {e}: the Controller journal is older than the Agent's"),
-            details! { "agent" => path, "agent_released_event_id" => released, "controller_agent_event_id" => e },
-            None,
-        );
-    }
+    pair.check_position(finder.found[0]);
+    pair.check_released();
     Ok(())
+}
+
+/// An Agent's journal and the Controller's view of the Agent, for the findings about the two.
+struct AgentPair<'a> {
+    sink: &'a Sink,
+    label: String,
+    path: &'a str,
+    dir: &'a Path,
+    agent_ref: &'a AgentRef,
+    agent: &'a AgentState,
+    read: &'a StateRead,
+    controller_id: String,
+    controller_run_id: Option<String>,
+    /// The repair of the findings a reset of the Agent's journal repairs.
+    reset: Option<crate::engine::finding::Repair>,
+    /// That repair in words, for the messages.
+    steps: String,
+}
+
+impl<'a> AgentPair<'a> {
+    #[allow(clippy::too_many_arguments)]
+    fn new(sink: &'a Sink, controller: &ControllerState, label: String, path: &'a str, dir: &'a Path, agent_ref: &'a AgentRef, agent: &'a AgentState, read: &'a StateRead) -> Self {
+        let reset = Some(Repair::ResetAgentJournal { agent: path.to_string(), state_dir: dir.display().to_string() }.into());
+        // The Controller dedicates an Agent only while it holds no AgentRunId for it
+        // (AgentDriver.dedicateAgentIfNeeded), so a fresh Agent journal needs the Controller-side
+        // reset as well.
+        let steps = format!(
+            "stop the Agent, empty {}, start it, then reset Agent '{path}' in JOC Cockpit with force (Reset-JS7Agent -Force) so the Controller dedicates it anew and re-syncs it",
+            dir.display()
+        );
+        let controller_id = controller.controller_id.clone().unwrap_or_default();
+        let controller_run_id = controller.header.as_ref().map(|h| h.journal_id.clone());
+        AgentPair { sink, label, path, dir, agent_ref, agent, read, controller_id, controller_run_id, reset, steps }
+    }
+
+    /// An empty state directory: the Agent starts with a new journal and the Controller,
+    /// which still knows an AgentRunId, gets AgentNotDedicated.
+    fn report_no_journal(&self) {
+        let (path, agent_ref) = (self.path, self.agent_ref);
+        if agent_ref.agent_run_id.is_some() {
+            self.sink.emit(
+                Rule::AgentRunIdMismatch,
+                &self.label,
+                format!("the Agent's state directory has no journal, but the Controller dedicated '{path}' with run {}: coupling fails with AgentNotDedicated until the Agent is reset in JOC Cockpit with force (Reset-JS7Agent -Force)", agent_ref.agent_run_id.as_deref().unwrap_or_default()),
+                details! { "agent" => path, "controller_agent_run_id" => agent_ref.agent_run_id, "agent_journal_id" => Value::Null },
+                self.reset.clone(),
+            );
+        }
+    }
+
+    /// Whether the Controller knows the Agent by another AgentRunId than the Agent's
+    /// journal id (reported).
+    fn run_id_differs(&self) -> bool {
+        let (path, steps) = (self.path, &self.steps);
+        let agent_journal_id = self.agent.header.as_ref().map(|h| h.journal_id.clone());
+        let (Some(want), Some(have)) = (&self.agent_ref.agent_run_id, &agent_journal_id) else { return false };
+        if want == have {
+            return false;
+        }
+        self.sink.emit(
+            Rule::AgentRunIdMismatch,
+            &self.label,
+            format!("the Controller knows Agent '{path}' as run {want}, this Agent's journal is {have}: coupling fails with AgentRunIdMismatch (the Agent was reset, or this is another Agent's copy); repair: {steps}"),
+            details! { "agent" => path, "controller_agent_run_id" => want, "agent_journal_id" => have },
+            self.reset.clone(),
+        );
+        true
+    }
+
+    /// Whether the Agent is dedicated to another agent path, Controller or Controller run
+    /// (reported). An Agent never dedicated is reported when the Controller has a run id for
+    /// it, but its journal is still this Controller's to compare.
+    fn dedicated_elsewhere(&self) -> bool {
+        let (path, controller_id, controller_run_id) = (self.path, &self.controller_id, &self.controller_run_id);
+        let Some(meta) = &self.agent.meta else {
+            if self.agent_ref.agent_run_id.is_some() {
+                self.sink.emit(
+                    Rule::AgentControllerMismatch,
+                    &self.label,
+                    format!("the Agent was never dedicated (no AgentMetaState), but the Controller has a run id for '{path}': AgentNotDedicated"),
+                    details! { "agent" => path },
+                    self.reset.clone(),
+                );
+            }
+            return false;
+        };
+        let mut wrong = Vec::new();
+        if meta.agent_path.as_deref().is_some_and(|p| p != path) {
+            wrong.push(format!("agent path {} (not {path})", meta.agent_path.as_deref().unwrap_or_default()));
+        }
+        if meta.controller_id.as_deref().is_some_and(|id| id != controller_id) {
+            wrong.push(format!("Controller '{}' (not '{controller_id}')", meta.controller_id.as_deref().unwrap_or_default()));
+        }
+        if let (Some(run), Some(c_run)) = (&meta.controller_run_id, controller_run_id)
+            && run != c_run
+        {
+            wrong.push(format!("Controller run {run} (this Controller's journal is {c_run})"));
+        }
+        if wrong.is_empty() {
+            return false;
+        }
+        self.sink.emit(
+            Rule::AgentControllerMismatch,
+            &self.label,
+            format!("the Agent is dedicated to {}: coupling fails (AgentPathMismatch, AgentWrongController or \"ControllerRunId does not match\"); repair: {}", wrong.join(", "), self.steps),
+            details! { "agent" => path, "agent_meta" => serde_json::json!({"agentPath": meta.agent_path, "controllerId": meta.controller_id, "controllerRunId": meta.controller_run_id}), "controller_id" => controller_id, "controller_run_id" => controller_run_id },
+            self.reset.clone(),
+        );
+        true
+    }
+
+    /// Step 3: the Controller's stored Agent EventId must be one the Agent still has
+    /// (`found`: some file of the Agent's journal has it).
+    fn check_position(&self, found: bool) {
+        let (sink, label, path, steps) = (self.sink, &self.label, self.path, &self.steps);
+        let e = self.agent_ref.event_id;
+        let oldest = self.read.oldest.unwrap_or(0);
+        let last = self.read.last_event_id;
+        if e > last {
+            sink.emit(
+                Rule::AgentBehindController,
+                label,
+                format!("the Controller has committed Agent events up to {e}, the Agent's journal ends at {last}: the Agent was restored from an older copy (coupling fails with UnknownEventId); repair: {steps}"),
+                details! { "agent" => path, "controller_agent_event_id" => e, "agent_last_event_id" => last, "agent_oldest_file_event_id" => oldest, "state_dir" => self.dir.display().to_string() },
+                self.reset.clone(),
+            );
+        } else if e < oldest && e != 0 {
+            sink.emit(
+                Rule::ControllerBehindAgent,
+                label,
+                format!("the Controller's position in the Agent's events ({e}) is before the Agent's oldest journal file ({oldest}): the Controller journal is older than the Agent's, or the Agent's files were pruned"),
+                details! { "agent" => path, "controller_agent_event_id" => e, "agent_oldest_file_event_id" => oldest, "agent_last_event_id" => last },
+                None,
+            );
+        } else if e != 0 && !found {
+            sink.emit(
+                Rule::AgentBehindController,
+                label,
+                format!("the Controller's position {e} is not an EventId of the Agent's journal: the Agent's history is not the one the Controller observed (coupling fails with UnknownEventId)"),
+                details! { "agent" => path, "controller_agent_event_id" => e, "agent_last_event_id" => last, "agent_oldest_file_event_id" => oldest },
+                self.reset.clone(),
+            );
+        }
+    }
+
+    /// Step 4: the Controller releases only what it has committed.
+    fn check_released(&self) {
+        let e = self.agent_ref.event_id;
+        if let Some(released) = self.agent.released.get(&self.controller_id)
+            && *released > e
+            && e >= self.read.oldest.unwrap_or(0)
+        {
+            self.sink.emit(
+                Rule::ControllerBehindAgent,
+                &self.label,
+                format!("the Agent says the Controller released its events up to {released}, but the Controller's journal has only {e}: the Controller journal is older than the Agent's"),
+                details! { "agent" => self.path, "agent_released_event_id" => released, "controller_agent_event_id" => e },
+                None,
+            );
+        }
+    }
 }
 
 /// Compares the standby node's journal with the active node's (js7 `ClusterState.scala`,
@@ -545,116 +679,157 @@ fn check_cluster(sink: &Sink, active: &StateRead, active_state: &ControllerState
         sink.emit(Rule::ClusterStandbyBehind, "standby", "the standby node has no journal: it was never coupled, or it was wiped".to_string(), details! {}, None);
         return Ok(());
     }
-    // Each node's last ClusterState, for the reader of a finding.
-    let states = details! { "active_cluster_state" => active_state.cluster_state, "standby_cluster_state" => standby_state.cluster_state };
-    let with_states = |mut d: serde_json::Map<String, Value>| {
-        d.extend(states.clone());
-        d
+    let nodes = Nodes {
+        sink,
+        active,
+        standby: &standby,
+        // Each node's last ClusterState, for the reader of a finding.
+        states: details! { "active_cluster_state" => active_state.cluster_state, "standby_cluster_state" => standby_state.cluster_state },
+        active_last: active.files.last().map(|f| f.file_event_id).unwrap_or(0),
+        standby_last: standby.files.last().map(|f| f.file_event_id).unwrap_or(0),
     };
-    if !active.journal_ids.is_empty() && !standby.journal_ids.is_empty() && active.journal_ids != standby.journal_ids {
-        sink.emit(
-            Rule::ClusterJournalDiverged,
-            "standby",
-            format!("the nodes have different journals (active {:?}, standby {:?}): one node was reset or holds a foreign journal", active.journal_ids, standby.journal_ids),
-            with_states(details! { "active_journal_ids" => active.journal_ids.iter().collect::<Vec<_>>(), "standby_journal_ids" => standby.journal_ids.iter().collect::<Vec<_>>() }),
-            None,
-        );
+    if nodes.journal_ids_differ() {
         return Ok(());
     }
-    let active_last = active.files.last().map(|f| f.file_event_id).unwrap_or(0);
-    let standby_last = standby.files.last().map(|f| f.file_event_id).unwrap_or(0);
-    let from = active.oldest.unwrap_or(0).max(standby.oldest.unwrap_or(0));
-    let ids: BTreeSet<i64> = active.files.iter().chain(&standby.files).map(|f| f.file_event_id).filter(|id| *id >= from).collect();
-    let ahead = "the standby went on as the active node (a fail-over or switch-over: check which node is active), or the active node's copy was taken earlier";
-    let mut diverged = false;
-    // The standby's newest file when it is a strict prefix of the active node's copy: (active bytes, standby bytes).
-    let mut last_shorter = None;
-    for id in ids {
-        let af = active.files.iter().find(|f| f.file_event_id == id);
-        let sf = standby.files.iter().find(|f| f.file_event_id == id);
-        let (af, sf) = match (af, sf) {
-            (Some(af), Some(sf)) => (af, sf),
-            (None, Some(sf)) => {
-                diverged = true;
-                let why = if id > active_last { ahead.to_string() } else { "the nodes' journals went separate ways".to_string() };
-                sink.emit(
-                    Rule::ClusterJournalDiverged,
-                    format!("standby/{}", sf.name),
-                    format!("the standby has a journal file the active node does not have: {why}"),
-                    with_states(details! { "file" => sf.name, "active_last_file" => active_last, "standby_last_file" => standby_last }),
-                    None,
-                );
-                continue;
-            }
-            (Some(af), None) => {
-                if id < standby_last {
+    let (diverged, last_shorter) = nodes.compare_files()?;
+    if diverged || (nodes.standby_last == nodes.active_last && last_shorter.is_none()) {
+        return Ok(());
+    }
+    nodes.report_standby_behind(last_shorter);
+    Ok(())
+}
+
+/// Why a standby can be ahead of the active node.
+const STANDBY_AHEAD: &str = "the standby went on as the active node (a fail-over or switch-over: check which node is active), or the active node's copy was taken earlier";
+
+/// The two cluster nodes' journals, for the findings that compare them.
+struct Nodes<'a> {
+    sink: &'a Sink,
+    active: &'a StateRead,
+    standby: &'a StateRead,
+    states: serde_json::Map<String, Value>,
+    /// The number of each node's newest file.
+    active_last: i64,
+    standby_last: i64,
+}
+
+/// How a file both nodes hold compares.
+enum Copies {
+    Same,
+    /// The standby's newest file is a strict prefix of the active node's copy: (active bytes,
+    /// standby bytes).
+    StandbyNewestShorter(u64, u64),
+    /// Reported.
+    Diverged,
+}
+
+impl Nodes<'_> {
+    /// A `js7/cluster-journal-diverged` finding, with each node's ClusterState.
+    fn diverged(&self, subject: String, message: String, mut details: serde_json::Map<String, Value>) {
+        details.extend(self.states.clone());
+        self.sink.emit(Rule::ClusterJournalDiverged, subject, message, details, None);
+    }
+
+    /// Whether the nodes hold different journals (reported).
+    fn journal_ids_differ(&self) -> bool {
+        let (active, standby) = (&self.active.journal_ids, &self.standby.journal_ids);
+        if active.is_empty() || standby.is_empty() || active == standby {
+            return false;
+        }
+        self.diverged(
+            "standby".to_string(),
+            format!("the nodes have different journals (active {active:?}, standby {standby:?}): one node was reset or holds a foreign journal"),
+            details! { "active_journal_ids" => active.iter().collect::<Vec<_>>(), "standby_journal_ids" => standby.iter().collect::<Vec<_>>() },
+        );
+        true
+    }
+
+    /// Compares the files of the range both nodes still hold: whether they diverged
+    /// (reported), and the sizes when the standby's newest file is a strict prefix of the
+    /// active node's copy.
+    fn compare_files(&self) -> Result<(bool, Option<(u64, u64)>)> {
+        let (active, standby) = (self.active, self.standby);
+        let from = active.oldest.unwrap_or(0).max(standby.oldest.unwrap_or(0));
+        let ids: BTreeSet<i64> = active.files.iter().chain(&standby.files).map(|f| f.file_event_id).filter(|id| *id >= from).collect();
+        let mut diverged = false;
+        let mut last_shorter = None;
+        for id in ids {
+            let af = active.files.iter().find(|f| f.file_event_id == id);
+            let sf = standby.files.iter().find(|f| f.file_event_id == id);
+            match (af, sf) {
+                (Some(af), Some(sf)) => match self.compare_copies(id, af, sf)? {
+                    Copies::Same => {}
+                    Copies::StandbyNewestShorter(a_len, s_len) => last_shorter = Some((a_len, s_len)),
+                    Copies::Diverged => diverged = true,
+                },
+                (None, Some(sf)) => {
                     diverged = true;
-                    sink.emit(
-                        Rule::ClusterJournalDiverged,
-                        format!("standby/{}", af.name),
-                        "the standby lacks a journal file the active node has before the standby's newest: the nodes' journals went separate ways".to_string(),
-                        with_states(details! { "file" => af.name, "active_last_file" => active_last, "standby_last_file" => standby_last }),
-                        None,
+                    let why = if id > self.active_last { STANDBY_AHEAD } else { "the nodes' journals went separate ways" };
+                    self.diverged(
+                        format!("standby/{}", sf.name),
+                        format!("the standby has a journal file the active node does not have: {why}"),
+                        details! { "file" => sf.name, "active_last_file" => self.active_last, "standby_last_file" => self.standby_last },
                     );
                 }
-                continue;
-            }
-            (None, None) => continue,
-        };
-        let subject = format!("standby/{}", sf.name);
-        match compare_prefix(&af.path, &sf.path)? {
-            Prefix::Equal => {}
-            Prefix::StandbyShorter(a_len, s_len) if id == standby_last => last_shorter = Some((a_len, s_len)),
-            Prefix::StandbyShorter(a_len, s_len) => {
-                diverged = true;
-                sink.emit(
-                    Rule::ClusterJournalDiverged,
-                    subject,
-                    format!("the standby's copy is cut at {s_len} of {a_len} bytes, yet the standby has newer files: it went on without this file's end"),
-                    with_states(details! { "file" => sf.name, "active_bytes" => a_len, "standby_bytes" => s_len }),
-                    None,
-                );
-            }
-            Prefix::StandbyLonger(a_len, s_len) => {
-                diverged = true;
-                sink.emit(
-                    Rule::ClusterJournalDiverged,
-                    subject,
-                    format!("the standby's copy goes on past the active node's ({s_len} > {a_len} bytes, the same bytes up to there): {ahead}"),
-                    with_states(details! { "file" => sf.name, "active_bytes" => a_len, "standby_bytes" => s_len }),
-                    None,
-                );
-            }
-            Prefix::Differ(at, line) => {
-                diverged = true;
-                sink.emit(
-                    Rule::ClusterJournalDiverged,
-                    subject,
-                    format!("the copies differ at byte {at} (line {line}): the nodes' journals diverged"),
-                    with_states(details! { "file" => sf.name, "offset" => at, "line" => line }),
-                    None,
-                );
+                (Some(af), None) if id < self.standby_last => {
+                    diverged = true;
+                    self.diverged(
+                        format!("standby/{}", af.name),
+                        "the standby lacks a journal file the active node has before the standby's newest: the nodes' journals went separate ways".to_string(),
+                        details! { "file" => af.name, "active_last_file" => self.active_last, "standby_last_file" => self.standby_last },
+                    );
+                }
+                (Some(_), None) | (None, None) => {}
             }
         }
+        Ok((diverged, last_shorter))
     }
-    if diverged || (standby_last == active_last && last_shorter.is_none()) {
-        return Ok(());
+
+    /// Compares the nodes' copies of file `id`: equal, or the standby's newest file behind,
+    /// else a divergence (reported).
+    fn compare_copies(&self, id: i64, af: &JournalFile, sf: &JournalFile) -> Result<Copies> {
+        let subject = format!("standby/{}", sf.name);
+        match compare_prefix(&af.path, &sf.path)? {
+            Prefix::Equal => return Ok(Copies::Same),
+            Prefix::StandbyShorter(a_len, s_len) if id == self.standby_last => return Ok(Copies::StandbyNewestShorter(a_len, s_len)),
+            Prefix::StandbyShorter(a_len, s_len) => self.diverged(
+                subject,
+                format!("the standby's copy is cut at {s_len} of {a_len} bytes, yet the standby has newer files: it went on without this file's end"),
+                details! { "file" => sf.name, "active_bytes" => a_len, "standby_bytes" => s_len },
+            ),
+            Prefix::StandbyLonger(a_len, s_len) => self.diverged(
+                subject,
+                format!("the standby's copy goes on past the active node's ({s_len} > {a_len} bytes, the same bytes up to there): {STANDBY_AHEAD}"),
+                details! { "file" => sf.name, "active_bytes" => a_len, "standby_bytes" => s_len },
+            ),
+            Prefix::Differ(at, line) => {
+                self.diverged(subject, format!("the copies differ at byte {at} (line {line}): the nodes' journals diverged"), details! { "file" => sf.name, "offset" => at, "line" => line })
+            }
+        }
+        Ok(Copies::Diverged)
     }
-    let newest = standby.files.last().map(|f| f.name.clone()).unwrap_or_default();
-    let (active_bytes, standby_bytes) = last_shorter.unzip();
-    let how = match last_shorter {
-        Some((a_len, s_len)) if standby_last == active_last => format!("its copy of the current file has {s_len} of {a_len} bytes"),
-        Some((a_len, s_len)) => format!("its newest file {newest} has {s_len} of {a_len} bytes, and the active node has newer files up to {active_last}"),
-        None => format!("its newest file is {newest}, the active node's goes up to {active_last}"),
-    };
-    sink.emit(
-        Rule::ClusterStandbyBehind,
-        "standby".to_string(),
-        format!("the standby's journal is a byte prefix of the active node's but shorter: {how}; a fail-over now would lose the rest"),
-        with_states(details! { "active_last_file" => active_last, "standby_last_file" => standby_last, "active_bytes" => active_bytes, "standby_bytes" => standby_bytes }),
-        None,
-    );
-    Ok(())
+
+    /// `js7/cluster-standby-behind`: the standby's journal is a shorter byte prefix of the
+    /// active node's.
+    fn report_standby_behind(&self, last_shorter: Option<(u64, u64)>) {
+        let (active_last, standby_last) = (self.active_last, self.standby_last);
+        let newest = self.standby.files.last().map(|f| f.name.clone()).unwrap_or_default();
+        let (active_bytes, standby_bytes) = last_shorter.unzip();
+        let how = match last_shorter {
+            Some((a_len, s_len)) if standby_last == active_last => format!("its copy of the current file has {s_len} of {a_len} bytes"),
+            Some((a_len, s_len)) => format!("its newest file {newest} has {s_len} of {a_len} bytes, and the active node has newer files up to {active_last}"),
+            None => format!("its newest file is {newest}, the active node's goes up to {active_last}"),
+        };
+        let mut details = details! { "active_last_file" => active_last, "standby_last_file" => standby_last, "active_bytes" => active_bytes, "standby_bytes" => standby_bytes };
+        details.extend(self.states.clone());
+        self.sink.emit(
+            Rule::ClusterStandbyBehind,
+            "standby".to_string(),
+            format!("the standby's journal is a byte prefix of the active node's but shorter: {how}; a fail-over now would lose the rest"),
+            details,
+            None,
+        );
+    }
 }
 
 enum Prefix {

@@ -173,177 +173,208 @@ enum Section {
 /// Reads one file, streaming. Format damage stops the reading (what was read stays valid).
 pub fn read(file: &JournalFile, visitor: &mut dyn Visitor) -> std::io::Result<FileSummary> {
     let mut reader = BufReader::with_capacity(1 << 20, crate::engine::io::open_regular(&file.path)?);
-    let mut summary = FileSummary::default();
-    let mut section = Section::Header;
+    let mut read = FileRead::new(visitor);
     let mut line = Vec::with_capacity(4096);
-    let mut number = 0u64;
-    let mut offset = 0u64;
-    let mut transaction: Option<(u64, Vec<(i64, Value)>)> = None;
-    let mut last_id: Option<i64> = None;
     while let Some(end) = io::read_line(&mut reader, &mut line, MAX_LINE)? {
-        let n = line.len();
-        number += 1;
-        summary.bytes += n as u64;
-        if end == LineEnd::TooLong {
-            // Read past it without keeping it: cut off at the end (the zeros a crash can leave
-            // behind the last line) it is a crash tail, else the file is damaged.
-            let (rest, newline) = io::skip_line(&mut reader)?;
-            summary.bytes += rest;
-            if !newline {
-                summary.tail = Some(Tail::CutLine { line: number });
-            } else {
-                summary.damage = Some(Damage { line: number, what: format!("the line is longer than {}, more than a journal line can be", io::size(MAX_LINE as u64)) });
-            }
-            break;
-        }
-        if end == LineEnd::Eof {
-            // What a crash leaves: the reader discards it (InputStreamJsonSeqReader).
-            summary.tail = Some(Tail::CutLine { line: number });
-            break;
-        }
-        offset += n as u64;
-        let text = match std::str::from_utf8(&line[..n - 1]) {
-            Ok(t) => t.trim_end_matches('\r'),
-            Err(_) => {
-                summary.damage = Some(Damage { line: number, what: "not UTF-8".into() });
+        read.number += 1;
+        read.summary.bytes += line.len() as u64;
+        match end {
+            LineEnd::TooLong => {
+                let (rest, newline) = io::skip_line(&mut reader)?;
+                read.too_long(rest, newline);
                 break;
             }
-        };
-        let value: Value = match serde_json::from_str(text) {
-            Ok(v) => v,
-            Err(e) => {
-                summary.damage = Some(Damage { line: number, what: format!("not JSON ({e})") });
+            LineEnd::Eof => {
+                // What a crash leaves: the reader discards it (InputStreamJsonSeqReader).
+                read.summary.tail = Some(Tail::CutLine { line: read.number });
                 break;
             }
-        };
-        match section {
-            Section::Header => {
-                match parse_header(&value) {
-                    Ok(h) => {
-                        visitor.header(&h);
-                        summary.header = Some(h);
-                    }
-                    Err(what) => {
-                        summary.damage = Some(Damage { line: number, what });
-                        break;
-                    }
-                }
-                section = Section::BeforeSnapshot;
-                summary.committed_bytes = offset;
-            }
-            Section::BeforeSnapshot => {
-                if value.as_str() != Some(SNAPSHOT) {
-                    summary.damage = Some(Damage { line: number, what: format!("expected \"{SNAPSHOT}\"") });
+            LineEnd::Newline => {
+                if let Err(what) = read.complete_line(&line) {
+                    read.summary.damage = Some(Damage { line: read.number, what });
                     break;
                 }
-                section = Section::Snapshot;
-                summary.committed_bytes = offset;
             }
-            Section::Snapshot => {
-                if value.as_str() == Some(END_OF_SNAPSHOT) {
-                    section = Section::BeforeEvents;
-                } else if value.get("TYPE").is_some() {
-                    visitor.snapshot_object(&value);
-                } else {
-                    summary.damage = Some(Damage { line: number, what: "a snapshot line without TYPE".into() });
-                    break;
-                }
-                summary.committed_bytes = offset;
-            }
-            Section::BeforeEvents => {
-                if value.as_str() != Some(EVENTS) {
-                    summary.damage = Some(Damage { line: number, what: format!("expected \"{EVENTS}\"") });
-                    break;
-                }
-                section = Section::Events;
-                summary.committed_bytes = offset;
-            }
-            Section::Events => match value.as_str() {
-                Some("TRANSACTION") => {
-                    if transaction.is_some() {
-                        summary.damage = Some(Damage { line: number, what: "TRANSACTION inside a transaction".into() });
-                        break;
-                    }
-                    transaction = Some((number, Vec::new()));
-                }
-                Some("COMMIT") => {
-                    let Some((_, events)) = transaction.take() else {
-                        summary.damage = Some(Damage { line: number, what: "COMMIT without TRANSACTION".into() });
-                        break;
-                    };
-                    for (id, event) in events {
-                        commit(&mut summary, &mut last_id, id, number, &event, visitor);
-                    }
-                    summary.committed_bytes = offset;
-                }
-                Some(other) => {
-                    summary.damage = Some(Damage { line: number, what: format!("unexpected line \"{}\"", crate::engine::escape::excerpt_str(other)) });
-                    break;
-                }
-                None => {
-                    let Some(id) = value.get("eventId").and_then(Value::as_i64) else {
-                        summary.damage = Some(Damage { line: number, what: "an event without eventId".into() });
-                        break;
-                    };
-                    match &mut transaction {
-                        Some((_, events)) => events.push((id, value)),
-                        None => {
-                            commit(&mut summary, &mut last_id, id, number, &value, visitor);
-                            summary.committed_bytes = offset;
-                        }
-                    }
-                }
-            },
         }
     }
-    // Recovery reads the newest file's header first; a file without one (empty, or its first
-    // line cut and dropped) ends recovery with "Missing JournalHeader in file '…'"
-    // (js7 StateRecoverer.recover).
-    if summary.header.is_none() && summary.damage.is_none() {
-        summary.nothing_committed = true;
-        let what = match summary.tail {
-            Some(Tail::CutLine { .. }) => "no JournalHeader: the file's only line has no newline (its header was being written when it stopped)",
-            _ => "no JournalHeader: the file is empty (0 bytes)",
-        };
-        summary.damage = Some(Damage { line: number.max(1), what: what.into() });
-    }
-    if let Some((line, events)) = transaction
-        && summary.damage.is_none()
-    {
-        // A transaction without COMMIT is dropped (JournalReader): not committed.
-        let cut_line = match summary.tail {
-            Some(Tail::CutLine { line }) => Some(line),
-            _ => None,
-        };
-        summary.tail = Some(Tail::Uncommitted { line, events: events.len() as u64, cut_line });
-    }
-    // Recovery needs the events section and at least its SnapshotTaken ("Journal file
-    // contains no event — it must start with SnapshotTaken").
-    if summary.damage.is_none() && summary.header.is_some() {
-        if section != Section::Events {
-            summary.damage = Some(Damage { line: number, what: "the file ends before its events section".into() });
-        } else if summary.events == 0 {
-            summary.damage = Some(Damage { line: number, what: "the file contains no committed event (it must start with SnapshotTaken)".into() });
-        }
-    }
-    if summary.last_event_id.is_none() {
-        summary.last_event_id = summary.header.as_ref().map(|h| h.event_id);
-    }
-    Ok(summary)
+    Ok(read.finish())
 }
 
-fn commit(summary: &mut FileSummary, last: &mut Option<i64>, id: i64, line: u64, event: &Value, visitor: &mut dyn Visitor) {
-    if let Some(prev) = *last
-        && id <= prev
-        && summary.out_of_order.is_none()
-    {
-        summary.out_of_order = Some((line, prev, id));
+/// One file being read: where the reading is, and what it has found so far.
+struct FileRead<'v> {
+    visitor: &'v mut dyn Visitor,
+    summary: FileSummary,
+    section: Section,
+    /// The number of the line being read (1-based).
+    number: u64,
+    /// The end of the last complete line.
+    offset: u64,
+    /// The open transaction: the line of its `"TRANSACTION"` and the events it holds so far.
+    transaction: Option<(u64, Vec<(i64, Value)>)>,
+    last_id: Option<i64>,
+}
+
+impl<'v> FileRead<'v> {
+    fn new(visitor: &'v mut dyn Visitor) -> Self {
+        FileRead { visitor, summary: FileSummary::default(), section: Section::Header, number: 0, offset: 0, transaction: None, last_id: None }
     }
-    *last = Some(id);
-    summary.first_event_id.get_or_insert(id);
-    summary.last_event_id = Some(id);
-    summary.events += 1;
-    visitor.event(id, event);
+
+    /// A line longer than [`MAX_LINE`], read past without keeping it (`rest` more bytes):
+    /// cut off at the end (the zeros a crash can leave behind the last line) it is a crash
+    /// tail, else the file is damaged.
+    fn too_long(&mut self, rest: u64, newline: bool) {
+        self.summary.bytes += rest;
+        if !newline {
+            self.summary.tail = Some(Tail::CutLine { line: self.number });
+        } else {
+            self.summary.damage = Some(Damage { line: self.number, what: format!("the line is longer than {}, more than a journal line can be", io::size(MAX_LINE as u64)) });
+        }
+    }
+
+    /// A line with its newline: one JSON value of the section the file is in. `Err` is the
+    /// damage that stops the reading.
+    fn complete_line(&mut self, line: &[u8]) -> Result<(), String> {
+        self.offset += line.len() as u64;
+        let text = std::str::from_utf8(&line[..line.len() - 1]).map_err(|_| "not UTF-8".to_string())?.trim_end_matches('\r');
+        let value: Value = serde_json::from_str(text).map_err(|e| format!("not JSON ({e})"))?;
+        match self.section {
+            Section::Header => {
+                let header = parse_header(&value)?;
+                self.visitor.header(&header);
+                self.summary.header = Some(header);
+                self.section = Section::BeforeSnapshot;
+            }
+            Section::BeforeSnapshot => self.section = separator(&value, SNAPSHOT, Section::Snapshot)?,
+            Section::Snapshot => self.snapshot_line(&value)?,
+            Section::BeforeEvents => self.section = separator(&value, EVENTS, Section::Events)?,
+            // There only what commits moves the committed end.
+            Section::Events => return self.events_line(value),
+        }
+        self.summary.committed_bytes = self.offset;
+        Ok(())
+    }
+
+    /// A snapshot object, or the end of the snapshot.
+    fn snapshot_line(&mut self, value: &Value) -> Result<(), String> {
+        if value.as_str() == Some(END_OF_SNAPSHOT) {
+            self.section = Section::BeforeEvents;
+        } else if value.get("TYPE").is_some() {
+            self.visitor.snapshot_object(value);
+        } else {
+            return Err("a snapshot line without TYPE".into());
+        }
+        Ok(())
+    }
+
+    /// A line of the events section: an event, or the start or end of a transaction. An event
+    /// outside a transaction is committed at once, a transaction's events at its COMMIT.
+    fn events_line(&mut self, value: Value) -> Result<(), String> {
+        match value.as_str() {
+            Some("TRANSACTION") => {
+                if self.transaction.is_some() {
+                    return Err("TRANSACTION inside a transaction".into());
+                }
+                self.transaction = Some((self.number, Vec::new()));
+            }
+            Some("COMMIT") => {
+                let (_, events) = self.transaction.take().ok_or("COMMIT without TRANSACTION")?;
+                for (id, event) in events {
+                    self.commit(id, &event);
+                }
+                self.summary.committed_bytes = self.offset;
+            }
+            Some(other) => return Err(format!("unexpected line \"{}\"", crate::engine::escape::excerpt_str(other))),
+            None => {
+                let id = value.get("eventId").and_then(Value::as_i64).ok_or("an event without eventId")?;
+                match &mut self.transaction {
+                    Some((_, events)) => events.push((id, value)),
+                    None => {
+                        self.commit(id, &value);
+                        self.summary.committed_bytes = self.offset;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn commit(&mut self, id: i64, event: &Value) {
+        let summary = &mut self.summary;
+        if let Some(prev) = self.last_id
+            && id <= prev
+            && summary.out_of_order.is_none()
+        {
+            summary.out_of_order = Some((self.number, prev, id));
+        }
+        self.last_id = Some(id);
+        summary.first_event_id.get_or_insert(id);
+        summary.last_event_id = Some(id);
+        summary.events += 1;
+        self.visitor.event(id, event);
+    }
+
+    /// The end of the file: what recovery would refuse in what was read, and what a crash
+    /// left uncommitted.
+    fn finish(mut self) -> FileSummary {
+        self.refuse_without_header();
+        self.drop_uncommitted_transaction();
+        self.refuse_without_events();
+        let summary = &mut self.summary;
+        if summary.last_event_id.is_none() {
+            summary.last_event_id = summary.header.as_ref().map(|h| h.event_id);
+        }
+        self.summary
+    }
+
+    fn refuse_without_header(&mut self) {
+        // Recovery reads the newest file's header first; a file without one (empty, or its first
+        // line cut and dropped) ends recovery with "Missing JournalHeader in file '…'"
+        // (js7 StateRecoverer.recover).
+        let summary = &mut self.summary;
+        if summary.header.is_none() && summary.damage.is_none() {
+            summary.nothing_committed = true;
+            let what = match summary.tail {
+                Some(Tail::CutLine { .. }) => "no JournalHeader: the file's only line has no newline (its header was being written when it stopped)",
+                _ => "no JournalHeader: the file is empty (0 bytes)",
+            };
+            summary.damage = Some(Damage { line: self.number.max(1), what: what.into() });
+        }
+    }
+
+    fn drop_uncommitted_transaction(&mut self) {
+        let summary = &mut self.summary;
+        if let Some((line, events)) = self.transaction.take()
+            && summary.damage.is_none()
+        {
+            // A transaction without COMMIT is dropped (JournalReader): not committed.
+            let cut_line = match summary.tail {
+                Some(Tail::CutLine { line }) => Some(line),
+                _ => None,
+            };
+            summary.tail = Some(Tail::Uncommitted { line, events: events.len() as u64, cut_line });
+        }
+    }
+
+    fn refuse_without_events(&mut self) {
+        // Recovery needs the events section and at least its SnapshotTaken ("Journal file
+        // contains no event — it must start with SnapshotTaken").
+        let summary = &mut self.summary;
+        if summary.damage.is_none() && summary.header.is_some() {
+            if self.section != Section::Events {
+                summary.damage = Some(Damage { line: self.number, what: "the file ends before its events section".into() });
+            } else if summary.events == 0 {
+                summary.damage = Some(Damage { line: self.number, what: "the file contains no committed event (it must start with SnapshotTaken)".into() });
+            }
+        }
+    }
+}
+
+/// The separator line `expected`, after which the file goes on in section `next`.
+fn separator(value: &Value, expected: &str, next: Section) -> Result<Section, String> {
+    if value.as_str() != Some(expected) {
+        return Err(format!("expected \"{expected}\""));
+    }
+    Ok(next)
 }
 
 fn parse_header(value: &Value) -> Result<Header, String> {

@@ -63,86 +63,112 @@ impl ControllerState {
         }
     }
 
+    /// A snapshot object or an event (`event_id` is `None` for a snapshot object).
     fn apply(&mut self, value: &Value, event_id: Option<i64>) {
         let kind = value.get("TYPE").and_then(Value::as_str).unwrap_or_default();
-        let key = value.get("Key").and_then(Value::as_str);
         match kind {
             "ControllerMetaState" | "ControllerInitialized" => {
                 if let Some(id) = value.get("controllerId").and_then(Value::as_str) {
                     self.controller_id = Some(id.to_string());
                 }
             }
-            "AgentRefState" => {
-                let Some(path) = value.pointer("/agentRef/path").and_then(Value::as_str) else { return };
-                let a = self.agent(path);
-                a.agent_run_id = value.get("agentRunId").and_then(Value::as_str).map(str::to_string);
-                a.event_id = value.get("eventId").and_then(Value::as_i64).unwrap_or(0);
-                a.coupling = value.pointer("/couplingState/TYPE").and_then(Value::as_str).map(str::to_string);
-                // AgentRefState.problem is only ever set by AgentCouplingFailed.
-                a.coupling_failed = value.get("problem").map(|p| (None, p.clone()));
+            "AgentRefState" => self.apply_agent_ref_state(value),
+            "JournalState" | "JournalEventsReleased" => apply_released(&mut self.released, value),
+            _ if kind.starts_with("Cluster") => self.apply_cluster(kind, value),
+            // An Agent event is keyed by the Agent's path; one without a key changes nothing.
+            _ if kind.starts_with("Agent") => {
+                if let Some(path) = value.get("Key").and_then(Value::as_str) {
+                    self.apply_agent_event(kind, path, value, event_id);
+                }
             }
-            // How AgentRefState.applyEvent changes the Controller's view of an Agent
-            // (js7-data AgentRefState.scala). AgentCreated is the older name of AgentDedicated.
-            "AgentDedicated" | "AgentCreated" if key.is_some() => {
-                let a = self.agent(key.unwrap_or_default());
+            _ => self.apply_item(kind, value),
+        }
+    }
+
+    /// The snapshot's `AgentRefState` of one Agent.
+    fn apply_agent_ref_state(&mut self, value: &Value) {
+        let Some(path) = value.pointer("/agentRef/path").and_then(Value::as_str) else { return };
+        let a = self.agent(path);
+        a.agent_run_id = value.get("agentRunId").and_then(Value::as_str).map(str::to_string);
+        a.event_id = value.get("eventId").and_then(Value::as_i64).unwrap_or(0);
+        a.coupling = value.pointer("/couplingState/TYPE").and_then(Value::as_str).map(str::to_string);
+        // AgentRefState.problem is only ever set by AgentCouplingFailed.
+        a.coupling_failed = value.get("problem").map(|p| (None, p.clone()));
+    }
+
+    /// How AgentRefState.applyEvent changes the Controller's view of an Agent
+    /// (js7-data AgentRefState.scala).
+    fn apply_agent_event(&mut self, kind: &str, path: &str, value: &Value, event_id: Option<i64>) {
+        match kind {
+            // AgentCreated is the older name of AgentDedicated.
+            "AgentDedicated" | "AgentCreated" => {
+                let a = self.agent(path);
                 a.agent_run_id = value.get("agentRunId").and_then(Value::as_str).map(str::to_string);
                 a.event_id = value.get("agentEventId").and_then(Value::as_i64).unwrap_or(0);
                 a.coupling_failed = None;
             }
-            "AgentEventsObserved" if key.is_some() => {
-                let a = self.agent(key.unwrap_or_default());
+            "AgentEventsObserved" => {
+                let a = self.agent(path);
                 if let Some(e) = value.get("untilEventId").and_then(Value::as_i64) {
                     a.event_id = e;
                 }
             }
             // AgentCoupled is ignored while a reset is under way.
-            "AgentCoupled" if key.is_some() => {
-                let a = self.agent(key.unwrap_or_default());
+            "AgentCoupled" => {
+                let a = self.agent(path);
                 if a.coupling.as_deref() != Some("Resetting") {
                     a.coupling = Some("Coupled".into());
                     a.coupling_failed = None;
                 }
             }
-            "AgentReady" if key.is_some() => {
-                let a = self.agent(key.unwrap_or_default());
+            "AgentReady" => {
+                let a = self.agent(path);
                 a.coupling = Some("Coupled".into());
                 a.coupling_failed = None;
             }
-            "AgentShutDown" if key.is_some() => {
-                let a = self.agent(key.unwrap_or_default());
+            "AgentShutDown" => {
+                let a = self.agent(path);
                 a.coupling = Some("ShutDown".into());
                 a.coupling_failed = None;
             }
-            "AgentCouplingFailed" if key.is_some() => {
-                let a = self.agent(key.unwrap_or_default());
-                a.coupling_failed = Some((event_id, value.get("problem").cloned().unwrap_or(Value::Null)));
-            }
-            "AgentResetStarted" if key.is_some() => {
-                let force = value.get("force").and_then(Value::as_bool).unwrap_or(false);
-                let a = self.agent(key.unwrap_or_default());
+            "AgentCouplingFailed" => self.agent(path).coupling_failed = Some((event_id, value.get("problem").cloned().unwrap_or(Value::Null))),
+            "AgentResetStarted" => {
+                let a = self.agent(path);
                 a.event_id = 0;
                 a.coupling = Some("Resetting".into());
                 a.coupling_failed = None;
-                if force {
+                if value.get("force").and_then(Value::as_bool).unwrap_or(false) {
                     a.agent_run_id = None;
                 }
             }
-            "AgentReset" if key.is_some() => {
-                let a = self.agent(key.unwrap_or_default());
+            "AgentReset" => {
+                let a = self.agent(path);
                 a.agent_run_id = None;
                 a.event_id = 0;
                 a.coupling = Some("Reset".into());
                 a.coupling_failed = None;
             }
-            "JournalState" | "JournalEventsReleased" => apply_released(&mut self.released, value),
-            "ClusterStateSnapshot" => {
-                self.cluster_state = value.pointer("/clusterState/TYPE").and_then(Value::as_str).map(str::to_string);
-            }
-            "ClusterCoupled" => self.cluster_state = Some("Coupled".into()),
-            "ClusterPassiveLost" => self.cluster_state = Some("PassiveLost".into()),
-            "ClusterFailedOver" => self.cluster_state = Some("FailedOver".into()),
-            "ClusterSwitchedOver" => self.cluster_state = Some("SwitchedOver".into()),
-            "ClusterNodesAppointed" => self.cluster_state = Some("NodesAppointed".into()),
+            _ => {}
+        }
+    }
+
+    /// The snapshot's ClusterState and the events that change its type.
+    fn apply_cluster(&mut self, kind: &str, value: &Value) {
+        let state = match kind {
+            "ClusterStateSnapshot" => value.pointer("/clusterState/TYPE").and_then(Value::as_str),
+            "ClusterCoupled" => Some("Coupled"),
+            "ClusterPassiveLost" => Some("PassiveLost"),
+            "ClusterFailedOver" => Some("FailedOver"),
+            "ClusterSwitchedOver" => Some("SwitchedOver"),
+            "ClusterNodesAppointed" => Some("NodesAppointed"),
+            _ => return,
+        };
+        self.cluster_state = state.map(str::to_string);
+    }
+
+    /// The item events: versions, and items added, changed, removed and deleted.
+    fn apply_item(&mut self, kind: &str, value: &Value) {
+        match kind {
             "VersionAdded" => {
                 if let Some(v) = value.get("versionId").and_then(Value::as_str) {
                     self.versions.push(v.to_string());
