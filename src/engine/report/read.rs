@@ -136,8 +136,8 @@ impl<'de> serde::de::Visitor<'de> for ReportSeed<'_> {
                 "summary" => summary = Some(map.next_value()?),
                 "repairs" => repairs = Some(map.next_value()?),
                 "plan" => plan = Some(map.next_value()?),
-                "findings" => map.next_value_seed(FindingsSeed { on_finding: &mut *self.on_finding })?,
-                "side" => map.next_value_seed(SideSeed { on_side: &mut *self.on_side })?,
+                "findings" => map.next_value_seed(EachSeed { each: &mut *self.on_finding, what: "an array of findings" })?,
+                "side" => map.next_value_seed(EachSeed { each: &mut *self.on_side, what: "an array of records" })?,
                 _ => {
                     map.next_value::<serde::de::IgnoredAny>()?;
                 }
@@ -158,11 +158,13 @@ impl<'de> serde::de::Visitor<'de> for ReportSeed<'_> {
     }
 }
 
-struct FindingsSeed<'a> {
-    on_finding: &'a mut dyn FnMut(Finding),
+/// An array handed over one element at a time (`what` names it in errors), never held.
+struct EachSeed<'a, T> {
+    each: &'a mut dyn FnMut(T),
+    what: &'static str,
 }
 
-impl<'de> serde::de::DeserializeSeed<'de> for FindingsSeed<'_> {
+impl<'de, T: serde::Deserialize<'de>> serde::de::DeserializeSeed<'de> for EachSeed<'_, T> {
     type Value = ();
 
     fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -170,43 +172,16 @@ impl<'de> serde::de::DeserializeSeed<'de> for FindingsSeed<'_> {
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for FindingsSeed<'_> {
+impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for EachSeed<'_, T> {
     type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("an array of findings")
+        f.write_str(self.what)
     }
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(finding) = seq.next_element::<Finding>()? {
-            (self.on_finding)(finding);
-        }
-        Ok(())
-    }
-}
-
-struct SideSeed<'a> {
-    on_side: &'a mut dyn FnMut(serde_json::Value),
-}
-
-impl<'de> serde::de::DeserializeSeed<'de> for SideSeed<'_> {
-    type Value = ();
-
-    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_seq(self)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for SideSeed<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("an array of records")
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(record) = seq.next_element::<serde_json::Value>()? {
-            (self.on_side)(record);
+        while let Some(element) = seq.next_element::<T>()? {
+            (self.each)(element);
         }
         Ok(())
     }
