@@ -30,7 +30,7 @@ pub fn run(cmd: MergeCmd) -> Result<ExitCode> {
     let catalogue = cmd.out.catalogue()?;
     cmd.out.run(catalogue, |sink| {
         let mut sorter = ExternalSorter::new(SORT_BUDGET);
-        let mut side = LineSpool::new()?;
+        let mut parts = Parts::default();
         let mut titles = Vec::new();
         let mut targets = Vec::new();
         let mut stats = Vec::new();
@@ -44,7 +44,7 @@ pub fn run(cmd: MergeCmd) -> Result<ExitCode> {
                     }
                 },
                 &mut |record| {
-                    if let Err(e) = side.push(&record) {
+                    if let Err(e) = parts.side(&record) {
                         side_failure.get_or_insert(e);
                     }
                 },
@@ -62,16 +62,15 @@ pub fn run(cmd: MergeCmd) -> Result<ExitCode> {
         }
         sink.add_stats(&merge_stats(&stats));
         // Exactly equal findings are one.
-        let mut unique = LineSpool::new()?;
         let mut previous: Option<Vec<u8>> = None;
         for line in sorter.finish()? {
             let line = line?.0;
             if previous.as_ref() != Some(&line) {
-                unique.push_raw(&line)?;
+                parts.finding(&line)?;
                 previous = Some(line);
             }
         }
-        merge_products(&mut unique, &mut side, sink)?;
+        parts.merge(sink)?;
         for (product, unit, key, title, owner) in titles {
             sink.describe_unit(&product, &unit, &key, title, owner);
         }
@@ -79,48 +78,52 @@ pub fn run(cmd: MergeCmd) -> Result<ExitCode> {
     })
 }
 
-/// Hands each product's findings and side records to the product's `merge` (in the order
-/// of the product names, as the sorted findings come), which makes what its shards could
-/// not see alone; findings of no product (the manifest comparison's) go as they are.
-fn merge_products(unique: &mut LineSpool, side: &mut LineSpool, sink: &crate::engine::sink::Sink) -> Result<()> {
-    #[derive(serde::Deserialize)]
-    struct Rule {
-        rule: String,
-    }
-    #[derive(serde::Deserialize)]
-    struct Product {
-        product: Option<String>,
-    }
-    type Parts = BTreeMap<String, (LineSpool, LineSpool)>;
-    fn part<'a>(parts: &'a mut Parts, name: &str) -> Result<&'a mut (LineSpool, LineSpool)> {
-        if !parts.contains_key(name) {
-            parts.insert(name.to_string(), (LineSpool::new()?, LineSpool::new()?));
+/// The deduplicated findings and the side records of every report, each product's in
+/// spools of its own, as `merge` hands them to the product.
+#[derive(Default)]
+struct Parts(BTreeMap<String, (LineSpool, LineSpool)>);
+
+impl Parts {
+    fn of(&mut self, product: &str) -> Result<&mut (LineSpool, LineSpool)> {
+        if !self.0.contains_key(product) {
+            self.0.insert(product.to_string(), (LineSpool::new()?, LineSpool::new()?));
         }
-        Ok(parts.get_mut(name).expect("inserted"))
+        Ok(self.0.get_mut(product).expect("inserted"))
     }
-    let mut parts = Parts::new();
-    for line in unique.lines()? {
-        let line = line?;
-        let rule: Rule = serde_json::from_str(&line)?;
-        let product = rule.rule.split('/').next().unwrap_or_default();
-        part(&mut parts, product)?.0.push_raw(line.as_bytes())?;
+
+    /// A finding, as its JSON line; its product is its rule id's prefix.
+    fn finding(&mut self, line: &[u8]) -> Result<()> {
+        #[derive(serde::Deserialize)]
+        struct Rule {
+            rule: String,
+        }
+        let rule: Rule = serde_json::from_slice(line)?;
+        let product = rule.rule.split('/').next().unwrap_or_default().to_string();
+        self.of(&product)?.0.push_raw(line)
     }
-    for line in side.lines()? {
-        let line = line?;
-        let record: Product = serde_json::from_str(&line)?;
-        part(&mut parts, record.product.as_deref().unwrap_or_default())?.1.push_raw(line.as_bytes())?;
+
+    /// A side record; its product is its `product` key.
+    fn side(&mut self, record: &serde_json::Value) -> Result<()> {
+        let product = record.get("product").and_then(serde_json::Value::as_str).unwrap_or_default().to_string();
+        self.of(&product)?.1.push(record)
     }
-    for (name, (findings, records)) in &mut parts {
-        match crate::products::find(name) {
-            Some(p) => (p.merge)(findings, records, sink)?,
-            None => {
-                for f in findings.read::<crate::engine::finding::Finding>()? {
-                    sink.record(f?);
+
+    /// Hands each product its findings and side records (in the order of the product
+    /// names, as the sorted findings come), and its `merge` makes what its shards could not
+    /// see alone; findings of no product (the manifest comparison's) go as they are.
+    fn merge(mut self, sink: &crate::engine::sink::Sink) -> Result<()> {
+        for (name, (findings, records)) in &mut self.0 {
+            match crate::products::find(name) {
+                Some(p) => (p.merge)(findings, records, sink)?,
+                None => {
+                    for f in findings.read::<crate::engine::finding::Finding>()? {
+                        sink.record(f?);
+                    }
                 }
             }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// The targets of the reports, those that are one installation checked in parts (the same
