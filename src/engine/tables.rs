@@ -37,6 +37,11 @@ impl DbSource {
         if arg.starts_with("postgres://") || arg.starts_with("postgresql://") { DbSource::Url(arg.to_string()) } else { DbSource::Dump(PathBuf::from(arg)) }
     }
 
+    /// `parse` as a command-line value parser (every string is one or the other).
+    pub fn arg(arg: &str) -> Result<DbSource, std::convert::Infallible> {
+        Ok(DbSource::parse(arg))
+    }
+
     /// For reports and messages: a URL without its password.
     pub fn display(&self) -> String {
         match self {

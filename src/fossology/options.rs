@@ -2,7 +2,6 @@
 //! file's target takes the same keys), and the same inputs for `plan` and `repair`: the
 //! database, the repository, the configuration; the level; the part of the name space.
 
-use std::convert::Infallible;
 use std::path::PathBuf;
 
 use clap::{Args, ValueHint};
@@ -16,7 +15,7 @@ pub struct Inputs {
     /// The metadata: a postgres:// URL (read in one read-only transaction) or a dump read
     /// without a server: pg_dump / pg_dumpall plain SQL (COPY or --inserts; gzip, lz4,
     /// zstd or none), or a custom (-Fc), directory (-Fd) or tar (-Ft) archive.
-    #[arg(long, value_name = "URL|DUMP", value_hint = ValueHint::AnyPath, value_parser = db_source)]
+    #[arg(long, value_name = "URL|DUMP", value_hint = ValueHint::AnyPath, value_parser = DbSource::arg)]
     pub db: DbSource,
     /// The database to read from a pg_dumpall file (other dumps hold one).
     #[arg(long, value_name = "NAME", default_value = "fossology")]
@@ -28,10 +27,6 @@ pub struct Inputs {
     /// Without it the layout is inferred from the repository.
     #[arg(long, value_name = "FILE|DIR", value_hint = ValueHint::AnyPath)]
     pub conf: Option<PathBuf>,
-}
-
-fn db_source(arg: &str) -> Result<DbSource, Infallible> {
-    Ok(DbSource::parse(arg))
 }
 
 /// What `check fossology` was asked to do.

@@ -30,7 +30,7 @@ pub struct CheckOptions {
     #[arg(id = "agent", long = "agent", value_name = "PATH=DIR", value_parser = parse_agent)]
     pub agents: Vec<(String, PathBuf)>,
     /// JOC Cockpit's database: a postgres:// URL or a dump in any pg_dump format.
-    #[arg(long, value_name = "URL|DUMP", value_hint = ValueHint::AnyPath, value_parser = |s: &str| Ok::<_, std::convert::Infallible>(DbSource::parse(s)))]
+    #[arg(long, value_name = "URL|DUMP", value_hint = ValueHint::AnyPath, value_parser = DbSource::arg)]
     pub joc_db: Option<DbSource>,
     /// The database to read from a pg_dumpall file.
     #[arg(long, value_name = "NAME", default_value = "joc")]
