@@ -23,7 +23,7 @@ use std::sync::mpsc::SyncSender;
 use rayon::prelude::*;
 
 use super::Rule;
-use super::fs::{EntryKind, is_pair, read_dir_sorted, report_unreadable};
+use super::fs::{EntryKind, gone, is_pair, read_dir_sorted, report_unreadable};
 use super::layout::ObjectKey;
 use super::options::{Level, NameRange, Subset};
 use crate::details;
@@ -323,7 +323,11 @@ impl TreeWalk<'_> {
             batch.absorb(out);
         }
         if self.level > Level::Exists || self.want_meta {
-            readers().install(|| batch.found.par_iter_mut().with_max_len(READ_PIECE).for_each(|f| self.verify(f)));
+            let present: Vec<bool> = readers().install(|| batch.found.par_iter_mut().with_max_len(READ_PIECE).map(|f| self.verify(f)).collect());
+            // Listed, then gone before it was read: on a working FOSSology a file delagent
+            // removed or a copy the agents renamed away; it is absent, as if never listed.
+            let mut present = present.into_iter();
+            batch.found.retain(|_| present.next().unwrap_or(true));
         }
         if let Some((recorder, input)) = self.manifest {
             let met = std::mem::take(&mut batch.files);
@@ -363,8 +367,9 @@ impl TreeWalk<'_> {
 
     /// Stats or hashes one object, as the level asks. A file hashed is opened once: its
     /// `fstat` (the same as `lstat` of a regular file, opened without following a link)
-    /// gives the size and inode, its descriptor the bytes.
-    fn verify(&self, found: &mut Found) {
+    /// gives the size and inode, its descriptor the bytes. `false` when the file is no
+    /// longer there (it was removed or renamed after its directory was listed).
+    fn verify(&self, found: &mut Found) -> bool {
         let path = self.repo.join(&found.rel);
         let hash = self.level == Level::Content && self.subset.is_none_or(|s| s.contains(&found.key.name()));
         if hash {
@@ -390,6 +395,7 @@ impl TreeWalk<'_> {
                     }
                     found.content = Some(Ok(d));
                 }
+                Err(e) if gone(&e) => return false,
                 Err(e) => found.content = Some(Err(e.to_string())),
             }
         }
@@ -401,6 +407,7 @@ impl TreeWalk<'_> {
                     }
                     found.meta = Some(m)
                 }
+                Err(e) if gone(&e) => return false,
                 Err(e) => {
                     if found.content.is_none() {
                         found.content = Some(Err(e.to_string()));
@@ -408,6 +415,7 @@ impl TreeWalk<'_> {
                 }
             }
         }
+        true
     }
 
     fn walk_unit(&self, unit: &Unit) -> Batch {
@@ -588,5 +596,54 @@ impl TreeWalk<'_> {
 
     fn unreadable(&self, rel: &str, error: &str) {
         report_unreadable(self.sink, rel, error);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    /// A file listed and then removed before it is read (delagent at work, or an agent's
+    /// `.I` renamed away) is absent, not unreadable; one still there is hashed.
+    #[test]
+    fn an_object_gone_before_it_is_read_is_absent_not_unreadable() {
+        let repo = tempfile::tempdir().unwrap();
+        let sink = Sink::new(Arc::new(crate::products::catalogue(None).unwrap()), Vec::new()).unwrap();
+        let walk = TreeWalk {
+            repo: repo.path(),
+            tree: "localhost/gold".into(),
+            depth: 0,
+            level: Level::Content,
+            want_meta: true,
+            perms: None,
+            range: None,
+            subset: None,
+            digests: Which::SHA1,
+            sink: &sink,
+            manifest: None,
+            share: None,
+        };
+        let bytes = b"gold";
+        let name = format!("{}.{}.{}", crate::engine::hash::hash_reader(&bytes[..]).unwrap().sha1_hex(), "0".repeat(32), bytes.len());
+        let key = ObjectKey::parse_name(&name).unwrap();
+        std::fs::create_dir_all(repo.path().join("localhost/gold")).unwrap();
+        let mut kept = Found { key, rel: format!("localhost/gold/{name}"), meta: None, content: None };
+        std::fs::write(repo.path().join(&kept.rel), bytes).unwrap();
+        assert!(walk.verify(&mut kept));
+        assert!(matches!(&kept.content, Some(Ok(d)) if d.size == 4), "{:?}", kept.content);
+        let mut gone = Found { key, rel: format!("localhost/gold/{name}.gone"), meta: None, content: None };
+        assert!(!walk.verify(&mut gone));
+        drop(walk);
+        let mut rules = Vec::new();
+        sink.finish()
+            .unwrap()
+            .for_each_finding(|f| {
+                rules.push(f.rule);
+                Ok(())
+            })
+            .unwrap();
+        assert!(rules.is_empty(), "{rules:?}");
     }
 }
