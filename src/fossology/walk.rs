@@ -515,6 +515,8 @@ impl TreeWalk<'_> {
     fn collect_misplaced(&self, dir: &Path, rel: &str, level: u32, report_entries: bool, owned: bool, at: &str, out: &mut Batch) {
         let entries = match read_dir_sorted(dir) {
             Ok(e) => e,
+            // Listed in its parent a moment ago and removed since: nothing below to check.
+            Err(e) if gone(&e) => return,
             Err(e) => {
                 self.unreadable(rel, &e.to_string());
                 self.met_unreadable(out, rel, &e.to_string());
@@ -571,6 +573,8 @@ impl TreeWalk<'_> {
                 }
                 Some(entries)
             }
+            // Removed since its parent was listed: what was below it is gone, not hidden.
+            Err(e) if gone(&e) => None,
             Err(e) => {
                 self.unreadable(rel, &e.to_string());
                 self.met_unreadable(out, rel, &e.to_string());
